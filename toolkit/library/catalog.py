@@ -1,0 +1,115 @@
+"""The loaded library: typed records, lookups by id, and pandas views for querying."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from toolkit.library.model import Case, Message, Prompt, Question, Taxonomy, Theme
+
+if TYPE_CHECKING:  # pandas is imported on first use of a frame, not with the package
+    import pandas as pd
+
+
+@dataclass(frozen=True, eq=False)
+class Library:
+    """A validated library. Entries keep the order of their files (sorted by path).
+
+    ``version`` is a content hash of every file read: the same files give the same version, and
+    handouts print it as their provenance.
+    """
+
+    root: Path
+    taxonomy: Taxonomy
+    version: str
+    cases: tuple[Case, ...] = ()
+    themes: tuple[Theme, ...] = ()
+    questions: tuple[Question, ...] = ()
+    prompts: tuple[Prompt, ...] = ()
+    messages: tuple[Message, ...] = ()
+
+    @cached_property
+    def _by_id(self) -> dict[str, dict[str, object]]:
+        return {
+            name: {entry.id: entry for entry in getattr(self, name)}
+            for name in ("cases", "themes", "questions", "prompts", "messages")
+        }
+
+    def case(self, case_id: str) -> Case:
+        """The case with this id; ``KeyError`` names the id when there is none."""
+        return self._by_id["cases"][case_id]  # type: ignore[return-value]
+
+    def theme(self, theme_id: str) -> Theme:
+        return self._by_id["themes"][theme_id]  # type: ignore[return-value]
+
+    def question(self, question_id: str) -> Question:
+        return self._by_id["questions"][question_id]  # type: ignore[return-value]
+
+    def cases_frame(self) -> pd.DataFrame:
+        """One row per case: id, title, kind, date, rank level, total amount, tag lists, path.
+
+        >>> frame = library.cases_frame()                                   # doctest: +SKIP
+        >>> frame[frame.audiences.apply(lambda a: "retired" in a)].id       # doctest: +SKIP
+        """
+        import pandas as pd
+
+        rows = [
+            {
+                "id": case.id,
+                "title": case.title,
+                "kind": case.kind,
+                "date": case.date,
+                "lang": case.lang,
+                "rank_level": case.subject.rank_level,
+                "amount_cny": sum(amount.value_cny for amount in case.amounts),
+                "four_forms": case.outcome.four_forms if case.outcome else None,
+                "audiences": list(case.audiences),
+                "disciplines": case.discipline_ids,
+                "types": case.type_ids,
+                "risk_posts": list(case.risk_posts),
+                "occasions": list(case.occasions),
+                "path": case.origin.path,
+            }
+            for case in self.cases
+        ]
+        columns = [
+            "id",
+            "title",
+            "kind",
+            "date",
+            "lang",
+            "rank_level",
+            "amount_cny",
+            "four_forms",
+            "audiences",
+            "disciplines",
+            "types",
+            "risk_posts",
+            "occasions",
+            "path",
+        ]
+        return pd.DataFrame(rows, columns=columns)
+
+    def tags_frame(self) -> pd.DataFrame:
+        """One row per (case, facet, term): the long form for counting and cross-tabulating.
+
+        Facets are ``audience``, ``discipline``, ``type``, ``risk_post``, ``occasion``.
+
+        >>> tags = library.tags_frame()                                     # doctest: +SKIP
+        >>> tags[tags.facet == "discipline"].term.value_counts()            # doctest: +SKIP
+        """
+        import pandas as pd
+
+        facets = (
+            ("audience", lambda c: c.audiences),
+            ("discipline", lambda c: c.discipline_ids),
+            ("type", lambda c: c.type_ids),
+            ("risk_post", lambda c: c.risk_posts),
+            ("occasion", lambda c: c.occasions),
+        )
+        rows = [
+            (case.id, case.kind, facet, term) for case in self.cases for facet, terms in facets for term in terms(case)
+        ]
+        return pd.DataFrame(rows, columns=["case", "kind", "facet", "term"])

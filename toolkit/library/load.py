@@ -1,0 +1,312 @@
+"""Load a library folder into typed records, collecting every problem on the way.
+
+``read_library`` never stops at the first problem: it reads every file, checks what it can, and
+returns the problems with the library. ``load_library`` is the strict form that raises.
+Loading only reads: nothing in a library can make it write, or read outside the library folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from toolkit.errors import LibraryError, LibraryNotFoundError, Problem
+from toolkit.library import check
+from toolkit.library.catalog import Library
+from toolkit.library.check import Where
+from toolkit.library.model import (
+    Case,
+    CaseMeta,
+    Message,
+    MessageFile,
+    Origin,
+    Prompt,
+    Question,
+    Taxonomy,
+    Theme,
+    ThemeMeta,
+)
+from toolkit.library.parse import ParseError, decode, parse_body, parse_yaml, split_front_matter
+
+TAXONOMY = "taxonomy.yaml"
+MAX_FILE_BYTES = 1 << 20
+_SKIPPED_NAMES = {"README.md", "README", ".DS_Store"}
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file of the library: its path relative to the root and its decoded text."""
+
+    rel: str
+    text: str
+    where: Where
+
+
+@dataclass(frozen=True)
+class EntryKind:
+    """One kind of library entry: where its files live and how one file is read and checked."""
+
+    name: str
+    noun: str
+    folder: str
+    suffixes: tuple[str, ...]
+    read: Callable[[SourceFile, Taxonomy], tuple[list[Any], list[Problem]]]
+
+
+_RESERVED = ("origin", "sections", "extra_sections")
+
+
+def _validate(
+    model: type[BaseModel], data: Any, where: Where, reserved: tuple[str, ...] = _RESERVED
+) -> tuple[Any, list[Problem]]:
+    """Validate a mapping against a model; fields the loader fills in itself are not accepted."""
+    if not isinstance(data, dict):
+        found = "nothing" if data is None else type(data).__name__
+        return None, [where.at((), f"expected a mapping of fields (found {found})")]
+    for key in reserved:
+        if key in data:
+            return None, [where.at((key,), f"unknown field '{key}'")]
+    try:
+        return model.model_validate(data), []
+    except ValidationError as exc:
+        return None, check.validation_problems(exc, where, model)
+
+
+def _read_markdown(
+    meta_model: type[BaseModel], full_model: type[BaseModel]
+) -> Callable[[SourceFile, Taxonomy], tuple[list[Any], list[Problem]]]:
+    def read(source: SourceFile, tax: Taxonomy) -> tuple[list[Any], list[Problem]]:
+        front = split_front_matter(source.text)
+        doc = parse_yaml(front.yaml_text, front.yaml_line)
+        where = Where(source.where.path, doc)
+        meta, problems = _validate(meta_model, doc.data, where)
+        lists = [section.id for section in tax.sections if section.list]
+        body, body_problems = parse_body(front.body, front.body_line, tax.headings, lists)
+        problems += [Problem(where.path, found.line, found.message) for found in body_problems]
+        if meta is None:
+            return [], problems
+        entry = full_model.model_construct(
+            **dict(meta),
+            sections=body.sections,
+            extra_sections=body.extra,
+            origin=Origin(path=source.rel, line=1),
+        )
+        checker = check.check_case if full_model is Case else check.check_theme
+        return [entry], problems + checker(entry, tax, where)  # type: ignore[arg-type]
+
+    return read
+
+
+def _read_list(
+    model: type[Question] | type[Prompt],
+) -> Callable[[SourceFile, Taxonomy], tuple[list[Any], list[Problem]]]:
+    checker = check.check_question if model is Question else check.check_prompt
+
+    def read(source: SourceFile, tax: Taxonomy) -> tuple[list[Any], list[Problem]]:
+        doc = parse_yaml(source.text)
+        where = Where(source.where.path, doc)
+        if not isinstance(doc.data, list):
+            return [], [where.at((), "expected a YAML list of items, each starting with '- id: ...'")]
+        entries, problems = [], []
+        for index, item in enumerate(doc.data):
+            at = where.within(index)
+            entry, found = _validate(model, item, at)
+            problems += found
+            if entry is not None:
+                entry = entry.model_copy(update={"origin": Origin(path=source.rel, line=doc.line_of((index,)))})
+                entries.append(entry)
+                problems += checker(entry, tax, at)
+        return entries, problems
+
+    return read
+
+
+def _read_messages(source: SourceFile, tax: Taxonomy) -> tuple[list[Any], list[Problem]]:
+    doc = parse_yaml(source.text)
+    where = Where(source.where.path, doc)
+    head, problems = _validate(MessageFile, doc.data, where)
+    if head is None:
+        return [], problems
+    problems += check._term_problems(tax, where, [(("occasion",), "occasions", head.occasion)])
+    entries = []
+    for index, item in enumerate(head.messages):
+        at = where.within("messages", index)
+        if "occasion" in item:
+            problems.append(
+                at.at(("occasion",), "unknown field 'occasion' (the file's 'occasion' applies to every message)")
+            )
+            continue
+        message, found = _validate(Message, item, at)
+        problems += found
+        if message is not None:
+            origin = Origin(path=source.rel, line=doc.line_of(("messages", index)))
+            message = message.model_copy(update={"occasion": head.occasion, "origin": origin})
+            entries.append(message)
+            problems += check.check_message(message, tax, at)
+    return entries, problems
+
+
+KINDS: tuple[EntryKind, ...] = (
+    EntryKind("cases", "case", "cases", (".md",), _read_markdown(CaseMeta, Case)),
+    EntryKind("themes", "theme", "themes", (".md",), _read_markdown(ThemeMeta, Theme)),
+    EntryKind("questions", "question", "questions", (".yaml", ".yml"), _read_list(Question)),
+    EntryKind("prompts", "prompt", "prompts", (".yaml", ".yml"), _read_list(Prompt)),
+    EntryKind("messages", "message", "messages", (".yaml", ".yml"), _read_messages),
+)
+
+
+def _walk(root: Path, folder: str) -> Iterator[Path]:
+    base = root / folder
+    for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
+        dirnames[:] = sorted(name for name in dirnames if not name.startswith("."))
+        for name in sorted(filenames):
+            if not name.startswith(".") and not name.endswith("~") and name not in _SKIPPED_NAMES:
+                yield Path(dirpath) / name
+
+
+def _read_file(path: Path, root: Path, display: str, rel: str) -> tuple[bytes | None, Problem | None]:
+    shown = os.path.join(display, rel)
+    if path.is_symlink():
+        target = path.resolve()
+        if not target.is_relative_to(root.resolve()):
+            return None, Problem(shown, None, "symbolic link to a file outside the library; not read")
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, Problem(shown, None, f"file is {size:,} bytes; library files are at most {MAX_FILE_BYTES:,}")
+        return path.read_bytes(), None
+    except OSError as exc:
+        return None, Problem(shown, None, f"cannot read file: {exc.strerror or exc}")
+
+
+def _source(raw: bytes, display: str, rel: str) -> SourceFile:
+    shown = os.path.join(display, rel)
+    return SourceFile(rel, decode(raw), Where(shown, line=1))
+
+
+def read_library(path: str | os.PathLike[str]) -> tuple[Library | None, list[Problem]]:
+    """Read a library folder; return it with every problem found (``None`` when the taxonomy is unusable)."""
+    display = os.fspath(path)
+    root = Path(path)
+    if not (root / TAXONOMY).is_file():
+        raise LibraryNotFoundError(display)
+    digest = hashlib.sha256()
+    problems: list[Problem] = []
+
+    raw, problem = _read_file(root / TAXONOMY, root, display, TAXONOMY)
+    if raw is None:
+        return None, [problem] if problem else []
+    digest.update(TAXONOMY.encode() + b"\0" + raw + b"\0")
+    tax = _load_taxonomy(raw, display, problems)
+    if tax is None:
+        return None, problems
+
+    found: dict[str, list[Any]] = {kind.name: [] for kind in KINDS}
+    for kind in KINDS:
+        for file in _walk(root, kind.folder):
+            rel = file.relative_to(root).as_posix()
+            if file.suffix not in kind.suffixes:
+                expected = " or ".join(f"*{suffix}" for suffix in kind.suffixes)
+                problems.append(
+                    Problem(
+                        os.path.join(display, rel),
+                        None,
+                        f"not a {kind.noun} file: {kind.folder}/ holds {expected} files",
+                    )
+                )
+                continue
+            raw, problem = _read_file(file, root, display, rel)
+            if raw is None:
+                problems.extend([problem] if problem else [])
+                continue
+            digest.update(rel.encode() + b"\0" + raw + b"\0")
+            try:
+                source = _source(raw, display, rel)
+                entries, found_problems = kind.read(source, tax)
+            except ParseError as exc:
+                problems.append(Problem(os.path.join(display, rel), exc.line, exc.message))
+                continue
+            found[kind.name] += entries
+            problems += found_problems
+
+    problems += _cross_problems(found, display)
+    library = Library(
+        root=root, taxonomy=tax, version=digest.hexdigest()[:12], **{k: tuple(v) for k, v in found.items()}
+    )
+    return library, sorted(set(problems), key=_problem_order)
+
+
+def _problem_order(problem: Problem) -> tuple[str, int, str]:
+    return problem.path, problem.line or 0, problem.message
+
+
+def _load_taxonomy(raw: bytes, display: str, problems: list[Problem]) -> Taxonomy | None:
+    shown = os.path.join(display, TAXONOMY)
+    try:
+        doc = parse_yaml(decode(raw))
+    except ParseError as exc:
+        problems.append(Problem(shown, exc.line, exc.message))
+        return None
+    where = Where(shown, doc)
+    tax, found = _validate(Taxonomy, doc.data, where, reserved=())
+    problems += found
+    if tax is None:
+        return None
+    found = check.check_taxonomy(tax, where)
+    problems += found
+    return None if found else tax
+
+
+def _cross_problems(found: dict[str, list[Any]], display: str) -> list[Problem]:
+    problems: list[Problem] = []
+    for kind in KINDS:
+        places = (
+            (entry.id, Problem(os.path.join(display, entry.origin.path), entry.origin.line, ""))
+            for entry in found[kind.name]
+        )
+        problems += check.duplicate_problems(kind.noun, places)
+    case_ids = {case.id: case for case in found["cases"]}
+    for name, field in (("cases", "related"), ("themes", "cases"), ("questions", "cases")):
+        for entry in found[name]:
+            refs = getattr(entry, field)
+            if any(ref not in case_ids for ref in refs):
+                where = _where_of(entry, display, name)
+                problems += check.reference_problems(where, field, refs, case_ids)
+    return problems
+
+
+def _where_of(entry: Any, display: str, kind: str) -> Where:
+    """Re-derive a line-aware location for an entry (only needed when it has a problem)."""
+    shown = os.path.join(display, entry.origin.path)
+    path = Path(display) / entry.origin.path
+    try:
+        text = decode(path.read_bytes())
+        if kind in ("cases", "themes"):
+            doc = parse_yaml(split_front_matter(text).yaml_text, 2)
+            return Where(shown, doc)
+        doc = parse_yaml(text)
+        for index, item in enumerate(doc.data):
+            if isinstance(item, dict) and item.get("id") == entry.id:
+                return Where(shown, doc, (index,))
+    except (OSError, ParseError):
+        pass
+    return Where(shown, line=entry.origin.line)
+
+
+def load_library(path: str | os.PathLike[str]) -> Library:
+    """Load and validate a library; raise :class:`LibraryError` listing every problem.
+
+    >>> library = load_library("casebook")                  # doctest: +SKIP
+    >>> len(library.cases), library.version                 # doctest: +SKIP
+    (43, '3f9a0c1d2b4e')
+    """
+    library, problems = read_library(path)
+    if problems or library is None:
+        raise LibraryError(problems)
+    return library

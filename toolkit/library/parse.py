@@ -1,0 +1,241 @@
+"""Parse library files from strings: text decoding, YAML with line numbers, front matter, sections.
+
+Everything here takes and returns strings or plain objects; nothing touches the disk. A problem
+is raised as :class:`ParseError` carrying the 1-based line it concerns.
+
+>>> doc = parse_yaml("id: a\\nlist: [1, 2]\\n", first_line=1)
+>>> doc.data["list"], doc.line_of(("list", 1))
+([1, 2], 2)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+try:  # libyaml is several times faster; the pure-Python loader gives the same results.
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+Loc = tuple[str | int, ...]
+
+_ALIAS = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\[\]{}]+")
+
+
+class ParseError(ValueError):
+    """A problem at a line (1-based) of the text being parsed."""
+
+    def __init__(self, line: int | None, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def decode(raw: bytes) -> str:
+    """Decode UTF-8 (with or without a byte-order mark) and fold CRLF and CR line endings to LF."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        byte = raw[exc.start : exc.start + 1].hex()
+        raise ParseError(line, f"not UTF-8: byte 0x{byte} cannot be decoded (save the file as UTF-8)") from None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+@dataclass(frozen=True)
+class YamlDoc:
+    """Parsed YAML data with the node tree kept for finding the line of any value."""
+
+    data: Any
+    node: yaml.Node | None
+    first_line: int
+
+    def line_of(self, loc: Iterable[str | int]) -> int:
+        """The line of the value at ``loc`` (keys and list indices); the nearest enclosing value's
+        line when ``loc`` goes further than the document does (a missing field)."""
+        node = self.node
+        if node is None:
+            return self.first_line
+        line = node.start_mark.line
+        for step in loc:
+            child = _child(node, step)
+            if child is None:
+                break
+            key_node, node = child
+            line = (key_node or node).start_mark.line
+        return self.first_line + line
+
+
+def _child(node: yaml.Node, step: str | int) -> tuple[yaml.Node | None, yaml.Node] | None:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.value == str(step):
+                return key, value
+    elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
+        return None, node.value[step]
+    return None
+
+
+def parse_yaml(text: str, first_line: int = 1) -> YamlDoc:
+    """Parse one YAML document safely; ``first_line`` is the file line the text starts at.
+
+    Tags that would build Python objects are refused by the safe loader; anchors and aliases are
+    refused here, so that a small file cannot expand into a huge one.
+    """
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is not None and "*" in text:
+            _refuse_aliases(node, text, first_line)
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = first_line + mark.line if mark is not None else first_line
+        what = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.problem and "constructor" not in exc.problem:
+            what = f"{exc.context}, {exc.problem}"
+        raise ParseError(line, f"YAML syntax error: {what}") from None
+    except yaml.YAMLError as exc:
+        raise ParseError(first_line, f"YAML syntax error: {exc}") from None
+    finally:
+        loader.dispose()
+    return YamlDoc(data, node, first_line)
+
+
+def _refuse_aliases(root: yaml.Node, text: str, first_line: int) -> None:
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            for number, line in enumerate(text.split("\n")):
+                if _ALIAS.search(line):
+                    raise ParseError(
+                        first_line + number, "YAML anchors and aliases are not allowed; write the value out"
+                    )
+            raise ParseError(first_line, "YAML anchors and aliases are not allowed; write the value out")
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.extend((key, value))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    """A Markdown file split into its YAML front matter and its body, with their first lines."""
+
+    yaml_text: str
+    yaml_line: int
+    body: str
+    body_line: int
+
+
+def split_front_matter(text: str) -> FrontMatter:
+    """Split ``---``-fenced YAML front matter from the Markdown body that follows it."""
+    if not text.strip():
+        raise ParseError(None, "empty file")
+    lines = text.split("\n")
+    if lines[0].rstrip() != "---":
+        raise ParseError(1, "front matter missing: the file must start with a line '---'")
+    for number in range(1, len(lines)):
+        if lines[number].rstrip() in ("---", "..."):
+            return FrontMatter(
+                yaml_text="\n".join(lines[1:number]) + "\n",
+                yaml_line=2,
+                body="\n".join(lines[number + 1 :]),
+                body_line=number + 2,
+            )
+    raise ParseError(1, "front matter not closed: add a line '---' after the YAML fields")
+
+
+@dataclass(frozen=True)
+class Section:
+    """A named body section: its heading, line, text, and list items when it is a list."""
+
+    id: str
+    heading: str
+    line: int
+    text: str
+    items: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Body:
+    """The sections of a Markdown body, by section id, plus sections whose heading is unknown."""
+
+    sections: dict[str, Section] = field(default_factory=dict)
+    extra: tuple[Section, ...] = ()
+    intro: str = ""
+
+
+_HEADING = re.compile(r"^##[ \t]+(.+?)[ \t#]*$")
+_ITEM = re.compile(r"^(?:[-*+]|\d+[.)])[ \t]+(.*)$")
+_FENCE = re.compile(r"^(```|~~~)")
+
+
+def parse_body(
+    body: str, first_line: int, headings: Mapping[str, str], lists: Iterable[str] = ()
+) -> tuple[Body, list[ParseError]]:
+    """Split a Markdown body at its ``## `` headings; return the body and the problems found.
+
+    ``headings`` maps a lower-cased heading (in any language) to a section id; ``lists`` names the
+    section ids whose content is a Markdown list. A repeated section, or a list section holding
+    anything but list items, is a problem; the rest of the body is still read.
+    """
+    list_ids = set(lists)
+    chunks: list[tuple[str, int, list[str]]] = []
+    intro: list[str] = []
+    fenced = False
+    for offset, text_line in enumerate(body.split("\n")):
+        if _FENCE.match(text_line):
+            fenced = not fenced
+        match = None if fenced else _HEADING.match(text_line)
+        if match:
+            chunks.append((match.group(1).strip(), first_line + offset, []))
+        elif chunks:
+            chunks[-1][2].append(text_line)
+        else:
+            intro.append(text_line)
+    sections: dict[str, Section] = {}
+    extra: list[Section] = []
+    problems: list[ParseError] = []
+    for heading, line, content in chunks:
+        text = "\n".join(content).strip()
+        section_id = headings.get(heading.casefold())
+        if section_id is None:
+            extra.append(Section("", heading, line, text))
+            continue
+        if section_id in sections:
+            problems.append(
+                ParseError(line, f"section '## {heading}' appears twice (first at line {sections[section_id].line})")
+            )
+            continue
+        items = _list_items(heading, line, content, problems) if section_id in list_ids else ()
+        sections[section_id] = Section(section_id, heading, line, text, items)
+    return Body(sections, tuple(extra), "\n".join(intro).strip()), problems
+
+
+def _list_items(heading: str, line: int, content: list[str], problems: list[ParseError]) -> tuple[str, ...]:
+    items: list[str] = []
+    for offset, raw in enumerate(content, start=1):
+        if not raw.strip():
+            continue
+        match = _ITEM.match(raw)
+        if match:
+            items.append(match.group(1).strip())
+        elif items and raw[:1] in (" ", "\t"):
+            items[-1] = f"{items[-1]} {raw.strip()}"
+        else:
+            message = f"section '## {heading}' is a list: start each item with '- ' (found plain text)"
+            problems.append(ParseError(line + offset, message))
+            break
+    return tuple(items)
