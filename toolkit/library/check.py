@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import string
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, get_args
 
@@ -443,14 +443,8 @@ def check_message(message: Message, tax: Taxonomy, where: Where) -> list[Problem
             continue
         for name in names:
             if name not in tax.message_placeholders:
-                problems.append(
-                    where.at(
-                        (field,),
-                        suggest(name, tax.message_placeholders, "placeholder")
-                        .replace("'", "'{", 1)
-                        .replace("'", "}'", 1),
-                    )
-                )
+                valid = [f"{{{known}}}" for known in tax.message_placeholders]
+                problems.append(where.at((field,), suggest(f"{{{name}}}", valid, "placeholder")))
     return problems
 
 
@@ -474,10 +468,13 @@ def duplicate_problems(kind: str, entries: Iterable[tuple[str, Problem]]) -> lis
     return problems
 
 
-def reference_problems(where: Where, field: str, refs: Sequence[str], case_ids: Mapping[str, Any]) -> list[Problem]:
-    """A problem for each case id in ``refs`` that the library does not have."""
+def reference_problems(
+    where: Where, field: str, refs: Sequence[str], case_ids: Mapping[str, Any], skip: Collection[str] = ()
+) -> list[Problem]:
+    """A problem for each case id in ``refs`` that the library does not have (ids in ``skip`` are
+    those of case files that could not be read, already reported)."""
     return [
         where.at((field, index), suggest(ref, case_ids, "case", list_valid=False) + " (no case has this id)")
         for index, ref in enumerate(refs)
-        if ref not in case_ids
+        if ref not in case_ids and ref not in skip
     ]

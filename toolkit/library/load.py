@@ -205,9 +205,11 @@ def read_library(path: str | os.PathLike[str]) -> tuple[Library | None, list[Pro
     digest.update(TAXONOMY.encode() + b"\0" + raw + b"\0")
     tax = _load_taxonomy(raw, display, problems)
     if tax is None:
-        return None, problems
+        return None, sorted(problems, key=_problem_order)
 
     found: dict[str, list[Any]] = {kind.name: [] for kind in KINDS}
+    # Case files that could not be read: references to their names are not reported again.
+    unread_cases: set[str] = set()
     for kind in KINDS:
         for file in _walk(root, kind.folder):
             rel = file.relative_to(root).as_posix()
@@ -230,12 +232,13 @@ def read_library(path: str | os.PathLike[str]) -> tuple[Library | None, list[Pro
                 source = _source(raw, display, rel)
                 entries, found_problems = kind.read(source, tax)
             except ParseError as exc:
-                problems.append(Problem(os.path.join(display, rel), exc.line, exc.message))
-                continue
+                entries, found_problems = [], [Problem(os.path.join(display, rel), exc.line, exc.message)]
+            if kind.name == "cases" and not entries:
+                unread_cases.add(file.stem)
             found[kind.name] += entries
             problems += found_problems
 
-    problems += _cross_problems(found, display)
+    problems += _cross_problems(found, display, unread_cases)
     library = Library(
         root=root, taxonomy=tax, version=digest.hexdigest()[:12], **{k: tuple(v) for k, v in found.items()}
     )
@@ -263,7 +266,7 @@ def _load_taxonomy(raw: bytes, display: str, problems: list[Problem]) -> Taxonom
     return None if found else tax
 
 
-def _cross_problems(found: dict[str, list[Any]], display: str) -> list[Problem]:
+def _cross_problems(found: dict[str, list[Any]], display: str, unread_cases: set[str]) -> list[Problem]:
     problems: list[Problem] = []
     for kind in KINDS:
         places = (
@@ -275,9 +278,9 @@ def _cross_problems(found: dict[str, list[Any]], display: str) -> list[Problem]:
     for name, field in (("cases", "related"), ("themes", "cases"), ("questions", "cases")):
         for entry in found[name]:
             refs = getattr(entry, field)
-            if any(ref not in case_ids for ref in refs):
+            if any(ref not in case_ids and ref not in unread_cases for ref in refs):
                 where = _where_of(entry, display, name)
-                problems += check.reference_problems(where, field, refs, case_ids)
+                problems += check.reference_problems(where, field, refs, case_ids, skip=unread_cases)
     return problems
 
 
