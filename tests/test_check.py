@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import CASE, QUESTIONS, THEME, MakeLibrary
+
 from toolkit import LibraryError, Problem, load_library, read_library
 
 
 def problems_of(root: Path) -> list[Problem]:
-    library, problems = read_library(root)
+    _library, problems = read_library(root)
     return problems
 
 
@@ -56,17 +56,43 @@ def test_yaml_syntax_error_in_a_list_file_names_its_line(make_library: MakeLibra
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ("audiences: [newly-promoted, key-posts]", "audiences: [newly-promotd, key-posts]",
-         "unknown audience 'newly-promotd' (did you mean 'newly-promoted'?)"),
-        ("risk_posts: [procurement]", "risk_posts: [procurment]", "unknown risk post 'procurment' (did you mean 'procurement'?)"),
-        ("occasions: [mid-autumn]", "occasions: [midautumn]", "unknown occasion 'midautumn' (did you mean 'mid-autumn'?)"),
+        (
+            "audiences: [newly-promoted, key-posts]",
+            "audiences: [newly-promotd, key-posts]",
+            "unknown audience 'newly-promotd' (did you mean 'newly-promoted'?)",
+        ),
+        (
+            "risk_posts: [procurement]",
+            "risk_posts: [procurment]",
+            "unknown risk post 'procurment' (did you mean 'procurement'?)",
+        ),
+        (
+            "occasions: [mid-autumn]",
+            "occasions: [midautumn]",
+            "unknown occasion 'midautumn' (did you mean 'mid-autumn'?)",
+        ),
         ("kind: warning", "kind: warnng", "unknown case kind 'warnng' (did you mean 'warning'?)"),
-        ("rank_level: township-section", "rank_level: township", "unknown rank level 'township' (did you mean 'township-section'?)"),
-        ("party: serious-warning", "party: severe-warning", "unknown party sanction 'severe-warning' (did you mean 'serious-warning'?)"),
+        (
+            "rank_level: township-section",
+            "rank_level: township",
+            "unknown rank level 'township' (did you mean 'township-section'?)",
+        ),
+        (
+            "party: serious-warning",
+            "party: severe-warning",
+            "unknown party sanction 'severe-warning' (did you mean 'serious-warning'?)",
+        ),
         ("kind: gift,", "kind: gifts,", "unknown amount kind 'gifts' (did you mean 'gift'?)"),
-        ("types: [gifts-cash-cards]", "types: [gift-cash-cards]",
-         "unknown violation type 'gift-cash-cards' (did you mean 'gifts-cash-cards'?)"),
-        ("types: [gifts-cash-cards]", "types: [formalism]", "violation type 'formalism' belongs to discipline 'work', not 'integrity'"),
+        (
+            "types: [gifts-cash-cards]",
+            "types: [gift-cash-cards]",
+            "unknown violation type 'gift-cash-cards' (did you mean 'gifts-cash-cards'?)",
+        ),
+        (
+            "types: [gifts-cash-cards]",
+            "types: [formalism]",
+            "violation type 'formalism' belongs to discipline 'work', not 'integrity'",
+        ),
         ("four_forms: 2", "four_forms: 5", "unknown form of supervision '5'"),
     ],
 )
@@ -151,7 +177,9 @@ def test_duplicate_section(make_library: MakeLibrary) -> None:
 
 
 def test_headings_in_chinese_are_recognised(make_library: MakeLibrary) -> None:
-    text = CASE.format(id="sample-case").replace("## Facts", "## 基本案情").replace("## Discussion questions", "## 讨论题")
+    text = (
+        CASE.format(id="sample-case").replace("## Facts", "## 基本案情").replace("## Discussion questions", "## 讨论题")
+    )
     root = make_library({"cases/sample-case.md": text})
     library = load_library(root)
     assert library.case("sample-case").text("facts") == "A card under the mooncakes."
@@ -162,8 +190,16 @@ def test_headings_in_chinese_are_recognised(make_library: MakeLibrary) -> None:
     ("old", "new", "expected"),
     [
         ("date: 2022-06", "date: 2022-13", "field 'date': '2022-13' is not a valid date (month must be in 1..12)"),
-        ("date: 2022-06", "date: June 2022", "field 'date': 'June 2022' is not a date: write YYYY, YYYY-MM or YYYY-MM-DD"),
-        ("date: 2022-06", "date: 2022-02-30", "field 'date': '2022-02-30' is not a valid date (day is out of range for month)"),
+        (
+            "date: 2022-06",
+            "date: June 2022",
+            "field 'date': 'June 2022' is not a date: write YYYY, YYYY-MM or YYYY-MM-DD",
+        ),
+        (
+            "date: 2022-06",
+            "date: 2022-02-30",
+            "field 'date': '2022-02-30' is not a valid date (day is out of range for month)",
+        ),
         ("end: 2018-01", "end: 2015-01", "period ends (2015-01) before it starts (2016-09)"),
     ],
 )
@@ -178,8 +214,14 @@ def test_bad_dates(make_library: MakeLibrary, old: str, new: str, expected: str)
     ("amount", "expected"),
     [
         ("value_cny: -5", "field 'amounts[0].value_cny': input should be greater than or equal to 0"),
-        ("value_cny: lots", "field 'amounts[0].value_cny': input should be a valid integer, unable to parse string as an integer (found 'lots')"),
-        ("value_cny: 12.5", "field 'amounts[0].value_cny': input should be a valid integer, got a number with a fractional part"),
+        (
+            "value_cny: lots",
+            "field 'amounts[0].value_cny': input should be a valid integer, unable to parse string as an integer (found 'lots')",
+        ),
+        (
+            "value_cny: 12.5",
+            "field 'amounts[0].value_cny': input should be a valid integer, got a number with a fractional part",
+        ),
     ],
 )
 def test_bad_amounts(make_library: MakeLibrary, amount: str, expected: str) -> None:
@@ -208,7 +250,9 @@ def test_empty_file(make_library: MakeLibrary) -> None:
 
 def test_empty_yaml_list_file(make_library: MakeLibrary) -> None:
     root = make_library({"prompts/empty.yaml": ""})
-    assert str(only(root)) == f"{root}/prompts/empty.yaml:1: expected a YAML list of items, each starting with '- id: ...'"
+    assert (
+        str(only(root)) == f"{root}/prompts/empty.yaml:1: expected a YAML list of items, each starting with '- id: ...'"
+    )
 
 
 def test_file_that_is_not_utf8(make_library: MakeLibrary) -> None:
@@ -274,9 +318,7 @@ def test_kind_decides_whether_an_outcome_is_needed(make_library: MakeLibrary) ->
 
 def test_question_answer_problems(make_library: MakeLibrary) -> None:
     questions = (
-        QUESTIONS.format(case="sample-case")
-        .replace("answer: B", "answer: E")
-        .replace("answer: false", "answer: maybe")
+        QUESTIONS.format(case="sample-case").replace("answer: B", "answer: E").replace("answer: false", "answer: maybe")
         + '- id: q-three\n  type: multiple\n  stem: "Which?"\n  options: ["a", "b", "a"]\n  answer: A\n'
         '  explanation: "x"\n  rule: "y"\n  discipline: integrity\n'
     )
@@ -291,7 +333,9 @@ def test_question_answer_problems(make_library: MakeLibrary) -> None:
 
 
 def test_yes_no_read_as_booleans_get_a_hint(make_library: MakeLibrary) -> None:
-    questions = QUESTIONS.format(case="sample-case").replace('options: ["Keep it", "Hand it in", "Give it away"]', "options: [Yes, No, Maybe]")
+    questions = QUESTIONS.format(case="sample-case").replace(
+        'options: ["Keep it", "Hand it in", "Give it away"]', "options: [Yes, No, Maybe]"
+    )
     problems = problems_of(make_library({"questions/integrity.yaml": questions}))
     assert problems and "put the text in quotes" in problems[0].message
 
@@ -299,8 +343,8 @@ def test_yes_no_read_as_booleans_get_a_hint(make_library: MakeLibrary) -> None:
 def test_message_problems(make_library: MakeLibrary) -> None:
     messages = (
         "occasion: mid-autumn\nmessages:\n"
-        "  - id: m-one\n    channel: sms\n    body: \"Dear {recipient}, " + "x" * 300 + "\"\n"
-        "  - id: m-two\n    channel: letter\n    body: \"{unit\"\n"
+        '  - id: m-one\n    channel: sms\n    body: "Dear {recipient}, ' + "x" * 300 + '"\n'
+        '  - id: m-two\n    channel: letter\n    body: "{unit"\n'
     )
     root = make_library({"messages/mid-autumn.yaml": messages})
     problems = [p.message for p in problems_of(root)]
@@ -320,7 +364,9 @@ def test_misplaced_file_is_reported(make_library: MakeLibrary) -> None:
 def test_taxonomy_problems_stop_the_check(make_library: MakeLibrary) -> None:
     root = make_library()
     path = root / "taxonomy.yaml"
-    text = path.read_text(encoding="utf-8").replace("disciplines: [integrity, organizational, life]", "disciplines: [integrity, organisational, life]", 1)
+    text = path.read_text(encoding="utf-8").replace(
+        "disciplines: [integrity, organizational, life]", "disciplines: [integrity, organisational, life]", 1
+    )
     text = text.replace('{id: low, label: {en: "Low", zh-CN: "低"}}', '{id: low, label: {en: "Low"}}')
     path.write_text(text, encoding="utf-8")
     library, problems = read_library(root)
