@@ -25,7 +25,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check toolkit
+	$(BIN)/ruff format --check toolkit tests bench
 	$(BIN)/mypy
 
 check: lint test

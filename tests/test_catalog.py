@@ -60,3 +60,26 @@ def test_public_surface_is_exported() -> None:
     public = {name for name, value in vars(toolkit).items() if not name.startswith("_") and not inspect.ismodule(value)}
     assert public - {"PackageNotFoundError", "version"} == set(toolkit.__all__) - {"__version__"}
     assert set(toolkit.library.__all__) <= set(toolkit.__all__)
+
+
+def test_a_large_library_read_in_parallel_is_the_same(tmp_path: Path) -> None:
+    """Above PARALLEL_FROM files the library is read by a process pool: same records, problems, version."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
+    from library_load import generate
+
+    from toolkit.library.load import PARALLEL_FROM, read_library
+
+    root = tmp_path / "big"
+    root.mkdir()
+    generate(root, PARALLEL_FROM + 20)
+    broken = next((root / "cases").rglob("*.md"))
+    broken.write_text(broken.read_text(encoding="utf-8").replace("kind: ", "kind: x", 1), encoding="utf-8")
+    serial, serial_problems = read_library(root, workers=1)
+    pooled, pooled_problems = read_library(root, workers=2)
+    assert serial is not None and pooled is not None
+    assert len(serial_problems) == 1 and pooled_problems == serial_problems
+    assert pooled.version == serial.version
+    assert pooled.cases == serial.cases and len(pooled.cases) == PARALLEL_FROM + 20
+    assert pooled.questions == serial.questions and pooled.messages == serial.messages

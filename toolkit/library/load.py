@@ -8,9 +8,12 @@ Loading only reads: nothing in a library can make it write, or read outside the 
 from __future__ import annotations
 
 import hashlib
+import multiprocessing as mp
 import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -190,58 +193,97 @@ def _source(raw: bytes, display: str, rel: str) -> SourceFile:
     return SourceFile(rel, decode(raw), Where(shown, line=1))
 
 
-def read_library(path: str | os.PathLike[str]) -> tuple[Library | None, list[Problem]]:
-    """Read a library folder; return it with every problem found (``None`` when the taxonomy is unusable)."""
+@dataclass(frozen=True)
+class _Job:
+    kind: str
+    file: Path
+    rel: str
+
+
+@dataclass(frozen=True)
+class _Result:
+    rel: str
+    digest: bytes
+    entries: list[Any]
+    problems: list[Problem]
+
+
+# Below this many files a library is read in this process; above it, by a pool of processes.
+PARALLEL_FROM = 400
+_KINDS_BY_NAME = {kind.name: kind for kind in KINDS}
+
+
+def _read_job(job: _Job, root: Path, display: str, tax: Taxonomy) -> _Result:
+    raw, problem = _read_file(job.file, root, display, job.rel)
+    if raw is None:
+        return _Result(job.rel, b"", [], [problem] if problem else [])
+    digest = hashlib.sha256(raw).digest()
+    try:
+        entries, problems = _KINDS_BY_NAME[job.kind].read(_source(raw, display, job.rel), tax)
+    except ParseError as exc:
+        entries, problems = [], [Problem(os.path.join(display, job.rel), exc.line, exc.message)]
+    return _Result(job.rel, digest, entries, problems)
+
+
+def _read_jobs(jobs: list[_Job], root: Path, display: str, tax: Taxonomy) -> list[_Result]:
+    return [_read_job(job, root, display, tax) for job in jobs]
+
+
+def _run_jobs(jobs: list[_Job], root: Path, display: str, tax: Taxonomy, workers: int | None) -> list[_Result]:
+    """Read every file, in a pool of processes when the library is large; results keep job order."""
+    workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    if workers <= 1 or len(jobs) < PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
+        return _read_jobs(jobs, root, display, tax)
+    size = max(50, len(jobs) // (workers * 4))
+    chunks = [jobs[start : start + size] for start in range(0, len(jobs), size)]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
+        parts = pool.map(_read_jobs, chunks, repeat(root), repeat(display), repeat(tax))
+        return [result for part in parts for result in part]
+
+
+def read_library(path: str | os.PathLike[str], *, workers: int | None = None) -> tuple[Library | None, list[Problem]]:
+    """Read a library folder; return it with every problem found (``None`` when the taxonomy is unusable).
+
+    A large library is read by ``workers`` processes (default: one per CPU); the result is the same.
+    """
     display = os.fspath(path)
     root = Path(path)
     if not (root / TAXONOMY).is_file():
         raise LibraryNotFoundError(display)
-    digest = hashlib.sha256()
     problems: list[Problem] = []
 
     raw, problem = _read_file(root / TAXONOMY, root, display, TAXONOMY)
     if raw is None:
         return None, [problem] if problem else []
-    digest.update(TAXONOMY.encode() + b"\0" + raw + b"\0")
+    digest = hashlib.sha256(TAXONOMY.encode() + b"\0" + hashlib.sha256(raw).digest())
     tax = _load_taxonomy(raw, display, problems)
     if tax is None:
         return None, sorted(problems, key=_problem_order)
 
-    found: dict[str, list[Any]] = {kind.name: [] for kind in KINDS}
-    # Case files that could not be read: references to their names are not reported again.
-    unread_cases: set[str] = set()
+    jobs: list[_Job] = []
     for kind in KINDS:
         for file in _walk(root, kind.folder):
             rel = file.relative_to(root).as_posix()
-            if file.suffix not in kind.suffixes:
+            if file.suffix in kind.suffixes:
+                jobs.append(_Job(kind.name, file, rel))
+            else:
                 expected = " or ".join(f"*{suffix}" for suffix in kind.suffixes)
-                problems.append(
-                    Problem(
-                        os.path.join(display, rel),
-                        None,
-                        f"not a {kind.noun} file: {kind.folder}/ holds {expected} files",
-                    )
-                )
-                continue
-            raw, problem = _read_file(file, root, display, rel)
-            if raw is None:
-                problems.extend([problem] if problem else [])
-                continue
-            digest.update(rel.encode() + b"\0" + raw + b"\0")
-            try:
-                source = _source(raw, display, rel)
-                entries, found_problems = kind.read(source, tax)
-            except ParseError as exc:
-                entries, found_problems = [], [Problem(os.path.join(display, rel), exc.line, exc.message)]
-            if kind.name == "cases" and not entries:
-                unread_cases.add(file.stem)
-            found[kind.name] += entries
-            problems += found_problems
+                message = f"not a {kind.noun} file: {kind.folder}/ holds {expected} files"
+                problems.append(Problem(os.path.join(display, rel), None, message))
+
+    found: dict[str, list[Any]] = {kind.name: [] for kind in KINDS}
+    # Case files that could not be read: references to their names are not reported again.
+    unread_cases: set[str] = set()
+    for job, result in zip(jobs, _run_jobs(jobs, root, display, tax, workers), strict=True):
+        digest.update(result.rel.encode() + b"\0" + result.digest)
+        if job.kind == "cases" and not result.entries:
+            unread_cases.add(job.file.stem)
+        found[job.kind] += result.entries
+        problems += result.problems
 
     problems += _cross_problems(found, display, unread_cases)
-    library = Library(
-        root=root, taxonomy=tax, version=digest.hexdigest()[:12], **{k: tuple(v) for k, v in found.items()}
-    )
+    version = digest.hexdigest()[:12]
+    library = Library(root=root, taxonomy=tax, version=version, **{k: tuple(v) for k, v in found.items()})
     return library, sorted(set(problems), key=_problem_order)
 
 

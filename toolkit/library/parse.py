@@ -23,6 +23,12 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
 
 
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+_PLAIN_TAGS: dict[str, str] = {}  # plain scalar -> resolved tag; the resolution depends on the text only
+
+
 class _Loader(_SafeLoader):
     """The safe loader, except that dates stay strings: the models check them, with a clear message."""
 
@@ -30,6 +36,48 @@ class _Loader(_SafeLoader):
         first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
         for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
     }
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        # The same words recur in every file (ids, field values): remember how each plain one resolved.
+        if kind is yaml.ScalarNode and implicit[0]:
+            tag = _PLAIN_TAGS.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(_PLAIN_TAGS) < 50_000:
+                    _PLAIN_TAGS[value] = tag
+            return tag
+        return super().resolve(kind, value, implicit)
+
+
+def _construct(node: yaml.Node, loader: _Loader, first_line: int) -> Any:
+    """Build plain data from a node tree: strings, lists and mappings directly (the bulk of a
+    library), everything else through the safe constructor. A repeated key is an error."""
+    kind = type(node)
+    if kind is yaml.ScalarNode and node.tag == _STR:
+        return node.value
+    if kind is yaml.SequenceNode and node.tag == _SEQ:
+        return [_construct(child, loader, first_line) for child in node.value]
+    if kind is yaml.MappingNode and node.tag == _MAP:
+        out: dict[Any, Any] = {}
+        lines: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                return loader.construct_object(node, deep=True)
+            key = _construct(key_node, loader, first_line)
+            try:
+                seen = key in lines
+            except TypeError:
+                raise ParseError(
+                    first_line + key_node.start_mark.line, "YAML syntax error: a key must be text"
+                ) from None
+            line = first_line + key_node.start_mark.line
+            if seen:
+                raise ParseError(line, f"'{key}' appears twice in one mapping (first at line {lines[key]})")
+            lines[key] = line
+            out[key] = _construct(value_node, loader, first_line)
+        return out
+    return loader.construct_object(node, deep=True)
+
 
 Loc = tuple[str | int, ...]
 
@@ -103,7 +151,7 @@ def parse_yaml(text: str, first_line: int = 1) -> YamlDoc:
         node = loader.get_single_node()
         if node is not None and "*" in text:
             _refuse_aliases(node, text, first_line)
-        data = loader.construct_document(node) if node is not None else None
+        data = _construct(node, loader, first_line) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + mark.line if mark is not None else first_line
