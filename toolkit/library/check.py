@@ -76,6 +76,10 @@ class Where:
         return Where(self.path, self.doc, (*self.base, *loc), self.line)
 
 
+def _article(noun: str) -> str:
+    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
+
+
 def _dotted(loc: Sequence[str | int]) -> str:
     out = ""
     for step in loc:
@@ -298,11 +302,13 @@ def check_case(case: Case, tax: Taxonomy, where: Where) -> list[Problem]:
     if kind is not None:
         if kind.outcome == "required" and case.outcome is None:
             problems.append(
-                where.at(("kind",), f"a {kind.label['en'].lower()} needs an 'outcome' (how it was handled)")
+                where.at(("kind",), f"{_article(kind.label['en'].lower())} needs an 'outcome' (how it was handled)")
             )
         elif kind.outcome == "none" and case.outcome is not None:
             problems.append(
-                where.at(("outcome",), f"a {kind.label['en'].lower()} has no 'outcome'; remove it or change 'kind'")
+                where.at(
+                    ("outcome",), f"{_article(kind.label['en'].lower())} has no 'outcome'; remove it or change 'kind'"
+                )
             )
         problems += _section_problems(tax, where, case, kind.sections)
     if case.outcome is not None:
@@ -429,7 +435,8 @@ def check_message(message: Message, tax: Taxonomy, where: Where) -> list[Problem
     if channel is not None and channel.max_chars and len(message.body) > channel.max_chars:
         problems.append(
             where.at(
-                ("body",), f"a {channel.id} body is at most {channel.max_chars} characters (found {len(message.body)})"
+                ("body",),
+                f"{_article(channel.label['en'].lower())} body is at most {channel.max_chars} characters (found {len(message.body)})",
             )
         )
     for field in ("subject", "body"):
