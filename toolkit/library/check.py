@@ -436,7 +436,8 @@ def check_message(message: Message, tax: Taxonomy, where: Where) -> list[Problem
         problems.append(
             where.at(
                 ("body",),
-                f"{_article(channel.label['en'].lower())} body is at most {channel.max_chars} characters (found {len(message.body)})",
+                f"{_article(channel.label['en'].lower())} body is at most {channel.max_chars} characters "
+                f"(found {len(message.body)})",
             )
         )
     for field in ("subject", "body"):
