@@ -388,3 +388,37 @@ def test_a_repeated_field_is_an_error(make_library: MakeLibrary) -> None:
     problem = only(make_library({"cases/sample-case.md": text}))
     assert problem.message == f"'title' appears twice in one mapping (first at line {line_of(text, 'title:')})"
     assert problem.line == line_of(text, 'title: "Another"')
+
+
+def test_terms_are_checked_even_when_the_structure_is_broken(make_library: MakeLibrary) -> None:
+    """A bad date does not hide an unknown kind or audience in the same entry."""
+    text = (
+        CASE.format(id="sample-case")
+        .replace("kind: warning", "kind: warnng")
+        .replace("date: 2022-06", "date: 2022-13")
+        .replace("audiences: [newly-promoted, key-posts]", "audiences: [retird]")
+        .replace(
+            "outcome: {party: serious-warning, four_forms: 2}", "outcome: {party: serious-warning, four_forms: two}"
+        )
+    )
+    root = make_library({"cases/sample-case.md": text})
+    problems = {p.message: p.line for p in problems_of(root)}
+    assert problems == {
+        "unknown case kind 'warnng' (did you mean 'warning'?)": line_of(text, "kind: warnng"),
+        "unknown audience 'retird' (did you mean 'retired'?)": line_of(text, "audiences:"),
+        "field 'date': '2022-13' is not a valid date (month must be in 1..12)": line_of(text, "date: 2022-13"),
+        "field 'outcome.four_forms': input should be a valid integer, unable to parse string as an integer (found 'two')": line_of(
+            text, "outcome:"
+        ),
+    }
+
+
+def test_question_terms_are_checked_when_another_field_is_broken(make_library: MakeLibrary) -> None:
+    questions = QUESTIONS.format(case="sample-case").replace(
+        "discipline: integrity\n  types", "discipline: integrty\n  difficulty: 9\n  types", 1
+    )
+    problems = sorted(p.message for p in problems_of(make_library({"questions/integrity.yaml": questions})))
+    assert problems == [
+        "field 'difficulty': input should be less than or equal to 3 (found 9)",
+        "unknown discipline 'integrty' (did you mean 'integrity'?)",
+    ]

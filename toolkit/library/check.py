@@ -262,14 +262,17 @@ def _section_problems(tax: Taxonomy, where: Where, entry: Case | Theme, required
 _CASE_TAGS = {"audiences": "audiences", "risk_posts": "risk_posts", "occasions": "occasions"}
 
 
-def check_case(case: Case, tax: Taxonomy, where: Where) -> list[Problem]:
-    """Taxonomy terms, kind-specific requirements and sections of one case."""
+def check_case(case: Case, tax: Taxonomy, where: Where, failed: Collection[str] = ()) -> list[Problem]:
+    """Taxonomy terms, kind-specific requirements and sections of one case.
+
+    ``failed`` names fields whose structure was invalid (already reported): rules about them are skipped.
+    """
     problems = _term_problems(
         tax,
         where,
         [
             (("kind",), "case_kinds", case.kind),
-            (("subject", "rank_level"), "rank_levels", case.subject.rank_level),
+            (("subject", "rank_level"), "rank_levels", case.subject.rank_level if case.subject else None),
             (("lang",), "languages", case.lang),
         ],
     )
@@ -300,7 +303,7 @@ def check_case(case: Case, tax: Taxonomy, where: Where) -> list[Problem]:
         )
     kind = tax.terms("case_kinds").get(case.kind)
     if kind is not None:
-        if kind.outcome == "required" and case.outcome is None:
+        if kind.outcome == "required" and case.outcome is None and "outcome" not in failed:
             problems.append(
                 where.at(("kind",), f"{_article(kind.label['en'].lower())} needs an 'outcome' (how it was handled)")
             )
@@ -335,7 +338,7 @@ _THEME_TAGS = {
 }
 
 
-def check_theme(theme: Theme, tax: Taxonomy, where: Where) -> list[Problem]:
+def check_theme(theme: Theme, tax: Taxonomy, where: Where, failed: Collection[str] = ()) -> list[Problem]:
     problems = _term_problems(
         tax, where, [(("kind",), "theme_kinds", theme.kind), (("lang",), "languages", theme.lang)]
     )
@@ -345,7 +348,7 @@ def check_theme(theme: Theme, tax: Taxonomy, where: Where) -> list[Problem]:
     return problems
 
 
-def check_question(question: Question, tax: Taxonomy, where: Where) -> list[Problem]:
+def check_question(question: Question, tax: Taxonomy, where: Where, failed: Collection[str] = ()) -> list[Problem]:
     problems = _term_problems(
         tax,
         where,
@@ -360,14 +363,15 @@ def check_question(question: Question, tax: Taxonomy, where: Where) -> list[Prob
         owner = tax.types.get(vtype)
         if owner is None:
             problems.append(where.at(("types", index), suggest(vtype, tax.types, "violation type")))
-        elif owner != question.discipline:
+        elif owner != question.discipline and question.discipline in tax.terms("disciplines"):
             problems.append(
                 where.at(
                     ("types", index),
                     f"violation type '{vtype}' belongs to discipline '{owner}', not '{question.discipline}'",
                 )
             )
-    problems += _answer_problems(question, where)
+    if not {"type", "options", "answer"} & set(failed):
+        problems += _answer_problems(question, where)
     return problems
 
 
@@ -416,7 +420,7 @@ def _answer_problems(question: Question, where: Where) -> list[Problem]:
     return problems
 
 
-def check_prompt(prompt: Any, tax: Taxonomy, where: Where) -> list[Problem]:
+def check_prompt(prompt: Any, tax: Taxonomy, where: Where, failed: Collection[str] = ()) -> list[Problem]:
     problems = _term_problems(
         tax, where, [(("kind",), "prompt_kinds", prompt.kind), (("lang",), "languages", prompt.lang)]
     )
@@ -426,13 +430,13 @@ def check_prompt(prompt: Any, tax: Taxonomy, where: Where) -> list[Problem]:
     return problems
 
 
-def check_message(message: Message, tax: Taxonomy, where: Where) -> list[Problem]:
+def check_message(message: Message, tax: Taxonomy, where: Where, failed: Collection[str] = ()) -> list[Problem]:
     problems = _term_problems(
         tax, where, [(("channel",), "message_channels", message.channel), (("lang",), "languages", message.lang)]
     )
     problems += _tag_problems(tax, where, message, {"audiences": "audiences"})
     channel = tax.terms("message_channels").get(message.channel)
-    if channel is not None and channel.max_chars and len(message.body) > channel.max_chars:
+    if channel is not None and channel.max_chars and message.body and len(message.body) > channel.max_chars:
         problems.append(
             where.at(
                 ("body",),

@@ -13,11 +13,12 @@ import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import cache
 from itertools import repeat
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, get_origin
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from toolkit.errors import LibraryError, LibraryNotFoundError, Problem
 from toolkit.library import check
@@ -69,16 +70,57 @@ def _validate(
     model: type[BaseModel], data: Any, where: Where, reserved: tuple[str, ...] = _RESERVED
 ) -> tuple[Any, list[Problem]]:
     """Validate a mapping against a model; fields the loader fills in itself are not accepted."""
+    valid, _, problems = _validate_partly(model, data, where, reserved)
+    return valid, problems
+
+
+@dataclass(frozen=True)
+class Partial:
+    """An entry whose structure is invalid: the fields that did validate, for checking the rest."""
+
+    record: Any
+    failed: frozenset[str]
+
+
+@cache
+def _field_adapters(model: type[BaseModel]) -> dict[str, TypeAdapter[Any]]:
+    adapters = {}
+    for name, field in model.model_fields.items():
+        annotation: Any = Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
+        adapters[name] = TypeAdapter(annotation)
+    return adapters
+
+
+def _validate_partly(
+    model: type[BaseModel], data: Any, where: Where, reserved: tuple[str, ...] = _RESERVED
+) -> tuple[Any, Partial | None, list[Problem]]:
+    """Validate; when that fails, also build a :class:`Partial` from the fields that are valid on
+    their own, so that taxonomy terms and rules are checked in the same run as the structure."""
     if not isinstance(data, dict):
         found = "nothing" if data is None else type(data).__name__
-        return None, [where.at((), f"expected a mapping of fields (found {found})")]
+        return None, None, [where.at((), f"expected a mapping of fields (found {found})")]
     for key in reserved:
         if key in data:
-            return None, [where.at((key,), f"unknown field '{key}'")]
+            return None, None, [where.at((key,), f"unknown field '{key}'")]
     try:
-        return model.model_validate(data), []
+        return model.model_validate(data), None, []
     except ValidationError as exc:
-        return None, check.validation_problems(exc, where, model)
+        problems = check.validation_problems(exc, where, model)
+    values: dict[str, Any] = {}
+    failed = set()
+    for name, adapter in _field_adapters(model).items():
+        field = model.model_fields[name]
+        if name not in data:
+            if field.is_required():
+                failed.add(name)
+            values[name] = None if field.is_required() else field.get_default(call_default_factory=True)
+            continue
+        try:
+            values[name] = adapter.validate_python(data[name])
+        except ValidationError:
+            failed.add(name)
+            values[name] = [] if get_origin(field.annotation) is list else None
+    return None, Partial(model.model_construct(**values), frozenset(failed)), problems
 
 
 def _read_markdown(
@@ -88,20 +130,23 @@ def _read_markdown(
         front = split_front_matter(source.text)
         doc = parse_yaml(front.yaml_text, front.yaml_line)
         where = Where(source.where.path, doc)
-        meta, problems = _validate(meta_model, doc.data, where)
+        meta, partial, problems = _validate_partly(meta_model, doc.data, where)
         lists = [section.id for section in tax.sections if section.list]
         body, body_problems = parse_body(front.body, front.body_line, tax.headings, lists)
         problems += [Problem(where.path, found.line, found.message) for found in body_problems]
-        if meta is None:
+        fields = meta if meta is not None else partial.record if partial is not None else None
+        if fields is None:
             return [], problems
         entry = full_model.model_construct(
-            **dict(meta),
+            **dict(fields),
             sections=body.sections,
             extra_sections=body.extra,
             origin=Origin(path=source.rel, line=1),
         )
         checker = check.check_case if full_model is Case else check.check_theme
-        return [entry], problems + checker(entry, tax, where)  # type: ignore[arg-type]
+        failed = partial.failed if partial is not None else frozenset()
+        problems += checker(entry, tax, where, failed=failed)  # type: ignore[arg-type]
+        return ([entry] if meta is not None else []), problems
 
     return read
 
@@ -119,12 +164,14 @@ def _read_list(
         entries, problems = [], []
         for index, item in enumerate(doc.data):
             at = where.within(index)
-            entry, found = _validate(model, item, at)
+            entry, partial, found = _validate_partly(model, item, at)
             problems += found
             if entry is not None:
                 entry = entry.model_copy(update={"origin": Origin(path=source.rel, line=doc.line_of((index,)))})
                 entries.append(entry)
                 problems += checker(entry, tax, at)
+            elif partial is not None:
+                problems += checker(partial.record, tax, at, failed=partial.failed)
         return entries, problems
 
     return read
@@ -145,13 +192,15 @@ def _read_messages(source: SourceFile, tax: Taxonomy) -> tuple[list[Any], list[P
                 at.at(("occasion",), "unknown field 'occasion' (the file's 'occasion' applies to every message)")
             )
             continue
-        message, found = _validate(Message, item, at)
+        message, partial, found = _validate_partly(Message, item, at)
         problems += found
         if message is not None:
             origin = Origin(path=source.rel, line=doc.line_of(("messages", index)))
             message = message.model_copy(update={"occasion": head.occasion, "origin": origin})
             entries.append(message)
             problems += check.check_message(message, tax, at)
+        elif partial is not None:
+            problems += check.check_message(partial.record, tax, at, failed=partial.failed)
     return entries, problems
 
 
