@@ -272,12 +272,21 @@ class CaseMeta(Record):
     lang: str = "en"
 
 
-class Case(CaseMeta):
-    """A case: its front matter, its body sections by id, and where it was read."""
+class Sectioned(Record):
+    """The Markdown body of an entry: named sections by id, sections with other headings, origin."""
 
     sections: dict[str, Section] = {}
     extra_sections: tuple[Section, ...] = ()
     origin: Origin
+
+    def text(self, section: str) -> str:
+        """The text of a section, or an empty string when the entry does not have it."""
+        found = self.sections.get(section)
+        return found.text if found else ""
+
+
+class Case(CaseMeta, Sectioned):
+    """A case: its front matter, its body sections by id, and where it was read."""
 
     @property
     def discipline_ids(self) -> list[str]:
@@ -286,11 +295,6 @@ class Case(CaseMeta):
     @property
     def type_ids(self) -> list[str]:
         return [vtype for tag in self.disciplines for vtype in tag.types]
-
-    def text(self, section: str) -> str:
-        """The text of a section, or an empty string when the case does not have it."""
-        found = self.sections.get(section)
-        return found.text if found else ""
 
 
 class ThemeMeta(Record):
@@ -309,10 +313,8 @@ class ThemeMeta(Record):
     lang: str = "en"
 
 
-class Theme(ThemeMeta):
-    sections: dict[str, Section] = {}
-    extra_sections: tuple[Section, ...] = ()
-    origin: Origin
+class Theme(ThemeMeta, Sectioned):
+    """A lecture theme: its front matter, its body sections by id, and where it was read."""
 
 
 class Question(Record):
