@@ -130,3 +130,23 @@ def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
         main(["chek"])
     assert raised.value.code == 2
     assert "invalid choice: 'chek'" in capsys.readouterr().err
+
+
+def test_check_json_for_editors(make_library: MakeLibrary, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_library()
+    assert main(["check", str(root), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] is True and report["problems"] == []
+    assert report["checked"] == {"cases": 1, "themes": 1, "questions": 2, "prompts": 1, "messages": 2}
+    bad = CASE.format(id="sample-case").replace("kind: warning", "kind: warnng")
+    root = make_library({"cases/sample-case.md": bad})
+    assert main(["check", str(root), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] is False
+    assert report["problems"] == [
+        {
+            "path": f"{root}/cases/sample-case.md",
+            "line": 4,
+            "message": "unknown case kind 'warnng' (did you mean 'warning'?)",
+        }
+    ]

@@ -17,6 +17,8 @@ from toolkit.library import read_library
 from toolkit.library.stats import format_stats, library_stats
 from toolkit.paths import default_library
 
+ENTRY_KINDS = ("cases", "themes", "questions", "prompts", "messages")
+
 
 def _library_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -39,6 +41,17 @@ def _report_problems(problems: Sequence[object], library: Path) -> None:
 def cmd_check(args: argparse.Namespace) -> int:
     path = args.library or default_library()
     library, problems = read_library(path)
+    if args.json:
+        counts = {name: len(getattr(library, name)) for name in ENTRY_KINDS} if library else {}
+        report = {
+            "library": str(path),
+            "version": library.version if library else None,
+            "ok": not problems and library is not None,
+            "checked": counts,
+            "problems": [{"path": p.path, "line": p.line, "message": p.message} for p in problems],
+        }
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 0 if report["ok"] else 1
     if problems or library is None:
         _report_problems(problems, path)
         return 1
@@ -77,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check a library and report every problem as path:line: message.",
     )
     _library_arg(check)
+    check.add_argument("--json", action="store_true", help="print the result as JSON (for editors and CI)")
     check.set_defaults(run=cmd_check)
 
     stats = commands.add_parser(
