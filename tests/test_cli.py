@@ -81,6 +81,7 @@ def test_stats_counts_a_small_library_exactly(make_library: MakeLibrary, capsys:
     assert stats["by_audience"]["families"] == 0
     assert stats["by_risk_post"]["procurement"] == 2
     assert stats["by_occasion"]["mid-autumn"] == 2
+    assert stats["by_type"]["gifts-cash-cards"] == 2 and stats["by_type"]["banquets"] == 0
     assert (stats["themes"], stats["questions"], stats["prompts"], stats["messages"]) == (1, 2, 1, 2)
 
 
@@ -88,6 +89,9 @@ def test_stats_table_shows_coverage_with_gaps(make_library: MakeLibrary, capsys:
     assert main(["stats", str(make_library())]) == 0
     out = capsys.readouterr().out
     assert "Coverage: cases per audience and discipline" in out
+    unused = next(line for line in out.splitlines() if line.startswith("Violation types with no case:"))
+    assert "Banquets that may affect official duties" in unused
+    assert "Accepting gifts, cash gifts and consumption cards" not in unused
     leaders = next(line for line in out.splitlines() if line.strip().startswith("Newly promoted cadres"))
     assert leaders.split()[-7:] == ["·", "·", "1", "·", "·", "·", "1"]
 

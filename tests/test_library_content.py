@@ -62,6 +62,11 @@ def test_enough_cases_by_discipline_kind_audience_post_and_occasion(bundled: Lib
     assert [o.id for o in tax.occasions if by_occasion[o.id] < 1] == []
 
 
+def test_every_violation_type_has_a_case(bundled: Library) -> None:
+    used = {t for c in bundled.cases for t in c.type_ids}
+    assert [t for t in bundled.taxonomy.types if t not in used] == []
+
+
 def test_every_audience_gets_both_warning_and_exemplary_cases(bundled: Library) -> None:
     for audience in bundled.taxonomy.audiences:
         kinds = {c.kind for c in bundled.cases if audience.id in c.audiences}

@@ -64,6 +64,7 @@ def library_stats(library: Library) -> dict[str, Any]:
         "questions": len(library.questions),
         "prompts": len(library.prompts),
         "messages": len(library.messages),
+        "by_type": _counts(list(tax.types), (t for c in cases for t in set(c.type_ids))),
         "questions_by_discipline": _counts(disciplines, (q.discipline for q in library.questions)),
         "messages_by_occasion": _counts([o.id for o in tax.occasions], (m.occasion for m in library.messages)),
         "coverage": coverage,
@@ -111,6 +112,8 @@ def format_stats(stats: dict[str, Any], library: Library, lang: str = "en") -> s
         ("Questions by discipline", "questions_by_discipline", "disciplines"),
     ):
         lines += [*_table(title, rows(key, kind)), ""]
+    unused = [tax.label("types", term, lang) for term, count in stats["by_type"].items() if not count]
+    lines += [f"Violation types with no case: {', '.join(unused) if unused else 'none'}", ""]
     lines += _coverage(stats, library, lang)
     return "\n".join(lines)
 
