@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,24 @@ def test_oversized_file_is_not_read(make_library: MakeLibrary) -> None:
     root = make_library({"cases/huge.md": "---\n" + "x" * (1 << 20) + "\n---\n"})
     _library, problems = read_library(root)
     assert [p.message for p in problems] == ["file is 1,048,585 bytes; library files are at most 1,048,576"]
+
+
+def test_a_linked_folder_leading_outside_is_not_read(make_library: MakeLibrary, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "elsewhere.md").write_text(CASE.format(id="elsewhere"), encoding="utf-8")
+    root = make_library({"questions/integrity.yaml": None, "themes/sample-theme.md": None})
+    shutil.rmtree(root / "cases")
+    os.symlink(outside, root / "cases")
+    library, problems = read_library(root)
+    assert [str(p) for p in problems] == [
+        f"{root}/cases/elsewhere.md: symbolic link to a file outside the library; not read"
+    ]
+    assert library is not None and library.cases == ()
+
+
+def test_a_library_reached_through_a_link_is_read(make_library: MakeLibrary, tmp_path: Path) -> None:
+    root = make_library()
+    os.symlink(root, tmp_path / "linked")
+    library, problems = read_library(tmp_path / "linked")
+    assert problems == [] and library is not None and [c.id for c in library.cases] == ["sample-case"]

@@ -222,13 +222,13 @@ def _walk(root: Path, folder: str) -> Iterator[Path]:
                 yield Path(dirpath) / name
 
 
-def _read_file(path: Path, root: Path, display: str, rel: str) -> tuple[bytes | None, Problem | None]:
+def _read_file(path: Path, real_root: Path, display: str, rel: str) -> tuple[bytes | None, Problem | None]:
+    """Read a file's bytes, unless it is too large or a symbolic link (of the file or of a folder on
+    its way) leads outside the library, whose resolved path is ``real_root``."""
     shown = os.path.join(display, rel)
-    if path.is_symlink():
-        target = path.resolve()
-        if not target.is_relative_to(root.resolve()):
-            return None, Problem(shown, None, "symbolic link to a file outside the library; not read")
     try:
+        if not path.resolve().is_relative_to(real_root):
+            return None, Problem(shown, None, "symbolic link to a file outside the library; not read")
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             return None, Problem(shown, None, f"file is {size:,} bytes; library files are at most {MAX_FILE_BYTES:,}")
@@ -262,8 +262,8 @@ PARALLEL_FROM = 400
 _KINDS_BY_NAME = {kind.name: kind for kind in KINDS}
 
 
-def _read_job(job: _Job, root: Path, display: str, tax: Taxonomy) -> _Result:
-    raw, problem = _read_file(job.file, root, display, job.rel)
+def _read_job(job: _Job, real_root: Path, display: str, tax: Taxonomy) -> _Result:
+    raw, problem = _read_file(job.file, real_root, display, job.rel)
     if raw is None:
         return _Result(job.rel, b"", [], [problem] if problem else [])
     digest = hashlib.sha256(raw).digest()
@@ -274,19 +274,19 @@ def _read_job(job: _Job, root: Path, display: str, tax: Taxonomy) -> _Result:
     return _Result(job.rel, digest, entries, problems)
 
 
-def _read_jobs(jobs: list[_Job], root: Path, display: str, tax: Taxonomy) -> list[_Result]:
-    return [_read_job(job, root, display, tax) for job in jobs]
+def _read_jobs(jobs: list[_Job], real_root: Path, display: str, tax: Taxonomy) -> list[_Result]:
+    return [_read_job(job, real_root, display, tax) for job in jobs]
 
 
-def _run_jobs(jobs: list[_Job], root: Path, display: str, tax: Taxonomy, workers: int | None) -> list[_Result]:
+def _run_jobs(jobs: list[_Job], real_root: Path, display: str, tax: Taxonomy, workers: int | None) -> list[_Result]:
     """Read every file, in a pool of processes when the library is large; results keep job order."""
     workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
     if workers <= 1 or len(jobs) < PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
-        return _read_jobs(jobs, root, display, tax)
+        return _read_jobs(jobs, real_root, display, tax)
     size = max(50, len(jobs) // (workers * 4))
     chunks = [jobs[start : start + size] for start in range(0, len(jobs), size)]
     with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
-        parts = pool.map(_read_jobs, chunks, repeat(root), repeat(display), repeat(tax))
+        parts = pool.map(_read_jobs, chunks, repeat(real_root), repeat(display), repeat(tax))
         return [result for part in parts for result in part]
 
 
@@ -301,7 +301,8 @@ def read_library(path: str | os.PathLike[str], *, workers: int | None = None) ->
         raise LibraryNotFoundError(display)
     problems: list[Problem] = []
 
-    raw, problem = _read_file(root / TAXONOMY, root, display, TAXONOMY)
+    real_root = root.resolve()
+    raw, problem = _read_file(root / TAXONOMY, real_root, display, TAXONOMY)
     if raw is None:
         return None, [problem] if problem else []
     digest = hashlib.sha256(TAXONOMY.encode() + b"\0" + hashlib.sha256(raw).digest())
@@ -323,7 +324,7 @@ def read_library(path: str | os.PathLike[str], *, workers: int | None = None) ->
     found: dict[str, list[Any]] = {kind.name: [] for kind in KINDS}
     # Case files that could not be read: references to their names are not reported again.
     unread_cases: set[str] = set()
-    for job, result in zip(jobs, _run_jobs(jobs, root, display, tax, workers), strict=True):
+    for job, result in zip(jobs, _run_jobs(jobs, real_root, display, tax, workers), strict=True):
         digest.update(result.rel.encode() + b"\0" + result.digest)
         if job.kind == "cases" and not result.entries:
             unread_cases.add(job.file.stem)
