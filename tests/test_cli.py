@@ -154,3 +154,8 @@ def test_check_json_for_editors(make_library: MakeLibrary, capsys: pytest.Captur
             "message": "unknown case kind 'warnng' (did you mean 'warning'?)",
         }
     ]
+
+
+def test_stats_refuses_an_unknown_language(make_library: MakeLibrary, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["stats", str(make_library()), "--lang", "zh-cn"]) == 2
+    assert capsys.readouterr().err == "lianzheng: unknown language 'zh-cn' (did you mean 'zh-CN'?)\n"

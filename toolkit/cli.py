@@ -14,6 +14,7 @@ from pathlib import Path
 
 from toolkit.errors import ToolkitError
 from toolkit.library import read_library
+from toolkit.library.check import suggest
 from toolkit.library.stats import format_stats, library_stats
 from toolkit.paths import default_library
 
@@ -72,6 +73,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
         _report_problems(problems, path)
         print(f"run 'lianzheng check {path}' and fix the problems first", file=sys.stderr)
         return 1
+    if args.lang not in library.taxonomy.languages:
+        print(f"lianzheng: {suggest(args.lang, library.taxonomy.languages, 'language')}", file=sys.stderr)
+        return 2
     stats = library_stats(library)
     if args.json:
         print(json.dumps(stats, ensure_ascii=False, indent=2))
