@@ -15,10 +15,9 @@ from pathlib import Path
 from toolkit.errors import ToolkitError
 from toolkit.library import read_library
 from toolkit.library.check import suggest
+from toolkit.library.load import KINDS
 from toolkit.library.stats import format_stats, library_stats
 from toolkit.paths import default_library
-
-ENTRY_KINDS = ("cases", "themes", "questions", "prompts", "messages")
 
 
 def _library_arg(parser: argparse.ArgumentParser) -> None:
@@ -43,7 +42,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     path = args.library or default_library()
     library, problems = read_library(path)
     if args.json:
-        counts = {name: len(getattr(library, name)) for name in ENTRY_KINDS} if library else {}
+        counts = {kind.name: len(getattr(library, kind.name)) for kind in KINDS} if library else {}
         report = {
             "library": str(path),
             "version": library.version if library else None,

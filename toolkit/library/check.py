@@ -15,7 +15,7 @@ from typing import Any, get_args
 from pydantic import BaseModel, ValidationError
 
 from toolkit.errors import Problem
-from toolkit.library.model import TERM_LISTS, Case, Message, Question, Taxonomy, Theme
+from toolkit.library.model import Case, Message, Question, Taxonomy, Theme
 from toolkit.library.parse import YamlDoc
 
 _NOUNS = {
@@ -181,16 +181,14 @@ def _tag_problems(tax: Taxonomy, where: Where, entry: Any, fields: Mapping[str, 
 def check_taxonomy(tax: Taxonomy, where: Where) -> list[Problem]:
     """Internal consistency of the taxonomy: unique ids, labels in every language, references."""
     problems: list[Problem] = []
-    named = {name: getattr(tax, name) for name in TERM_LISTS}
-    named.update({f"sanctions.{g}": getattr(tax.sanctions, g) for g in ("party", "government", "organizational")})
-    for name, terms in named.items():
+    for name, terms in tax.term_lists().items():
         loc_base: tuple[str | int, ...] = tuple(name.split("."))
         seen: dict[Any, int] = {}
         for index, term in enumerate(terms):
             if term.id in seen:
                 problems.append(where.at((*loc_base, index, "id"), f"duplicate {_NOUNS[name]} id '{term.id}'"))
             seen[term.id] = index
-            problems += _label_problems(tax, where, (*loc_base, index), term)
+            problems += _missing_languages(tax, where, (*loc_base, index, "label"), term.label)
     type_owner: dict[str, str] = {}
     for d_index, discipline in enumerate(tax.disciplines):
         for t_index, vtype in enumerate(discipline.types):
@@ -200,7 +198,7 @@ def check_taxonomy(tax: Taxonomy, where: Where) -> list[Problem]:
                     where.at((*loc, "id"), f"violation type '{vtype.id}' is already a type of '{type_owner[vtype.id]}'")
                 )
             type_owner.setdefault(vtype.id, discipline.id)
-            problems += _label_problems(tax, where, loc, vtype)
+            problems += _missing_languages(tax, where, (*loc, "label"), vtype.label)
     for index, audience in enumerate(tax.audiences):
         at = where.within("audiences", index)
         problems += _term_problems(tax, at, _list_terms("disciplines", audience.disciplines, "disciplines"))
@@ -226,10 +224,6 @@ def check_taxonomy(tax: Taxonomy, where: Where) -> list[Problem]:
         )
     problems += _term_problems(tax, where, _list_terms("theme_sections", tax.theme_sections, "sections"))
     return problems
-
-
-def _label_problems(tax: Taxonomy, where: Where, loc: tuple[str | int, ...], term: Any) -> list[Problem]:
-    return _missing_languages(tax, where, (*loc, "label"), term.label)
 
 
 def _missing_languages(

@@ -49,7 +49,7 @@ class SourceFile:
 
     rel: str
     text: str
-    where: Where
+    shown: str
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ def _read_markdown(
     def read(source: SourceFile, tax: Taxonomy) -> tuple[list[Any], list[Problem]]:
         front = split_front_matter(source.text)
         doc = parse_yaml(front.yaml_text, front.yaml_line)
-        where = Where(source.where.path, doc)
+        where = Where(source.shown, doc)
         meta, partial, problems = _validate_partly(meta_model, doc.data, where)
         lists = [section.id for section in tax.sections if section.list]
         body, body_problems = parse_body(front.body, front.body_line, tax.headings, lists)
@@ -158,7 +158,7 @@ def _read_list(
 
     def read(source: SourceFile, tax: Taxonomy) -> tuple[list[Any], list[Problem]]:
         doc = parse_yaml(source.text)
-        where = Where(source.where.path, doc)
+        where = Where(source.shown, doc)
         if not isinstance(doc.data, list):
             return [], [where.at((), "expected a YAML list of items, each starting with '- id: ...'")]
         entries, problems = [], []
@@ -179,7 +179,7 @@ def _read_list(
 
 def _read_messages(source: SourceFile, tax: Taxonomy) -> tuple[list[Any], list[Problem]]:
     doc = parse_yaml(source.text)
-    where = Where(source.where.path, doc)
+    where = Where(source.shown, doc)
     head, problems = _validate(MessageFile, doc.data, where)
     if head is None:
         return [], problems
@@ -238,8 +238,7 @@ def _read_file(path: Path, real_root: Path, display: str, rel: str) -> tuple[byt
 
 
 def _source(raw: bytes, display: str, rel: str) -> SourceFile:
-    shown = os.path.join(display, rel)
-    return SourceFile(rel, decode(raw), Where(shown, line=1))
+    return SourceFile(rel, decode(raw), os.path.join(display, rel))
 
 
 @dataclass(frozen=True)

@@ -187,12 +187,18 @@ class Taxonomy(Record):
             return str(term_id)
         return term.label.get(lang) or term.label.get("en") or str(term_id)
 
-    @cached_property
-    def _lookup(self) -> dict[str, dict[Any, Any]]:
+    def term_lists(self) -> dict[str, list[Any]]:
+        """Every list of terms by name, as written (duplicates kept): ``audiences``, ...,
+        ``sanctions.party``, ``sanctions.government``, ``sanctions.organizational``."""
         lists: dict[str, list[Any]] = {name: getattr(self, name) for name in TERM_LISTS}
-        lists["types"] = [vtype for discipline in self.disciplines for vtype in discipline.types]
         for group in ("party", "government", "organizational"):
             lists[f"sanctions.{group}"] = getattr(self.sanctions, group)
+        return lists
+
+    @cached_property
+    def _lookup(self) -> dict[str, dict[Any, Any]]:
+        lists = self.term_lists()
+        lists["types"] = [vtype for discipline in self.disciplines for vtype in discipline.types]
         return {name: {term.id: term for term in terms} for name, terms in lists.items()}
 
 
