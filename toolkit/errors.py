@@ -5,7 +5,9 @@ fits, so callers can catch either::
 
     ToolkitError
     ├── LibraryError (ValueError)        a library has problems; ``.problems`` lists them all
-    │   └── LibraryNotFoundError (FileNotFoundError)
+    │   ├── LibraryNotFoundError (FileNotFoundError)
+    │   └── SpecError                    a build spec has problems, listed the same way
+    ├── ParameterError (ValueError)      a document parameter is unknown or invalid
     └── MissingDependencyError (ImportError)   an optional extra is not installed
 
 The CLI turns any ``ToolkitError`` into one line and a non-zero exit; anything else is a bug.
@@ -60,3 +62,15 @@ class MissingDependencyError(ToolkitError, ImportError):
 
     def __init__(self, package: str, extra: str) -> None:
         super().__init__(f"{package} is not installed: pip install 'lianzheng[{extra}]'")
+
+
+class ParameterError(ToolkitError, ValueError):
+    """A document parameter is unknown or has an invalid value; the message names the valid choices."""
+
+    def __init__(self, message: str, name: str | None = None) -> None:
+        self.name = name
+        super().__init__(message)
+
+
+class SpecError(LibraryError):
+    """A build spec file has problems; ``problems`` holds each one as ``path:line: message``."""

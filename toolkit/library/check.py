@@ -222,6 +222,10 @@ def check_taxonomy(tax: Taxonomy, where: Where) -> list[Problem]:
         problems += _term_problems(
             tax, where.within("case_kinds", index), _list_terms("sections", kind.sections, "sections")
         )
+        if kind.counts_as is not None:
+            problems += _term_problems(
+                tax, where.within("case_kinds", index), [(("counts_as",), "case_kinds", kind.counts_as)]
+            )
     problems += _term_problems(tax, where, _list_terms("theme_sections", tax.theme_sections, "sections"))
     return problems
 

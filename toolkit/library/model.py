@@ -123,6 +123,12 @@ class SectionKind(Term):
 class CaseKind(Term):
     sections: list[str] = Field(min_length=1)
     outcome: Literal["required", "optional", "none"] = "optional"
+    counts_as: str | None = None
+
+    @property
+    def share(self) -> str:
+        """The kind whose share of an audience's ``mix`` this kind counts towards."""
+        return self.counts_as or self.id
 
 
 class Channel(Term):

@@ -1,0 +1,131 @@
+"""Documents as plain data, one row per kind: its notebook, editions, parameters and assembler.
+
+>>> from toolkit.documents import DOCUMENTS, assemble
+>>> sorted(DOCUMENTS)
+['casebook', 'outline', 'quiz', 'worksheet']
+>>> doc = assemble("quiz", {"audience": "retired", "questions": 10}, library)   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from toolkit.documents.casebook import Casebook, assemble_casebook
+from toolkit.documents.outline import Outline, assemble_outline
+from toolkit.documents.params import Param, params_for, validate
+from toolkit.documents.quiz import QuizPaper, assemble_quiz
+from toolkit.documents.worksheet import Worksheet, assemble_worksheet
+from toolkit.errors import ParameterError
+from toolkit.library.catalog import Library
+
+Document = Casebook | Outline | Worksheet | QuizPaper
+
+
+def _themes(library: Library) -> list[str]:
+    return [theme.id for theme in library.themes]
+
+
+@dataclass(frozen=True)
+class DocumentKind:
+    """One kind of document: the notebook that displays it, its editions and its parameters."""
+
+    name: str
+    notebook: str
+    template: str
+    editions: tuple[str, ...]
+    params: tuple[Param, ...]
+    assembler: Callable[[Library, dict[str, Any]], Any]
+    slides: bool = False
+
+
+DOCUMENTS: dict[str, DocumentKind] = {
+    kind.name: kind
+    for kind in (
+        DocumentKind(
+            "casebook",
+            "casebook.ipynb",
+            "casebook.html.j2",
+            ("learner", "trainer"),
+            params_for(("learner", "trainer"), Param("cases", 8, "how many cases", minimum=1, maximum=60)),
+            assemble_casebook,
+        ),
+        DocumentKind(
+            "outline",
+            "lecture_outline.ipynb",
+            "outline.html.j2",
+            ("trainer",),
+            params_for(
+                ("trainer",),
+                Param("theme", "", "theme id; '' for the theme that fits the audience best", _themes, blank_ok=True),
+                Param("minutes", 45, "length of the session in minutes", minimum=15, maximum=480),
+                Param("cases", 4, "how many cases to weave in", minimum=1, maximum=12),
+            ),
+            assemble_outline,
+            slides=True,
+        ),
+        DocumentKind(
+            "worksheet",
+            "worksheet.ipynb",
+            "worksheet.html.j2",
+            ("print",),
+            params_for(
+                ("print",),
+                Param("self_checks", 3, "self-check items per discipline", minimum=1, maximum=10),
+                Param("reflections", 4, "reflection questions", minimum=0, maximum=12),
+                Param("questions", 5, "questions in the short quiz", minimum=0, maximum=40),
+                Param("writing_lines", 8, "ruled lines left for writing", minimum=0, maximum=40),
+            ),
+            assemble_worksheet,
+        ),
+        DocumentKind(
+            "quiz",
+            "quiz.ipynb",
+            "quiz.html.j2",
+            ("learner", "key"),
+            params_for(("learner", "key"), Param("questions", 20, "how many questions", minimum=1, maximum=200)),
+            assemble_quiz,
+        ),
+    )
+}
+
+
+def document_kind(name: str) -> DocumentKind:
+    """The kind called ``name``; a :class:`ParameterError` names the valid kinds otherwise."""
+    try:
+        return DOCUMENTS[name]
+    except KeyError:
+        from toolkit.documents.params import did_you_mean
+
+        raise ParameterError(
+            f"unknown document '{name}'{did_you_mean(name, list(DOCUMENTS))}; valid: {', '.join(DOCUMENTS)}",
+            "documents",
+        ) from None
+
+
+def check_parameters(name: str, values: Mapping[str, Any], library: Library) -> dict[str, Any]:
+    """The parameters of a document, checked and completed with defaults (see :mod:`.params`)."""
+    kind = document_kind(name)
+    return validate(name, kind.params, values, library)
+
+
+def assemble(name: str, values: Mapping[str, Any], library: Library) -> Document:
+    """Check the parameters and assemble the document (pure: no files written)."""
+    kind = document_kind(name)
+    result: Document = kind.assembler(library, check_parameters(name, values, library))
+    return result
+
+
+__all__ = [
+    "DOCUMENTS",
+    "Casebook",
+    "Document",
+    "DocumentKind",
+    "Outline",
+    "QuizPaper",
+    "Worksheet",
+    "assemble",
+    "check_parameters",
+    "document_kind",
+]

@@ -1,0 +1,78 @@
+"""The casebook: cover, introduction, contents, the chosen cases in full, rules at a glance, discussion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from toolkit.documents.common import CaseView, Cover, case_view, cover, reason_text
+from toolkit.i18n import catalog
+from toolkit.library.catalog import Library
+from toolkit.selection import select_cases
+
+DISCUSSION_PER_CASE = 1
+DISCUSSION_MAX = 10
+
+
+@dataclass(frozen=True)
+class RuleRef:
+    """One instrument the cases apply, and the cases (by title) that cite it."""
+
+    rule: str
+    cases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Casebook:
+    cover: Cover
+    introduction: tuple[str, ...]
+    cases: tuple[CaseView, ...]
+    rules: tuple[RuleRef, ...]
+    discussion: tuple[str, ...]
+    show_reasons: bool
+    uses: frozenset[str]
+
+
+def assemble_casebook(library: Library, params: dict[str, Any]) -> Casebook:
+    """Assemble a casebook for ``params["audience"]`` from checked parameters (see ``params.validate``)."""
+    t = catalog(params["lang"])
+    tax = library.taxonomy
+    picks = select_cases(library, params["audience"], params["cases"], params["seed"])
+    page = cover(library, params, "casebook", t("casebook.title"), t)
+    views = tuple(
+        case_view(pick.case, tax, t, tuple(reason_text(reason, tax, t) for reason in pick.reasons)) for pick in picks
+    )
+    warning = sum(1 for pick in picks if tax.terms("case_kinds")[pick.case.kind].share == "warning")
+    introduction = (
+        t("casebook.intro.education", audience=page.audience_label, education=page.education),
+        page.emphasis,
+        t("casebook.intro.contents", count=len(picks), warning=warning, exemplary=len(picks) - warning),
+        t("casebook.intro.use"),
+    )
+    cited: dict[str, list[str]] = {}
+    for pick in picks:
+        for basis in pick.case.legal_basis:
+            name = basis.instrument + (f" ({basis.revision})" if basis.revision else "")
+            if basis.article:
+                name += f", {basis.article}"
+            titles = cited.setdefault(name, [])
+            if pick.case.title not in titles:
+                titles.append(pick.case.title)
+    rules = tuple(
+        RuleRef(name, tuple(titles)) for name, titles in sorted(cited.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    )
+    discussion: list[str] = []
+    for pick in picks:
+        section = pick.case.sections.get("discussion")
+        for item in (section.items if section else ())[:DISCUSSION_PER_CASE]:
+            if item not in discussion:
+                discussion.append(item)
+    return Casebook(
+        cover=page,
+        introduction=introduction,
+        cases=views,
+        rules=rules,
+        discussion=tuple(discussion[:DISCUSSION_MAX]),
+        show_reasons=params["edition"] == "trainer",
+        uses=frozenset(f"case:{pick.case.id}" for pick in picks),
+    )

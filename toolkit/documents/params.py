@@ -1,0 +1,116 @@
+"""Document parameters: one table of names, defaults and valid values, checked before anything runs.
+
+The notebooks' ``parameters`` cells, the CLI, build specs and the widgets all pass plain values;
+:func:`validate` turns them into a checked mapping or raises :class:`ParameterError` naming the
+parameter and the valid choices. Unknown names are errors, with a "did you mean".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from toolkit.errors import ParameterError
+from toolkit.i18n import LANGUAGES
+from toolkit.library.catalog import Library
+
+Choices = Callable[[Library], Sequence[str]]
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter: its default, type and valid values. ``choices`` may depend on the library."""
+
+    name: str
+    default: Any
+    help: str
+    choices: Sequence[str] | Choices | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    blank_ok: bool = False
+
+    def valid_choices(self, library: Library) -> Sequence[str] | None:
+        if self.choices is None or isinstance(self.choices, (list, tuple)):
+            return self.choices
+        return self.choices(library)  # type: ignore[operator]
+
+    def check(self, value: Any, library: Library, where: str) -> Any:
+        """The value, checked; a :class:`ParameterError` otherwise."""
+        expected = type(self.default)
+        if expected is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+                    value = int(value)
+                else:
+                    raise ParameterError(
+                        f"{where}: parameter '{self.name}' must be a whole number, not {value!r}", self.name
+                    )
+            low, high = self.minimum, self.maximum
+            if (low is not None and value < low) or (high is not None and value > high):
+                raise ParameterError(f"{where}: parameter '{self.name}' is {value}; valid: {low} to {high}", self.name)
+            return value
+        if not isinstance(value, str):
+            raise ParameterError(f"{where}: parameter '{self.name}' must be text, not {value!r}", self.name)
+        if value == "" and self.blank_ok:
+            return value
+        choices = self.valid_choices(library)
+        if choices is not None and value not in choices:
+            hint = did_you_mean(value, choices)
+            raise ParameterError(
+                f"{where}: parameter '{self.name}' is '{value}'{hint}; valid: {', '.join(choices)}", self.name
+            )
+        if self.name == "date":
+            try:
+                dt.date.fromisoformat(value)
+            except ValueError:
+                raise ParameterError(
+                    f"{where}: parameter 'date' is '{value}'; valid: a date as YYYY-MM-DD, or '' for today", "date"
+                ) from None
+        return value
+
+
+def did_you_mean(value: str, choices: Sequence[str]) -> str:
+    """`` (did you mean 'x'?)`` when a valid choice is close to ``value``, else an empty string."""
+    close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _audiences(library: Library) -> list[str]:
+    return [audience.id for audience in library.taxonomy.audiences]
+
+
+def _themes(library: Library) -> list[str]:
+    return [theme.id for theme in library.themes]
+
+
+COMMON: tuple[Param, ...] = (
+    Param("audience", "incumbent-leaders", "who the handout is for (an audience id from the taxonomy)", _audiences),
+    Param("library", "", "path of the case library; '' for the default library", blank_ok=True),
+    Param("lang", "en", "language of the fixed phrases", LANGUAGES),
+    Param("seed", 1, "seed for every random choice: the same seed gives the same handout", minimum=0, maximum=2**31),
+    Param("date", "", "date printed on the handout, YYYY-MM-DD; '' for today", blank_ok=True),
+    Param("title", "", "title on the cover; '' for the document's default title", blank_ok=True),
+    Param("unit", "", "the organisation giving the training, shown on the cover", blank_ok=True),
+)
+
+
+def params_for(editions: Sequence[str], *extra: Param) -> tuple[Param, ...]:
+    edition = Param("edition", editions[0], "which edition to produce", tuple(editions))
+    return (*COMMON, edition, *extra)
+
+
+def validate(document: str, params: Sequence[Param], values: Mapping[str, Any], library: Library) -> dict[str, Any]:
+    """Check ``values`` against ``params``; fill defaults and resolve a blank date to today."""
+    where = f"{document} parameters"
+    known = {param.name: param for param in params}
+    for name in values:
+        if name not in known:
+            hint = did_you_mean(name, list(known))
+            raise ParameterError(f"{where}: unknown parameter '{name}'{hint}; valid: {', '.join(known)}", name)
+    result = {name: param.check(values.get(name, param.default), library, where) for name, param in known.items()}
+    if not result.get("date"):
+        result["date"] = dt.date.today().isoformat()
+    return result

@@ -1,0 +1,91 @@
+"""The self-reflection worksheet (printable edition): self-check tables, reflection, problems /
+causes / measures, a short quiz and room to write."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from toolkit.documents.common import Cover, cover
+from toolkit.documents.quiz import QuizItem, quiz_items
+from toolkit.i18n import catalog
+from toolkit.library.catalog import Library
+from toolkit.selection import audience_of, select_prompts, select_questions
+
+RISK_POST_ITEMS = 2
+
+
+@dataclass(frozen=True)
+class CheckGroup:
+    """Self-check items under one heading (a discipline or a risk post)."""
+
+    heading: str
+    items: tuple[tuple[str, str], ...]  # (prompt id, text)
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """A row of the problems / causes / measures table: the step, and the prompts that guide it."""
+
+    step: str
+    hints: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Worksheet:
+    cover: Cover
+    instructions: tuple[str, ...]
+    answers: tuple[str, ...]
+    checks: tuple[CheckGroup, ...]
+    reflections: tuple[tuple[str, str], ...]
+    table: tuple[TableRow, ...]
+    quiz: tuple[QuizItem, ...]
+    writing_lines: int
+    uses: frozenset[str]
+
+
+def assemble_worksheet(library: Library, params: dict[str, Any]) -> Worksheet:
+    """Assemble a worksheet: self-checks by the audience's disciplines and risk posts, then the rest."""
+    t = catalog(params["lang"])
+    tax = library.taxonomy
+    audience = audience_of(tax, params["audience"])
+    lang = params["lang"]
+    seed = params["seed"]
+    used: set[str] = set()
+    checks: list[CheckGroup] = []
+    disciplines = audience.disciplines or [d.id for d in tax.disciplines]
+    for discipline in disciplines:
+        prompts = select_prompts(library, audience.id, "self-check", params["self_checks"], seed, discipline=discipline)
+        prompts = tuple(p for p in prompts if p.id not in used)
+        if prompts:
+            used |= {p.id for p in prompts}
+            heading = t("worksheet.check.discipline", name=tax.label("disciplines", discipline, lang))
+            checks.append(CheckGroup(heading, tuple((p.id, p.text) for p in prompts)))
+    for post in audience.risk_posts:
+        prompts = select_prompts(library, audience.id, "self-check", RISK_POST_ITEMS + 2, seed, risk_post=post)
+        prompts = tuple(p for p in prompts if p.id not in used)[:RISK_POST_ITEMS]
+        if prompts:
+            used |= {p.id for p in prompts}
+            heading = t("worksheet.check.risk_post", name=tax.label("risk_posts", post, lang))
+            checks.append(CheckGroup(heading, tuple((p.id, p.text) for p in prompts)))
+    reflections = select_prompts(library, audience.id, "reflection", params["reflections"], seed)
+    used |= {p.id for p in reflections}
+    table = []
+    for kind in ("problem", "cause", "measure"):
+        hints = select_prompts(library, audience.id, kind, 3, seed)
+        used |= {p.id for p in hints}
+        table.append(TableRow(t(f"worksheet.table.{kind}"), tuple(p.text for p in hints)))
+    questions = select_questions(
+        library, audience.id, params["questions"], seed, disciplines=audience.disciplines or None
+    )
+    return Worksheet(
+        cover=cover(library, params, "worksheet", t("worksheet.title"), t),
+        instructions=(t("worksheet.instructions"), t("worksheet.instructions.table")),
+        answers=(t("worksheet.answer.yes"), t("worksheet.answer.partly"), t("worksheet.answer.no")),
+        checks=tuple(checks),
+        reflections=tuple((p.id, p.text) for p in reflections),
+        table=tuple(table),
+        quiz=tuple(quiz_items(questions, tax, t, seed)),
+        writing_lines=params["writing_lines"],
+        uses=frozenset({*(f"prompt:{pid}" for pid in used), *(f"question:{q.id}" for q in questions)}),
+    )

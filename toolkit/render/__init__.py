@@ -1,0 +1,86 @@
+"""Rendering documents to HTML fragments with Jinja templates shipped in the package.
+
+Library text is Markdown written by people outside the code, so it is rendered with raw HTML
+turned off (it is escaped, not passed through), unsafe link schemes refused and images shown as
+their alt text: a handout never loads anything from the network.
+
+>>> html = render(assemble("quiz", {"audience": "retired"}, library))     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from toolkit.i18n import catalog
+
+TEMPLATES = "render/templates"
+TEMPLATE_BY_DOCUMENT = {
+    "casebook": "casebook.html.j2",
+    "outline": "outline.html.j2",
+    "worksheet": "worksheet.html.j2",
+    "quiz": "quiz.html.j2",
+}
+
+
+def _no_image(tokens: Any, idx: int, options: Any, env: Any) -> str:
+    """Render an image as its alt text: handouts load nothing from outside."""
+    from html import escape
+
+    return escape(tokens[idx].content)
+
+
+@lru_cache(maxsize=1)
+def markdown() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
+    md.add_render_rule("image", _no_image)
+    return md
+
+
+def md_block(text: str) -> Markup:
+    """Markdown to HTML, safe for untrusted text."""
+    return Markup(markdown().render(text or ""))
+
+
+def md_inline(text: str) -> Markup:
+    """Inline Markdown (emphasis, code, links) to HTML, without a wrapping paragraph."""
+    return Markup(markdown().renderInline(text or ""))
+
+
+def package_dir(*parts: str) -> str:
+    return str(resources.files("toolkit").joinpath(*parts))
+
+
+@cache
+def environment(lang: str) -> Environment:
+    """The Jinja environment of one language: autoescaping, Markdown filters and the catalog as ``t``."""
+    env = Environment(
+        loader=FileSystemLoader(package_dir(*TEMPLATES.split("/"))),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = md_block
+    env.filters["md_inline"] = md_inline
+    env.globals["t"] = catalog(lang)
+    return env
+
+
+def render(document: Any) -> str:
+    """A document as an HTML fragment (an ``<article>``), in the language of its cover."""
+    cover = document.cover
+    template = environment(cover.lang).get_template(TEMPLATE_BY_DOCUMENT[cover.document])
+    return template.render(doc=document)
+
+
+@lru_cache(maxsize=1)
+def stylesheet() -> str:
+    """The handout stylesheet (screen and print)."""
+    return resources.files("toolkit").joinpath("render", "static", "handout.css").read_text(encoding="utf-8")
