@@ -1,0 +1,111 @@
+"""What the notebooks call: read the parameters cell, assemble the document, display it.
+
+A notebook is thin: a ``parameters`` cell of plain values, then::
+
+    from toolkit import handout
+    document = handout.prepare("casebook", globals())
+    handout.show(document)
+
+``prepare`` refuses unknown parameter names (a typo in papermill's ``-p`` would otherwise be
+ignored silently) and invalid values, naming the valid choices.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from toolkit.documents import Document, document_kind
+from toolkit.documents.params import did_you_mean, validate
+from toolkit.errors import ParameterError
+from toolkit.library.catalog import Library
+from toolkit.library.load import load_library
+from toolkit.paths import default_library
+from toolkit.render import render
+
+MIME = "application/vnd.lianzheng.handout+json"
+
+
+@dataclass(frozen=True)
+class Handout:
+    """An assembled document with its checked parameters and rendered HTML fragment."""
+
+    name: str
+    parameters: dict[str, Any]
+    document: Document
+    html: str
+    library_version: str
+
+    def metadata(self) -> dict[str, Any]:
+        """What the builder reads back from an executed notebook: title, language, entries used."""
+        return {
+            "document": self.name,
+            "title": self.document.cover.title,
+            "lang": self.document.cover.lang,
+            "edition": self.document.cover.edition,
+            "library_version": self.library_version,
+            "uses": sorted(self.document.uses),
+        }
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+
+def _hidden_names() -> set[str]:
+    """Names IPython itself put in the namespace (In, Out, exit, ...), when running in a kernel."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with the kernel
+        return set()
+    shell = get_ipython()
+    return set(getattr(shell, "user_ns_hidden", {}) or {})
+
+
+def notebook_parameters(name: str, namespace: Mapping[str, Any]) -> dict[str, Any]:
+    """The values of a document's parameters found in a notebook namespace.
+
+    Any other name the user defined (not a module, not private, not IPython's own) is an unknown
+    parameter, typically one injected by ``papermill -p`` with a typo: that is an error.
+    """
+    kind = document_kind(name)
+    known = [param.name for param in kind.params]
+    hidden = _hidden_names()
+    values: dict[str, Any] = {}
+    for key, value in namespace.items():
+        if key in known:
+            values[key] = value
+        elif not (key.startswith("_") or key in hidden or isinstance(value, types.ModuleType) or key == "handout"):
+            raise ParameterError(
+                f"{name} parameters: unknown parameter '{key}'{did_you_mean(key, known)}; valid: {', '.join(known)}",
+                key,
+            )
+    return values
+
+
+def _library(path: str) -> Library:
+    return load_library(Path(path) if path else default_library())
+
+
+def prepare(name: str, namespace: Mapping[str, Any], library: Library | None = None) -> Handout:
+    """Check the notebook's parameters, load the library, assemble and render the document."""
+    kind = document_kind(name)
+    values = notebook_parameters(name, namespace)
+    if library is None:
+        library = _library(str(values.get("library", "")))
+    params = validate(name, kind.params, values, library)
+    document = kind.assembler(library, params)
+    return Handout(name, params, document, render(document), library.version)
+
+
+def show(handout: Handout) -> None:
+    """Display the handout: its HTML, with its metadata for the builder."""
+    from IPython.display import display
+
+    display(
+        {"text/html": handout.html, "text/plain": f"<{handout.name}: {handout.document.cover.title}>"},
+        raw=True,
+        metadata={"lianzheng": handout.metadata()},
+    )
