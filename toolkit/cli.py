@@ -83,6 +83,57 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _csv(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    import time
+
+    from toolkit.build import build
+    from toolkit.build.spec import Overrides, default_spec, load_spec
+    from toolkit.errors import LibraryError
+    from toolkit.library.load import load_library
+
+    started = time.perf_counter()
+    overrides = Overrides(
+        audiences=_csv(args.audience) if args.audience else None,
+        documents=_csv(args.documents) if args.documents else None,
+        formats=_csv(args.formats) if args.formats else None,
+        seed=args.seed,
+        lang=args.lang,
+        date=args.date,
+    )
+
+    def library_for(path: Path | None) -> object:
+        return load_library(args.library or path or default_library())
+
+    try:
+        if args.spec is not None:
+            spec, library = load_spec(args.spec, library_for, overrides)
+        else:
+            library = load_library(args.library or default_library())
+            spec = default_spec(library, overrides)
+    except LibraryError as exc:
+        if len(exc.problems) > 1:
+            for problem in exc.problems:
+                print(problem, file=sys.stderr)
+            print(f"lianzheng: {len(exc.problems)} problems; nothing was built", file=sys.stderr)
+            return 2
+        raise
+    out = args.out or spec.out or Path("handouts")
+    report = build(spec, library, out, jobs=args.jobs, force=args.force, progress=not args.quiet)
+    for result in report.failed:
+        where = f"cell {result.cell}: " if result.cell is not None else ""
+        print(f"failed: {result.job.id}: {where}{result.error}", file=sys.stderr)
+    counts = report.counts()
+    print(
+        f"{counts['built']} built, {counts['cached']} unchanged, {counts['failed']} failed "
+        f"in {time.perf_counter() - started:.1f} s; index: {report.out / 'index.html'}"
+    )
+    return 1 if counts["failed"] else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lianzheng", description="Integrity-education material from a case library.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -105,6 +156,26 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--json", action="store_true", help="print the stable JSON form (see docs/stats.md)")
     stats.add_argument("--lang", default="en", help="language of the labels: en or zh-CN (default en)")
     stats.set_defaults(run=cmd_stats)
+
+    build = commands.add_parser(
+        "build",
+        help="build handouts (HTML, PDF, DOCX, slides) for every audience, or as a spec says",
+        description="Run the document notebooks with papermill for each audience and export the handouts. "
+        "Unchanged jobs are skipped; failed jobs are reported and the others complete.",
+    )
+    build.add_argument("spec", nargs="?", type=Path, default=None, help="build spec YAML (see docs/build-spec.md)")
+    build.add_argument("--audience", help="audience id, a comma-separated list, or 'all' (default: all)")
+    build.add_argument("--documents", help="comma-separated: casebook,outline,worksheet,quiz (default: all four)")
+    build.add_argument("--formats", help="comma-separated: html,pdf,docx,ipynb,slides (default: html,pdf,docx,slides)")
+    build.add_argument("--out", type=Path, help="output folder (default: handouts)")
+    build.add_argument("--jobs", type=int, default=None, help="parallel jobs (default: the number of CPUs)")
+    build.add_argument("--library", type=Path, help="library folder (default: as for 'check')")
+    build.add_argument("--seed", type=int, help="seed for every random choice (default: 1)")
+    build.add_argument("--lang", help="language of the handouts' fixed phrases: en or zh-CN")
+    build.add_argument("--date", help="date printed on the handouts, YYYY-MM-DD (default: today)")
+    build.add_argument("--force", action="store_true", help="rebuild every job, even unchanged ones")
+    build.add_argument("--quiet", action="store_true", help="no progress bar")
+    build.set_defaults(run=cmd_build)
     return parser
 
 

@@ -82,7 +82,8 @@ def case_relevance(case: Case, audience: Audience) -> tuple[float, tuple[Reason,
 
 def quotas(mix: Mapping[str, float], count: int) -> dict[str, int]:
     """Split ``count`` by the shares in ``mix`` (largest remainder; ties go to the earlier share)."""
-    raw = {kind: share * count for kind, share in mix.items()}
+    # Rounded so that float noise (0.7 * 45 = 31.499999999999996) does not decide a tie.
+    raw = {kind: round(share * count, 9) for kind, share in mix.items()}
     result = {kind: int(value) for kind, value in raw.items()}
     order = sorted(raw, key=lambda kind: (-(raw[kind] - result[kind]), list(raw).index(kind)))
     for kind in order[: count - sum(result.values())]:

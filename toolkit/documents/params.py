@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,9 @@ from toolkit.i18n import LANGUAGES
 from toolkit.library.catalog import Library
 
 Choices = Callable[[Library], Sequence[str]]
+
+WHOLE_NUMBER = re.compile(r"\s*-?[0-9]+\s*")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,7 @@ class Param:
         expected = type(self.default)
         if expected is int:
             if isinstance(value, bool) or not isinstance(value, int):
-                if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+                if isinstance(value, str) and WHOLE_NUMBER.fullmatch(value):
                     value = int(value)
                 else:
                     raise ParameterError(
@@ -64,6 +68,9 @@ class Param:
             )
         if self.name == "date":
             try:
+                # fromisoformat alone also takes 20261201 and 2026-W48-2, which would be printed as typed
+                if not ISO_DATE.fullmatch(value):
+                    raise ValueError(value)
                 dt.date.fromisoformat(value)
             except ValueError:
                 raise ParameterError(

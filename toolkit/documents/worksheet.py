@@ -55,14 +55,16 @@ def assemble_worksheet(library: Library, params: dict[str, Any]) -> Worksheet:
     checks: list[CheckGroup] = []
     disciplines = audience.disciplines or [d.id for d in tax.disciplines]
     for discipline in disciplines:
-        prompts = select_prompts(library, audience.id, "self-check", params["self_checks"], seed, discipline=discipline)
-        prompts = tuple(p for p in prompts if p.id not in used)
+        # Ask for every candidate and drop the used ones before cutting, so a group is short only when
+        # its discipline has no unused prompt left.
+        prompts = select_prompts(library, audience.id, "self-check", len(library.prompts), seed, discipline=discipline)
+        prompts = tuple(p for p in prompts if p.id not in used)[: params["self_checks"]]
         if prompts:
             used |= {p.id for p in prompts}
             heading = t("worksheet.check.discipline", name=tax.label("disciplines", discipline, lang))
             checks.append(CheckGroup(heading, tuple((p.id, p.text) for p in prompts)))
     for post in audience.risk_posts:
-        prompts = select_prompts(library, audience.id, "self-check", RISK_POST_ITEMS + 2, seed, risk_post=post)
+        prompts = select_prompts(library, audience.id, "self-check", len(library.prompts), seed, risk_post=post)
         prompts = tuple(p for p in prompts if p.id not in used)[:RISK_POST_ITEMS]
         if prompts:
             used |= {p.id for p in prompts}
