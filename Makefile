@@ -9,16 +9,17 @@ STAMP  := $(VENV)/.installed-stamp
 .PHONY: install handouts test lint check bench clean
 
 $(STAMP): pyproject.toml
+	@bash scripts/system-packages.sh
 	@bash scripts/bootstrap.sh "$(PYTHON)" "$(VENV)"
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $(STAMP)
 
 install: $(STAMP)
 
-## The main job: until the handout builder lands, check the bundled library and print its statistics.
+## The main job: every audience's casebook, outline, worksheet and quiz in HTML, PDF, DOCX and slides.
 handouts: $(STAMP)
 	$(BIN)/lianzheng check casebook
-	$(BIN)/lianzheng stats casebook
+	$(BIN)/lianzheng build --library casebook --out handouts
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -32,6 +33,7 @@ check: lint test
 
 bench: $(STAMP)
 	$(BIN)/python bench/library_load.py
+	$(BIN)/python bench/build.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Debian packages the handouts need: Pango and HarfBuzz-Subset for WeasyPrint (PDF; the latter
+# subsets fonts ten times faster than fontTools, which matters for Chinese fonts), DejaVu and Noto CJK fonts (Latin
+# and Chinese text), poppler-utils (pdftotext and pdfinfo, used by the tests). Installed when
+# missing and we are root; otherwise the missing ones are named and the build goes on.
+set -euo pipefail
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-cjk poppler-utils)
+command -v dpkg-query >/dev/null || exit 0
+missing=()
+for package in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$package")
+    fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "system-packages: installing ${missing[*]}" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+    echo "system-packages: missing ${missing[*]} (install them with apt-get as root for PDF handouts)" >&2
+fi

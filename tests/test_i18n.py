@@ -1,0 +1,195 @@
+"""The message catalogs: every language in step with English, every key used, every used key present."""
+
+from __future__ import annotations
+
+import re
+import string
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+import toolkit
+from toolkit.documents import DOCUMENTS
+from toolkit.documents.outline import PARTS
+from toolkit.errors import ParameterError
+from toolkit.i18n import LANGUAGES, Catalog, catalog
+
+PACKAGE = Path(toolkit.__file__).parent
+TEMPLATES = PACKAGE / "render" / "templates"
+
+# t("key", ...) with a plain literal key, in templates and code; Reason.of("key", ...) stores a key
+# that common.reason_text later looks up with t(reason.key, ...).
+LITERAL_KEY = re.compile(r"""\bt\(\s*["']([A-Za-z0-9_.-]+)["']\s*[,)]""")
+REASON_KEY = re.compile(r"""\bReason\.of\(\s*["']([A-Za-z0-9_.-]+)["']\s*[,)]""")
+# Keys built at run time: t(f"outline.part.{part_id}") in code, t("document." ~ entry.document) in templates.
+FSTRING_KEY = re.compile(r"""\bt\(\s*f(?:"([^"]+)"|'([^']+)')""")
+CONCAT_KEY = re.compile(r"""\bt\(\s*["']([A-Za-z0-9_.-]+)["']\s*~""")
+# Every call of the catalog; each must be one of the forms above or a known dynamic key.
+ANY_CALL = re.compile(r"""\bt\(""")
+DYNAMIC_CALL = re.compile(r"""\bt\(reason\.key\b""")  # documents/common.py: reason_text, keys from Reason.of
+
+# Each key built at run time (f-string in code, "prefix." ~ value in templates), and its expansions.
+EDITIONS = {f"edition.{edition}" for kind in DOCUMENTS.values() for edition in kind.editions}
+EXPANSIONS: dict[str, set[str]] = {
+    "edition.{params['edition']}": EDITIONS,
+    "outline.part.{part_id}": {f"outline.part.{part_id}" for part_id, _, _ in PARTS},
+    "outline.notes.{part_id}": {f"outline.notes.{part_id}" for part_id, _, _ in PARTS},
+    "worksheet.table.{kind}": {f"worksheet.table.{kind}" for kind in ("problem", "cause", "measure")},
+    # the build index page (render/templates/index.html.j2)
+    "document.": {f"document.{name}" for name in DOCUMENTS},
+    "edition.": EDITIONS,
+    "index.status.": {f"index.status.{status}" for status in ("built", "cached", "failed")},
+}
+
+# Keys no code uses yet: slides.title is used by the slide deck being written in toolkit/render/slides.py.
+NOT_YET_USED = {"slides.title"}
+
+
+def _sources() -> list[Path]:
+    return sorted(TEMPLATES.glob("*.j2")) + sorted(PACKAGE.rglob("*.py"))
+
+
+def _literal_keys() -> set[str]:
+    keys: set[str] = set()
+    for path in _sources():
+        text = path.read_text(encoding="utf-8")
+        keys |= set(LITERAL_KEY.findall(text))
+        if path.suffix == ".py":
+            keys |= set(REASON_KEY.findall(text))
+    return keys
+
+
+def _built_keys() -> set[str]:
+    keys: set[str] = set()
+    for path in _sources():
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".py":
+            keys |= {"".join(groups) for groups in FSTRING_KEY.findall(text)}
+        else:
+            keys |= set(CONCAT_KEY.findall(text))
+    return keys
+
+
+def _used_keys() -> set[str]:
+    keys = _literal_keys()
+    for expanded in EXPANSIONS.values():
+        keys |= expanded
+    return keys
+
+
+@pytest.fixture(scope="module")
+def en() -> Catalog:
+    return catalog("en")
+
+
+def test_english_and_chinese_are_supported() -> None:
+    assert LANGUAGES[0] == "en"
+    assert "zh-CN" in LANGUAGES
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_same_keys_in_same_order(lang: str, en: Catalog) -> None:
+    assert list(catalog(lang).messages) == list(en.messages)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_same_placeholders(lang: str, en: Catalog) -> None:
+    t = catalog(lang)
+    differ = {key: (en.placeholders(key), t.placeholders(key)) for key in en.messages if key in t}
+    assert {key: pair for key, pair in differ.items() if pair[0] != pair[1]} == {}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_empty_value(lang: str) -> None:
+    assert [key for key, text in catalog(lang).messages.items() if not text.strip()] == []
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_value_is_double_quoted(lang: str) -> None:
+    text = resources.files("toolkit").joinpath("locales", f"{lang}.yaml").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    assert [line for line in lines if not re.fullmatch(r'[A-Za-z0-9_.-]+: ".*"', line)] == []
+    assert text.startswith("# ") and "Keys and {placeholders} match" in text.splitlines()[0]
+
+
+def test_scan_finds_the_keys_it_should() -> None:
+    # Guards the scan itself: a regex that matched nothing would make the next tests pass vacuously.
+    literal = _literal_keys()
+    assert {"cover.date", "casebook.rules", "quiz.true", "reason.fill", "worksheet.signature"} <= literal
+
+
+def test_every_built_key_has_its_expansions_listed() -> None:
+    assert _built_keys() == set(EXPANSIONS)
+
+
+def test_every_call_has_a_key_the_scan_understands() -> None:
+    # A key built some other way would be missed by the checks below: make such a call fail here.
+    forms = (LITERAL_KEY, FSTRING_KEY, CONCAT_KEY, DYNAMIC_CALL)
+    unknown = []
+    for path in _sources():
+        text = path.read_text(encoding="utf-8")
+        for call in ANY_CALL.finditer(text):
+            if not any(form.match(text, call.start()) for form in forms):
+                line = text.count("\n", 0, call.start()) + 1
+                unknown.append(f"{path.relative_to(PACKAGE)}:{line}: {text[call.start() : call.start() + 40]}")
+    assert unknown == []
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_used_key_exists(lang: str) -> None:
+    t = catalog(lang)
+    assert sorted(key for key in _used_keys() if key not in t) == []
+
+
+def test_every_key_is_used(en: Catalog) -> None:
+    assert set(en.messages) >= NOT_YET_USED, "stale exemption"
+    assert sorted(set(en.messages) - _used_keys() - NOT_YET_USED) == []
+
+
+def test_unknown_language_names_the_valid_ones() -> None:
+    with pytest.raises(ParameterError) as info:
+        catalog("fr")
+    message = str(info.value)
+    assert "fr" in message
+    for lang in LANGUAGES:
+        assert lang in message
+    assert info.value.name == "lang"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_phrase_formats(lang: str) -> None:
+    t = catalog(lang)
+    for key in t.messages:
+        values = {name: f"<{name}>" for name in t.placeholders(key)}
+        text = t(key, **values)
+        for value in values.values():
+            assert value in text, key
+        assert "{" not in text and "}" not in text, key
+
+
+def test_chinese_phrases() -> None:
+    t = catalog("zh-CN")
+    assert t("cover.date", date="2026-12-01") == "日期：2026-12-01"
+    assert t("case.amount_value", value="186,000") == "人民币186,000元"
+    assert t("case.approximately", amount=t("case.amount_value", value="2,000")) == "约人民币2,000元"
+    assert t("quiz.group", type="判断题", count=5) == "判断题（共5题）"
+    assert t("outline.timing", minutes=45) == "时间安排（共45分钟）"
+
+
+def test_chinese_true_false_matches_the_instructions() -> None:
+    t = catalog("zh-CN")
+    instructions = t("quiz.instructions", count=20)
+    assert f"“{t('quiz.true')}”" in instructions
+    assert f"“{t('quiz.false')}”" in instructions
+
+
+def test_chinese_uses_full_width_punctuation() -> None:
+    t = catalog("zh-CN")
+    half_width = re.compile(r"[,.:;?!()]")
+    bad = {key: text for key, text in t.messages.items() if half_width.search(_without_placeholders(text))}
+    assert bad == {}
+
+
+def _without_placeholders(text: str) -> str:
+    return "".join(literal for literal, *_ in string.Formatter().parse(text))

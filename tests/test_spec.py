@@ -1,0 +1,153 @@
+"""Build specs: parsing, validation with file and line, defaults, command-line overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from toolkit import Library, load_library
+from toolkit.build.jobs import expand
+from toolkit.build.spec import DEFAULT_FORMATS, Overrides, default_spec, load_spec, parse_spec, resolve
+from toolkit.documents import DOCUMENTS
+from toolkit.errors import SpecError
+
+GOOD = """\
+library: lib
+out: out
+formats: [html, pdf]
+seed: 7
+unit: "County Commission for Discipline Inspection"
+parameters:
+  casebook: {cases: 3}
+sessions:
+  - audience: newly-promoted
+    theme: cautious-independence
+    date: 2027-01-20
+    documents: [casebook, outline]
+  - id: retired-spring
+    audience: retired
+    lang: zh-CN
+    documents: [quiz]
+    editions: {quiz: [key]}
+    parameters:
+      quiz: {questions: 5}
+"""
+
+
+def spec_problems(text: str, library: Library) -> list[str]:
+    with pytest.raises(SpecError) as caught:
+        model, where = parse_spec(text, "spec.yaml")
+        resolve(model, library, where=where)
+    return [str(problem) for problem in caught.value.problems]
+
+
+def test_a_good_spec_resolves_sessions_parameters_and_paths(bundled: Library, tmp_path: Path) -> None:
+    (tmp_path / "spec.yaml").write_text(GOOD, encoding="utf-8")
+    spec, library = load_spec(tmp_path / "spec.yaml", lambda path: bundled)
+    assert spec.library == (tmp_path / "lib").resolve()
+    assert spec.out == (tmp_path / "out").resolve()
+    assert spec.formats == ("html", "pdf")
+    first, second = spec.sessions
+    assert (first.id, first.documents) == ("newly-promoted", ("casebook", "outline"))
+    assert first.parameters["casebook"]["cases"] == 3
+    assert first.parameters["casebook"]["seed"] == 7
+    assert first.parameters["outline"]["theme"] == "cautious-independence"
+    assert first.parameters["outline"]["date"] == "2027-01-20"
+    assert first.parameters["casebook"]["unit"] == "County Commission for Discipline Inspection"
+    assert first.editions["casebook"] == DOCUMENTS["casebook"].editions
+    assert (second.id, second.editions["quiz"]) == ("retired-spring", ("key",))
+    assert second.parameters["quiz"]["lang"] == "zh-CN"
+    assert second.parameters["quiz"]["questions"] == 5
+    jobs = expand(spec, library)
+    assert [job.id for job in jobs] == [
+        "newly-promoted/casebook",
+        "newly-promoted/casebook-trainer",
+        "newly-promoted/outline",
+        "retired-spring/quiz-key",
+    ]
+    assert jobs[-1].outputs() == {
+        "html": "retired-spring/quiz-key.html",
+        "pdf": "retired-spring/quiz-key.pdf",
+        "ipynb": "retired-spring/quiz-key.ipynb",
+    }
+
+
+def test_no_spec_means_every_audience_every_document(bundled: Library) -> None:
+    spec = default_spec(bundled)
+    assert [s.audience for s in spec.sessions] == [a.id for a in bundled.taxonomy.audiences]
+    assert all(s.documents == tuple(DOCUMENTS) for s in spec.sessions)
+    assert spec.formats == DEFAULT_FORMATS
+
+
+def test_overrides_narrow_audiences_documents_and_set_seed(bundled: Library) -> None:
+    spec = default_spec(bundled, Overrides(audiences=["retired", "families"], documents=["quiz"], seed=9))
+    assert [s.audience for s in spec.sessions] == ["retired", "families"]
+    assert all(s.documents == ("quiz",) for s in spec.sessions)
+    assert spec.sessions[0].parameters["quiz"]["seed"] == 9
+    assert len(default_spec(bundled, Overrides(audiences=["all"])).sessions) == len(bundled.taxonomy.audiences)
+
+
+def test_overrides_apply_to_a_specs_sessions(bundled: Library) -> None:
+    model, where = parse_spec(GOOD, "spec.yaml")
+    spec = resolve(model, bundled, where=where, overrides=Overrides(audiences=["retired"], seed=3))
+    assert [s.id for s in spec.sessions] == ["retired-spring"]
+    assert spec.sessions[0].parameters["quiz"]["seed"] == 3
+
+
+def test_bad_overrides_name_the_flag_and_the_valid_values(bundled: Library) -> None:
+    with pytest.raises(SpecError) as caught:
+        default_spec(bundled, Overrides(audiences=["retird"], documents=["casebok"], formats=["pfd"]))
+    lines = [str(p) for p in caught.value.problems]
+    assert lines[0].startswith("--audience: unknown audience 'retird' (did you mean 'retired'?)")
+    assert lines[1].startswith("--documents: unknown document 'casebok' (did you mean 'casebook'?)")
+    assert lines[2].startswith("--formats: unknown format 'pfd' (did you mean 'pdf'?); valid: html, pdf, docx")
+
+
+def test_every_problem_is_reported_with_its_line(bundled: Library) -> None:
+    text = """\
+formats: [html, pfd]
+sessions:
+  - audience: retird
+  - audience: retired
+    documents: [quiz, casebok]
+  - audience: families
+    parameters:
+      casebook: {cases: 0}
+  - audience: families
+"""
+    problems = spec_problems(text, bundled)
+    assert any(p.startswith("spec.yaml:1: unknown format 'pfd'") for p in problems)
+    assert any(p.startswith("spec.yaml:3: unknown audience 'retird' (did you mean 'retired'?)") for p in problems)
+    assert any(p.startswith("spec.yaml:5: unknown document 'casebok'") for p in problems)
+    assert any(p.startswith("spec.yaml:8: casebook parameters: parameter 'cases' is 0; valid: 1 to 60") for p in problems)
+    assert any(p.startswith("spec.yaml:9: two sessions are called 'families'") for p in problems)
+
+
+def test_structure_errors_name_the_field_and_line(bundled: Library) -> None:
+    problems = spec_problems("sessions:\n  - audience: retired\n    documnets: [quiz]\n", bundled)
+    assert problems == ["spec.yaml:3: unknown field 'documnets' (did you mean 'documents'?)"]
+    problems = spec_problems("sessions:\n  - audience: retired\n    parameters:\n      quiz: {questons: 5}\n", bundled)
+    assert len(problems) == 1
+    assert problems[0].startswith("spec.yaml:4: quiz parameters: unknown parameter 'questons' (did you mean 'questions'?)")
+
+
+def test_yaml_errors_and_bad_dates_have_lines(bundled: Library) -> None:
+    assert spec_problems("formats: [html\nseed: 2\n", bundled)[0].startswith("spec.yaml:2: YAML syntax error")
+    problems = spec_problems("sessions:\n  - audience: retired\n    date: 2027-02-30\n", bundled)
+    assert problems == ["spec.yaml:3: '2027-02-30' is not a date: write YYYY-MM-DD"]
+    assert spec_problems("- just a list\n", bundled) == [
+        "spec.yaml:1: a build spec is a mapping of keys such as 'sessions' and 'formats'"
+    ]
+
+
+def test_theme_must_exist(bundled: Library) -> None:
+    problems = spec_problems("sessions:\n  - audience: retired\n    theme: no-such-theme\n", bundled)
+    assert len(problems) == 1
+    assert problems[0].startswith("spec.yaml:3: outline parameters: parameter 'theme' is 'no-such-theme'")
+
+
+def test_a_missing_spec_file_is_one_clear_problem(tmp_path: Path) -> None:
+    with pytest.raises(SpecError) as caught:
+        load_spec(tmp_path / "nope.yaml", load_library)
+    assert str(caught.value) == f"{tmp_path / 'nope.yaml'}: no such build spec file"

@@ -1,0 +1,263 @@
+"""Batch builds: expand a spec into jobs, skip those whose inputs are unchanged, run the rest in
+parallel with papermill, and write ``manifest.json`` and ``index.html``.
+
+>>> report = build(default_spec(library), library, Path("handouts"))     # doctest: +SKIP
+>>> report.counts()                                                     # doctest: +SKIP
+{'built': 60, 'cached': 0, 'failed': 0}
+
+Only what a build needs is imported: a build where every job is cached never imports papermill,
+nbconvert or WeasyPrint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from toolkit.build.jobs import Job, expand, job_key
+from toolkit.build.spec import BuildSpec, Overrides, default_spec, load_spec
+from toolkit.build.worker import JobResult
+from toolkit.documents import assemble
+from toolkit.fileio import write_atomic
+from toolkit.library.catalog import Library
+from toolkit.version import toolkit_version
+
+MANIFEST = "manifest.json"
+INDEX = "index.html"
+
+
+@dataclass
+class BuildReport:
+    """Every job's result, in the spec's order, with the output folder and the wall time."""
+
+    out: Path
+    results: list[JobResult]
+    seconds: float
+    library_version: str
+    phases: dict[str, float] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        counts = {"built": 0, "cached": 0, "failed": 0}
+        for result in self.results:
+            counts[result.status] += 1
+        return counts
+
+    @property
+    def failed(self) -> list[JobResult]:
+        return [result for result in self.results if result.status == "failed"]
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_manifest(out: Path) -> dict[str, dict[str, Any]]:
+    """The previous build's entries by job id (empty when there is none or it cannot be read)."""
+    try:
+        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        return {entry["id"]: entry for entry in data.get("jobs", [])}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def _cached(job: Job, key: str, previous: dict[str, Any] | None, out: Path) -> JobResult | None:
+    """The previous result of a job when its key is unchanged and its files are still intact."""
+    if not previous or previous.get("status") not in ("built", "cached") or previous.get("key") != key:
+        return None
+    outputs = job.outputs()
+    hashes = previous.get("hashes", {})
+    if previous.get("outputs") != outputs or set(hashes) != set(outputs):
+        return None
+    for fmt, rel in outputs.items():
+        path = out / rel
+        if not path.is_file() or _sha256(path) != hashes[fmt]:
+            return None
+    return JobResult(
+        job,
+        "cached",
+        0.0,
+        outputs=outputs,
+        hashes=dict(hashes),
+        timings={},
+        uses=list(previous.get("uses", [])),
+        library_version=str(previous.get("library_version", "")),
+        key=key,
+    )
+
+
+def _entry(result: JobResult) -> dict[str, Any]:
+    job = result.job
+    entry: dict[str, Any] = {
+        "id": job.id,
+        "session": job.session,
+        "audience": job.audience,
+        "document": job.document,
+        "edition": job.edition,
+        "status": result.status,
+        "outputs": result.outputs,
+        "seconds": round(result.seconds, 3),
+        "parameters": {k: v for k, v in job.parameters.items() if k != "library"},
+        "key": result.key,
+        "hashes": result.hashes,
+        "uses": result.uses,
+        "library_version": result.library_version,
+    }
+    if result.timings:
+        entry["timings"] = {name: round(value, 3) for name, value in result.timings.items()}
+    if result.status == "failed":
+        entry["cell"] = result.cell
+        entry["error"] = result.error
+        entry["failed_notebook"] = result.failed_notebook
+    return entry
+
+
+def _run(todo: list[tuple[Job, str]], out: Path, workers: int, progress: bool) -> list[JobResult]:
+    """Run jobs in this process (one worker) or in a pool of forked workers, each with a warm kernel."""
+    from toolkit.build.worker import init_worker, run_job
+
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(todo), unit="job", desc="building", file=sys.stderr, disable=None)
+
+    def done(result: JobResult) -> None:
+        if bar is not None:
+            bar.update(1)
+            if result.status == "failed":
+                bar.write(f"failed: {result.job.id}: cell {result.cell}: {result.error}", file=sys.stderr)
+
+    results: list[JobResult] = []
+    try:
+        if workers <= 1 or len(todo) == 1:
+            from toolkit.build import kernels
+
+            init_worker()
+            try:
+                for job, key in todo:
+                    result = run_job(job, out, key)
+                    done(result)
+                    results.append(result)
+            finally:
+                kernels.close_pool()
+        else:
+            from concurrent.futures import ProcessPoolExecutor, as_completed
+
+            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+            context = multiprocessing.get_context(method)
+            with ProcessPoolExecutor(workers, mp_context=context, initializer=init_worker) as pool:
+                futures = {pool.submit(run_job, job, out, key): job for job, key in todo}
+                by_id: dict[str, JobResult] = {}
+                try:
+                    for future in as_completed(futures):
+                        job = futures[future]
+                        try:
+                            result = future.result()
+                        except Exception as exc:  # a worker that died: report the job, keep the others
+                            result = JobResult(job, "failed", 0.0, error=f"{type(exc).__name__}: {exc}")
+                        done(result)
+                        by_id[job.id] = result
+                except KeyboardInterrupt:
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    raise
+                results = [by_id[job.id] for job, _ in todo]
+    finally:
+        if bar is not None:
+            bar.close()
+    return results
+
+
+def build(
+    spec: BuildSpec,
+    library: Library,
+    out: Path,
+    *,
+    jobs: int | None = None,
+    force: bool = False,
+    progress: bool = False,
+    on_plan: Callable[[int, int], None] | None = None,
+) -> BuildReport:
+    """Build every job of ``spec`` into ``out``; unchanged jobs are ``cached`` unless ``force``."""
+    started = time.perf_counter()
+    phases: dict[str, float] = {}
+    out = out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    planned = expand(spec, library)
+    previous = {} if force else read_manifest(out)
+    results: dict[str, JobResult] = {}
+    todo: list[tuple[Job, str]] = []
+    tick = time.perf_counter()
+    for job in planned:
+        values = {k: v for k, v in job.parameters.items() if k != "library"}
+        key = job_key(job, assemble(job.document, values, library), library)
+        hit = _cached(job, key, previous.get(job.id), out)
+        if hit is not None:
+            results[job.id] = hit
+        else:
+            todo.append((job, key))
+    phases["plan"] = time.perf_counter() - tick
+    if on_plan is not None:
+        on_plan(len(todo), len(planned) - len(todo))
+    if todo:
+        from toolkit.build import worker
+
+        worker.LIBRARY = library
+        tick = time.perf_counter()
+        workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
+        for result in _run(todo, out, workers, progress):
+            if result.status == "failed" and result.job.id in previous:
+                # The previous good outputs are still in place: keep pointing at them.
+                old = previous[result.job.id]
+                if old.get("status") in ("built", "cached"):
+                    result.outputs = {f: r for f, r in old.get("outputs", {}).items() if (out / r).is_file()}
+            results[result.job.id] = result
+        phases["run"] = time.perf_counter() - tick
+    ordered = [results[job.id] for job in planned]
+    report = BuildReport(out, ordered, 0.0, library.version, phases)
+    tick = time.perf_counter()
+    write_manifest(report, spec)
+    write_index(report)
+    phases["manifest"] = time.perf_counter() - tick
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def write_manifest(report: BuildReport, spec: BuildSpec) -> None:
+    data = {
+        "lianzheng": toolkit_version(),
+        "library_version": report.library_version,
+        "spec": spec.source,
+        "formats": list(spec.formats),
+        "counts": report.counts(),
+        "jobs": [_entry(result) for result in report.results],
+    }
+    write_atomic(report.out / MANIFEST, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def write_index(report: BuildReport) -> None:
+    """``index.html``: every session and document with links to each format, self-contained."""
+    from toolkit.render import environment, stylesheet
+
+    sessions: dict[str, list[dict[str, Any]]] = {}
+    for result in report.results:
+        sessions.setdefault(result.job.session, []).append(_entry(result))
+    template = environment("en").get_template("index.html.j2")
+    html = template.render(
+        sessions=sessions,
+        counts=report.counts(),
+        library_version=report.library_version,
+        toolkit_version=toolkit_version(),
+        css=stylesheet(),
+    )
+    write_atomic(report.out / INDEX, html)
+
+
+__all__ = ["BuildReport", "BuildSpec", "Overrides", "build", "default_spec", "load_spec", "read_manifest"]

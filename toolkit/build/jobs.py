@@ -1,0 +1,136 @@
+"""Jobs: one notebook run per (session, document, edition), and the content-aware cache key of each.
+
+A job's key hashes only what changes its handouts: the notebook's code cells, the parameters, the
+library entries the document uses (by content, not by file), the taxonomy, the formats, and the
+toolkit's code and templates. Prose edits in a notebook's Markdown, outputs, cell ids and every
+library entry the document does not use leave the key as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from toolkit.build.spec import BuildSpec
+from toolkit.documents import DOCUMENTS, Document
+from toolkit.library.catalog import Library
+from toolkit.version import source_digest
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent.parent / "notebooks"
+
+
+def notebooks_dir() -> Path:
+    """The folder of the document notebooks: the source tree's ``notebooks/`` or the installed copy."""
+    installed = Path(__file__).resolve().parent.parent / "notebooks"
+    return NOTEBOOKS if NOTEBOOKS.is_dir() else installed
+
+
+@dataclass(frozen=True)
+class Job:
+    """One notebook run and the files it writes under ``OUT/<session>/<stem>.<format>``."""
+
+    session: str
+    audience: str
+    document: str
+    edition: str
+    stem: str
+    notebook: Path
+    parameters: dict[str, Any]
+    formats: tuple[str, ...]
+
+    @property
+    def id(self) -> str:
+        return f"{self.session}/{self.stem}"
+
+    def outputs(self) -> dict[str, str]:
+        """Format -> path relative to the output folder (the executed notebook always included)."""
+        result = {}
+        for fmt in self.formats:
+            if fmt == "slides":
+                if DOCUMENTS[self.document].slides:
+                    result[fmt] = f"{self.session}/{self.stem}.slides.html"
+            else:
+                result[fmt] = f"{self.session}/{self.stem}.{fmt}"
+        result["ipynb"] = f"{self.session}/{self.stem}.ipynb"
+        return result
+
+
+def expand(spec: BuildSpec, library: Library) -> list[Job]:
+    """The jobs of a spec, session by session, in the order of the documents table."""
+    jobs = []
+    for session in spec.sessions:
+        for name in session.documents:
+            kind = DOCUMENTS[name]
+            for edition in session.editions[name]:
+                stem = name if edition == kind.editions[0] else f"{name}-{edition}"
+                params = {**session.parameters[name], "edition": edition}
+                params["library"] = str(library.root.resolve())
+                jobs.append(
+                    Job(
+                        session=session.id,
+                        audience=session.audience,
+                        document=name,
+                        edition=edition,
+                        stem=stem,
+                        notebook=notebooks_dir() / kind.notebook,
+                        parameters=params,
+                        formats=spec.formats,
+                    )
+                )
+    return jobs
+
+
+@cache
+def _notebook_code(path: Path, mtime_ns: int) -> str:
+    """The code cells of a notebook, joined: what the cache key takes from the notebook."""
+    import json as _json
+
+    cells = _json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+    return "\n\x00".join(
+        "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        for cell in cells
+        if cell.get("cell_type") == "code"
+    )
+
+
+def notebook_code(path: Path) -> str:
+    return _notebook_code(path, path.stat().st_mtime_ns)
+
+
+def entry_digest(entry: Any) -> str:
+    """A content hash of one library entry (its fields and body, not its file's other entries)."""
+    data = entry.model_dump(mode="json", exclude={"origin"})
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def uses_digests(library: Library, uses: frozenset[str]) -> dict[str, str]:
+    lookups: dict[str, dict[str, Any]] = {
+        "case": {case.id: case for case in library.cases},
+        "theme": {theme.id: theme for theme in library.themes},
+        "question": {q.id: q for q in library.questions},
+        "prompt": {p.id: p for p in library.prompts},
+        "message": {m.id: m for m in library.messages},
+    }
+    result = {}
+    for ref in sorted(uses):
+        kind, _, entry_id = ref.partition(":")
+        result[ref] = entry_digest(lookups[kind][entry_id])
+    return result
+
+
+def job_key(job: Job, document: Document, library: Library) -> str:
+    """The cache key of a job, from the document it assembles to (see the module docstring)."""
+    params = {name: value for name, value in job.parameters.items() if name != "library"}
+    material = {
+        "toolkit": source_digest(),
+        "notebook": notebook_code(job.notebook),
+        "parameters": params,
+        "formats": sorted(job.formats),
+        "taxonomy": entry_digest(library.taxonomy),
+        "uses": uses_digests(library, document.uses),
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:24]

@@ -1,0 +1,167 @@
+"""Running one job in a build worker: papermill on a warm kernel, then every format, then publish.
+
+All formats of a job are first written to temporary files beside their targets; only when every
+one has succeeded are they renamed into place. A failed job leaves the previous good outputs as
+they were and saves its executed notebook as ``<stem>.failed.ipynb`` for inspection.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from toolkit.build.jobs import Job
+from toolkit.fileio import discard, publish, stage, write_atomic
+
+KERNEL = "python3"
+
+
+@dataclass
+class JobResult:
+    """What happened to a job; becomes its entry in ``manifest.json``."""
+
+    job: Job
+    status: str  # built, cached or failed
+    seconds: float = 0.0
+    outputs: dict[str, str] = field(default_factory=dict)
+    hashes: dict[str, str] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    uses: list[str] = field(default_factory=list)
+    library_version: str = ""
+    key: str = ""
+    cell: int | None = None
+    error: str | None = None
+    failed_notebook: str | None = None
+
+
+def init_worker() -> None:
+    """Start this worker's kernel first (it boots while the exporters import), then import them."""
+    from toolkit.build import kernels
+
+    kernels.register()
+    kernels.pool(KERNEL)
+    atexit.register(kernels.close_pool)
+    import nbconvert  # noqa: F401
+    import pypandoc  # noqa: F401
+    import weasyprint  # noqa: F401
+
+    from toolkit.build.export import _html_exporter
+
+    _html_exporter()
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def run_job(job: Job, out: Path, key: str) -> JobResult:
+    """Execute ``job`` with papermill and write its formats under ``out``."""
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    from toolkit.build import export, kernels
+
+    kernels.register()
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    targets = {fmt: out / rel for fmt, rel in job.outputs().items()}
+    executed = stage(targets["ipynb"])
+    staged: list[tuple[Path, Path]] = [(executed, targets["ipynb"])]
+    failed_path = out / job.session / f"{job.stem}.failed.ipynb"
+    try:
+        try:
+            tick = time.perf_counter()
+            papermill.execute_notebook(
+                str(job.notebook),
+                str(executed),
+                parameters=job.parameters,
+                engine_name=kernels.ENGINE,
+                kernel_name=KERNEL,
+                progress_bar=False,
+                log_output=False,
+                request_save_on_cell_execute=False,
+            )
+            timings["execute"] = time.perf_counter() - tick
+        except PapermillExecutionError as exc:
+            kernels.pool(KERNEL).discard()
+            write_atomic(failed_path, executed.read_bytes())
+            return JobResult(
+                job,
+                "failed",
+                time.perf_counter() - started,
+                key=key,
+                cell=exc.cell_index,
+                error=f"{exc.ename}: {exc.evalue}",
+                failed_notebook=str(failed_path.relative_to(out)),
+            )
+        except Exception as exc:  # a kernel that died or never started: the job fails, the build goes on
+            kernels.pool(KERNEL).discard()
+            return JobResult(job, "failed", time.perf_counter() - started, key=key, error=f"{type(exc).__name__}: {exc}")
+        nb = nbformat.read(executed, as_version=4)
+        meta = export.handout_metadata(nb)
+        date = job.parameters["date"]
+        try:
+            tick = time.perf_counter()
+            html = export.to_html(nb, date)
+            timings["html"] = time.perf_counter() - tick
+            for fmt, target in targets.items():
+                if fmt == "ipynb":
+                    continue
+                temp = stage(target)
+                staged.append((temp, target))
+                tick = time.perf_counter()
+                if fmt == "html":
+                    temp.write_text(html, encoding="utf-8")
+                elif fmt == "pdf":
+                    export.write_pdf(html, temp, date)
+                elif fmt == "docx":
+                    export.write_docx(html, temp, meta.get("lang", "en"), date)
+                elif fmt == "slides":
+                    temp.write_text(_slides(job), encoding="utf-8")
+                timings[fmt] = timings.get(fmt, 0.0) + time.perf_counter() - tick
+        except Exception as exc:
+            return JobResult(job, "failed", time.perf_counter() - started, key=key, error=f"{type(exc).__name__}: {exc}")
+        hashes = {fmt: _digest(temp) for temp, target in staged for fmt, t in targets.items() if t == target}
+        publish(staged)
+        staged = []
+        failed_path.unlink(missing_ok=True)
+        return JobResult(
+            job,
+            "built",
+            time.perf_counter() - started,
+            outputs=job.outputs(),
+            hashes=hashes,
+            timings=timings,
+            uses=list(meta.get("uses", [])),
+            library_version=str(meta.get("library_version", "")),
+            key=key,
+        )
+    finally:
+        discard([temp for temp, _ in staged])
+
+
+def _slides(job: Job) -> str:
+    """The outline's reveal.js deck, from the same checked parameters the notebook used."""
+    from toolkit.documents import assemble
+    from toolkit.render.slides import render_slides
+
+    library = _library(job.parameters["library"])
+    values: dict[str, Any] = {k: v for k, v in job.parameters.items() if k != "library"}
+    return render_slides(assemble(job.document, values, library))
+
+
+# The library the build loaded, set by the builder before its workers fork (they inherit it).
+LIBRARY: Any = None
+
+
+def _library(path: str) -> Any:
+    from toolkit.library.load import load_library
+
+    if LIBRARY is not None and str(LIBRARY.root.resolve()) == path:
+        return LIBRARY
+    return load_library(Path(path))
