@@ -120,7 +120,9 @@ sessions:
     assert any(p.startswith("spec.yaml:1: unknown format 'pfd'") for p in problems)
     assert any(p.startswith("spec.yaml:3: unknown audience 'retird' (did you mean 'retired'?)") for p in problems)
     assert any(p.startswith("spec.yaml:5: unknown document 'casebok'") for p in problems)
-    assert any(p.startswith("spec.yaml:8: casebook parameters: parameter 'cases' is 0; valid: 1 to 60") for p in problems)
+    assert any(
+        p.startswith("spec.yaml:8: casebook parameters: parameter 'cases' is 0; valid: 1 to 60") for p in problems
+    )
     assert any(p.startswith("spec.yaml:9: two sessions are called 'families'") for p in problems)
 
 
@@ -129,7 +131,9 @@ def test_structure_errors_name_the_field_and_line(bundled: Library) -> None:
     assert problems == ["spec.yaml:3: unknown field 'documnets' (did you mean 'documents'?)"]
     problems = spec_problems("sessions:\n  - audience: retired\n    parameters:\n      quiz: {questons: 5}\n", bundled)
     assert len(problems) == 1
-    assert problems[0].startswith("spec.yaml:4: quiz parameters: unknown parameter 'questons' (did you mean 'questions'?)")
+    assert problems[0].startswith(
+        "spec.yaml:4: quiz parameters: unknown parameter 'questons' (did you mean 'questions'?)"
+    )
 
 
 def test_yaml_errors_and_bad_dates_have_lines(bundled: Library) -> None:

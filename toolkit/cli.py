@@ -124,7 +124,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     out = args.out or spec.out or Path("handouts")
     report = build(spec, library, out, jobs=args.jobs, force=args.force, progress=not args.quiet)
     for result in report.failed:
-        where = f"cell {result.cell}: " if result.cell is not None else ""
+        where = f"{result.job.notebook.name} cell {result.cell}: " if result.cell is not None else ""
         print(f"failed: {result.job.id}: {where}{result.error}", file=sys.stderr)
     counts = report.counts()
     print(

@@ -132,8 +132,6 @@ def _run(todo: list[tuple[Job, str]], out: Path, workers: int, progress: bool) -
     def done(result: JobResult) -> None:
         if bar is not None:
             bar.update(1)
-            if result.status == "failed":
-                bar.write(f"failed: {result.job.id}: cell {result.cell}: {result.error}", file=sys.stderr)
 
     results: list[JobResult] = []
     try:

@@ -113,12 +113,17 @@ class Overrides:
     date: str | None = None
 
 
-def _check_list(where: Where, loc: tuple[str | int, ...], values: Sequence[str], valid: Sequence[str], noun: str) -> list[Problem]:
+def _check_list(
+    where: Where, loc: tuple[str | int, ...], values: Sequence[str], valid: Sequence[str], noun: str
+) -> list[Problem]:
     problems = []
     for index, value in enumerate(values):
         if value not in valid:
             problems.append(
-                where.at((*loc, index), f"unknown {noun} '{value}'{did_you_mean(value, list(valid))}; valid: {', '.join(valid)}")
+                where.at(
+                    (*loc, index),
+                    f"unknown {noun} '{value}'{did_you_mean(value, list(valid))}; valid: {', '.join(valid)}",
+                )
             )
     return problems
 
@@ -131,7 +136,12 @@ def _session_problems(
     audiences = [audience.id for audience in library.taxonomy.audiences]
     problems: list[Problem] = []
     if model.audience not in audiences:
-        problems.append(at.at(("audience",), f"unknown audience '{model.audience}'{did_you_mean(model.audience, audiences)}; valid: {', '.join(audiences)}"))
+        problems.append(
+            at.at(
+                ("audience",),
+                f"unknown audience '{model.audience}'{did_you_mean(model.audience, audiences)}; valid: {', '.join(audiences)}",
+            )
+        )
         return None, problems
     documents = model.documents or spec.documents or list(DOCUMENTS)
     problems += _check_list(at, ("documents",), documents, list(DOCUMENTS), "document")
@@ -159,7 +169,9 @@ def _session_problems(
         try:
             parameters[name] = check_parameters(name, values, library)
         except ParameterError as exc:
-            field_loc: tuple[str | int, ...] = ("parameters", name, exc.name) if exc.name in model.parameters.get(name, {}) else ()
+            field_loc: tuple[str | int, ...] = (
+                ("parameters", name, exc.name) if exc.name in model.parameters.get(name, {}) else ()
+            )
             if exc.name in SHARED and getattr(model, exc.name) is not None:
                 field_loc = (exc.name,)
             elif exc.name == "theme" and model.theme is not None:
@@ -216,7 +228,12 @@ def resolve(
     problems += _check_list(where, ("formats",), formats, FORMATS, "format")
     for name in (*model.parameters, *model.editions):
         if name not in DOCUMENTS:
-            problems.append(where.at(("parameters", name), f"unknown document '{name}'{did_you_mean(name, list(DOCUMENTS))}; valid: {', '.join(DOCUMENTS)}"))
+            problems.append(
+                where.at(
+                    ("parameters", name),
+                    f"unknown document '{name}'{did_you_mean(name, list(DOCUMENTS))}; valid: {', '.join(DOCUMENTS)}",
+                )
+            )
     sessions_models = list(model.sessions)
     wanted = list(overrides.audiences) if overrides.audiences is not None else None
     if wanted is not None and "all" in wanted:

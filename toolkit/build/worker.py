@@ -95,13 +95,15 @@ def run_job(job: Job, out: Path, key: str) -> JobResult:
                 "failed",
                 time.perf_counter() - started,
                 key=key,
-                cell=exc.cell_index,
+                cell=_source_cell(executed, exc.cell_index),
                 error=f"{exc.ename}: {exc.evalue}",
                 failed_notebook=str(failed_path.relative_to(out)),
             )
         except Exception as exc:  # a kernel that died or never started: the job fails, the build goes on
             kernels.pool(KERNEL).discard()
-            return JobResult(job, "failed", time.perf_counter() - started, key=key, error=f"{type(exc).__name__}: {exc}")
+            return JobResult(
+                job, "failed", time.perf_counter() - started, key=key, error=f"{type(exc).__name__}: {exc}"
+            )
         nb = nbformat.read(executed, as_version=4)
         meta = export.handout_metadata(nb)
         date = job.parameters["date"]
@@ -125,7 +127,9 @@ def run_job(job: Job, out: Path, key: str) -> JobResult:
                     temp.write_text(_slides(job), encoding="utf-8")
                 timings[fmt] = timings.get(fmt, 0.0) + time.perf_counter() - tick
         except Exception as exc:
-            return JobResult(job, "failed", time.perf_counter() - started, key=key, error=f"{type(exc).__name__}: {exc}")
+            return JobResult(
+                job, "failed", time.perf_counter() - started, key=key, error=f"{type(exc).__name__}: {exc}"
+            )
         hashes = {fmt: _digest(temp) for temp, target in staged for fmt, t in targets.items() if t == target}
         publish(staged)
         staged = []
@@ -145,14 +149,31 @@ def run_job(job: Job, out: Path, key: str) -> JobResult:
         discard([temp for temp, _ in staged])
 
 
+def _source_cell(executed: Path, index: int) -> int:
+    """The index in the source notebook of the executed notebook's cell ``index``: papermill's
+    injected parameters cell is not in the notebook the user edits (nor is the error banner cell
+    papermill puts on top of a failed notebook after computing ``index``)."""
+    import nbformat
+
+    cells = [
+        cell
+        for cell in nbformat.read(executed, as_version=4).cells
+        if "papermill-error-cell-tag" not in cell.metadata.get("tags", [])
+    ]
+    injected = sum(1 for cell in cells[:index] if "injected-parameters" in cell.metadata.get("tags", []))
+    return index - injected
+
+
 def _slides(job: Job) -> str:
     """The outline's reveal.js deck, from the same checked parameters the notebook used."""
-    from toolkit.documents import assemble
+    from toolkit.documents import Outline, assemble
     from toolkit.render.slides import render_slides
 
     library = _library(job.parameters["library"])
     values: dict[str, Any] = {k: v for k, v in job.parameters.items() if k != "library"}
-    return render_slides(assemble(job.document, values, library))
+    outline = assemble(job.document, values, library)
+    assert isinstance(outline, Outline), "only the outline has slides"
+    return render_slides(outline)
 
 
 # The library the build loaded, set by the builder before its workers fork (they inherit it).

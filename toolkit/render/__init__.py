@@ -28,8 +28,11 @@ TEMPLATE_BY_DOCUMENT = {
 }
 
 
-def _no_image(tokens: Any, idx: int, options: Any, env: Any) -> str:
-    """Render an image as its alt text: handouts load nothing from outside."""
+def _no_image(renderer: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+    """Render an image as its alt text: handouts load nothing from outside.
+
+    ``add_render_rule`` binds the rule to the renderer, so it is called with the renderer first.
+    """
     from html import escape
 
     return escape(tokens[idx].content)

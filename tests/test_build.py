@@ -1,0 +1,357 @@
+"""Real builds: papermill runs, HTML, PDF (read back with pdftotext), DOCX (headings read back),
+the manifest and index, the cache, failure isolation and atomic outputs."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from toolkit import Library, load_library
+from toolkit.build import build, read_manifest
+from toolkit.build import jobs as jobs_module
+from toolkit.build.kernels import KernelPool
+from toolkit.build.spec import Overrides, default_spec
+from toolkit.cli import main
+from toolkit.paths import bundled_library
+
+pytestmark = pytest.mark.slow
+DATE = "2026-12-01"
+ALL_FORMATS = ["html", "pdf", "docx", "ipynb", "slides"]
+needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) not installed")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory, bundled: Library) -> Any:
+    """One audience, every document and format, built once with two workers."""
+    out = tmp_path_factory.mktemp("handouts")
+    spec = default_spec(bundled, Overrides(audiences=["retired"], formats=ALL_FORMATS, date=DATE))
+    report = build(spec, bundled, out, jobs=2)
+    return report
+
+
+def pdf_text(path: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True).stdout
+
+
+class _Refs(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.refs: list[tuple[str, str, str]] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        for name, value in attrs:
+            if name in ("src", "href") and value:
+                self.refs.append((tag, name, value))
+
+
+def test_every_job_is_built_with_every_format(built: Any) -> None:
+    assert built.counts() == {"built": 6, "cached": 0, "failed": 0}
+    for result in built.results:
+        for fmt, rel in result.outputs.items():
+            path = built.out / rel
+            assert path.is_file() and path.stat().st_size > 1000, (result.job.id, fmt)
+        expected = {"html", "pdf", "docx", "ipynb"} | ({"slides"} if result.job.document == "outline" else set())
+        assert set(result.outputs) == expected
+    assert not list(built.out.rglob("*.part*")), "no temporary file may be left behind"
+
+
+def test_manifest_has_one_entry_per_job(built: Any) -> None:
+    data = json.loads((built.out / "manifest.json").read_text(encoding="utf-8"))
+    entries = data["jobs"]
+    assert [e["id"] for e in entries] == [r.job.id for r in built.results]
+    for entry in entries:
+        assert entry["audience"] == "retired"
+        assert entry["status"] == "built"
+        assert entry["document"] in ("casebook", "outline", "worksheet", "quiz")
+        assert set(entry["outputs"]) >= {"html", "pdf", "docx"}
+        assert entry["seconds"] > 0
+        assert entry["uses"], "the notebook reports the library entries it used"
+        assert entry["library_version"] == data["library_version"]
+        assert "library" not in entry["parameters"]
+        assert set(entry["timings"]) >= {"execute", "html", "pdf", "docx"}
+
+
+def test_executed_notebooks_are_kept_with_their_parameters(built: Any) -> None:
+    import nbformat
+
+    nb = nbformat.read(built.out / "retired" / "quiz-key.ipynb", as_version=4)
+    params = nb.metadata["papermill"]["parameters"]
+    assert params["audience"] == "retired" and params["edition"] == "key"
+    assert [c.execution_count for c in nb.cells if c.cell_type == "code"] == [1, 2, 3, 4]
+    assert any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
+
+
+def test_html_is_self_contained_and_hides_code(built: Any) -> None:
+    for result in built.results:
+        for fmt in ("html", "slides"):
+            if fmt not in result.outputs:
+                continue
+            html = (built.out / result.outputs[fmt]).read_text(encoding="utf-8")
+            parser = _Refs()
+            parser.feed(html)
+            external = [ref for ref in parser.refs if re.match(r"(https?:)?//", ref[2])]
+            linked = [ref for ref in parser.refs if ref[0] in ("script", "link", "img")]
+            assert not external and not linked, (result.job.id, fmt, external, linked)
+            assert "@import" not in html
+    page = (built.out / "retired" / "casebook.html").read_text(encoding="utf-8")
+    assert "handout.prepare" not in page and "from toolkit import" not in page
+    assert "@page" in page and "counter(pages)" in page, "print stylesheet inlined"
+
+
+@needs_poppler
+def test_pdf_text_carries_cover_provenance_and_content(built: Any, bundled: Library) -> None:
+    text = pdf_text(built.out / "retired" / "casebook-trainer.pdf")
+    flat = " ".join(text.split())
+    assert "Retired cadres" in flat
+    assert f"Library version {bundled.version}" in flat
+    assert "Rules at a glance" in flat and "Why this case:" in flat
+    manifest = read_manifest(built.out)
+    case_ids = [ref.split(":", 1)[1] for ref in manifest["retired/casebook-trainer"]["uses"]]
+    for case_id in case_ids:
+        assert " ".join(bundled.case(case_id).title.split()[:4]) in flat
+    info = subprocess.run(
+        ["pdfinfo", str(built.out / "retired" / "casebook.pdf")], capture_output=True, text=True
+    ).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))  # type: ignore[union-attr]
+    assert pages > 5
+    assert re.search(r"Page size:\s+595\.\d+ x 841\.\d+", info), "A4"
+    assert "Why this case:" not in " ".join(pdf_text(built.out / "retired" / "casebook.pdf").split())
+
+
+@needs_poppler
+def test_pdf_pages_are_numbered_after_the_cover(built: Any) -> None:
+    pages = pdf_text(built.out / "retired" / "quiz.pdf").split("\f")
+    total = len([p for p in pages if p.strip()])
+    assert not re.search(rf"\b1 / {total}\b", pages[0]), "the cover has no page number"
+    assert re.search(rf"\b2 / {total}\b", pages[1])
+
+
+def test_docx_has_real_headings_lists_and_tables(built: Any) -> None:
+    import docx
+
+    document = docx.Document(str(built.out / "retired" / "outline.docx"))
+    headings = [(p.style.name, p.text) for p in document.paragraphs if p.style.name.startswith("Heading")]
+    names = [text for _, text in headings]
+    assert any(text.startswith("Part two: learning from cases") for text in names)
+    assert {style for style, _ in headings} >= {"Heading 1", "Heading 2", "Heading 3"}
+    assert document.tables, "the timing table is a real table"
+    header = [cell.text for cell in document.tables[0].rows[0].cells]
+    assert header == ["Part", "Starts", "Minutes"]
+    quiz = docx.Document(str(built.out / "retired" / "quiz-key.docx"))
+    assert any(p.text.startswith("Answer:") for p in quiz.paragraphs)
+
+
+def test_index_links_every_output(built: Any) -> None:
+    index = (built.out / "index.html").read_text(encoding="utf-8")
+    parser = _Refs()
+    parser.feed(index)
+    links = {value for tag, name, value in parser.refs if tag == "a"}
+    for result in built.results:
+        for rel in result.outputs.values():
+            assert rel in links
+            assert (built.out / rel).is_file()
+
+
+def test_same_inputs_give_the_same_bytes(built: Any, tmp_path: Path, bundled: Library) -> None:
+    spec = default_spec(
+        bundled, Overrides(audiences=["retired"], documents=["quiz"], formats=["html", "pdf", "docx"], date=DATE)
+    )
+    again = build(spec, bundled, tmp_path, jobs=1)
+    assert again.counts()["built"] == 2
+    for stem in ("quiz", "quiz-key"):
+        for fmt in ("html", "pdf", "docx"):
+            first = (built.out / "retired" / f"{stem}.{fmt}").read_bytes()
+            assert (tmp_path / "retired" / f"{stem}.{fmt}").read_bytes() == first, (stem, fmt)
+
+
+# --- the cache -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def library_copy(tmp_path: Path) -> Path:
+    root = tmp_path / "casebook"
+    shutil.copytree(bundled_library(), root)
+    return root
+
+
+def _quick_spec(library: Library, **overrides: Any) -> Any:
+    values = {"audiences": ["retired", "young-cadres"], "documents": ["casebook"], "formats": ["html"], "date": DATE}
+    values.update(overrides)
+    return default_spec(library, Overrides(**values))
+
+
+def test_cache_hit_miss_after_edit_and_force(library_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    library = load_library(library_copy)
+    first = build(_quick_spec(library), library, out, jobs=1)
+    assert first.counts() == {"built": 4, "cached": 0, "failed": 0}
+    second = build(_quick_spec(library), library, out, jobs=1)
+    assert second.counts() == {"built": 0, "cached": 4, "failed": 0}
+
+    manifest = read_manifest(out)
+    retired_cases = {ref.split(":")[1] for ref in manifest["retired/casebook"]["uses"]}
+    young_cases = {ref.split(":")[1] for ref in manifest["young-cadres/casebook"]["uses"]}
+    only_retired = sorted(retired_cases - young_cases)
+    assert only_retired, "the two audiences' casebooks differ in at least one case"
+    edited = library.case(only_retired[0])
+    path = library_copy / edited.origin.path
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("## Facts\n", "## Facts\nEDITED FOR THE TEST. "), encoding="utf-8"
+    )
+    library = load_library(library_copy)
+    third = build(_quick_spec(library), library, out, jobs=1)
+    status = {r.job.id: r.status for r in third.results}
+    assert status == {
+        "retired/casebook": "built",
+        "retired/casebook-trainer": "built",
+        "young-cadres/casebook": "cached",
+        "young-cadres/casebook-trainer": "cached",
+    }
+    assert "EDITED FOR THE TEST." in (out / "retired" / "casebook.html").read_text(encoding="utf-8")
+
+    forced = build(_quick_spec(library), library, out, jobs=1, force=True)
+    assert forced.counts() == {"built": 4, "cached": 0, "failed": 0}
+
+
+def test_a_deleted_or_altered_output_is_rebuilt(library_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    library = load_library(library_copy)
+    spec = _quick_spec(library, audiences=["retired"], documents=["quiz"])
+    build(spec, library, out, jobs=1)
+    (out / "retired" / "quiz.html").write_text("tampered", encoding="utf-8")
+    (out / "retired" / "quiz-key.ipynb").unlink()
+    again = build(spec, library, out, jobs=1)
+    assert {r.job.id: r.status for r in again.results} == {"retired/quiz": "built", "retired/quiz-key": "built"}
+
+
+def test_a_prose_edit_in_a_notebook_keeps_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bundled: Library
+) -> None:
+    import nbformat
+
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(jobs_module.notebooks_dir(), notebooks)
+    monkeypatch.setattr(jobs_module, "notebooks_dir", lambda: notebooks)
+    spec = _quick_spec(bundled, audiences=["retired"], documents=["quiz"])
+    out = tmp_path / "out"
+    build(spec, bundled, out, jobs=1)
+    nb = nbformat.read(notebooks / "quiz.ipynb", as_version=4)
+    nb.cells[0].source += "\n\nAn extra sentence for trainers."
+    nbformat.write(nb, notebooks / "quiz.ipynb")
+    assert build(spec, bundled, out, jobs=1).counts()["cached"] == 2
+    nb.cells[3].source += "\nassert True"
+    nbformat.write(nb, notebooks / "quiz.ipynb")
+    assert build(spec, bundled, out, jobs=1).counts()["built"] == 2
+
+
+# --- failures --------------------------------------------------------------------------------------
+
+
+def _break_notebook(folder: Path, name: str) -> None:
+    import nbformat
+
+    nb = nbformat.read(folder / name, as_version=4)
+    nb.cells[2].source = 'raise RuntimeError("deliberately broken")\n' + nb.cells[2].source
+    nbformat.write(nb, folder / name)
+
+
+def test_a_failed_job_is_isolated_and_keeps_the_previous_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bundled: Library, capsys: pytest.CaptureFixture[str]
+) -> None:
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(jobs_module.notebooks_dir(), notebooks)
+    monkeypatch.setattr(jobs_module, "notebooks_dir", lambda: notebooks)
+    out = tmp_path / "out"
+    args = [
+        "build",
+        "--audience",
+        "retired",
+        "--documents",
+        "worksheet,quiz",
+        "--formats",
+        "html,docx",
+        "--out",
+        str(out),
+        "--date",
+        DATE,
+        "--quiet",
+        "--jobs",
+        "1",
+    ]
+    assert main(args) == 0
+    good = (out / "retired" / "quiz.html").read_bytes()
+
+    _break_notebook(notebooks, "quiz.ipynb")
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "failed: retired/quiz: quiz.ipynb cell 2: RuntimeError: deliberately broken" in err
+    manifest = read_manifest(out)
+    entry = manifest["retired/quiz"]
+    assert entry["status"] == "failed" and entry["cell"] == 2
+    assert entry["error"] == "RuntimeError: deliberately broken"
+    assert (out / entry["failed_notebook"]).is_file()
+    assert entry["outputs"]["html"] == "retired/quiz.html", "the index still links the previous good output"
+    assert manifest["retired/worksheet"]["status"] == "cached"
+    assert (out / "retired" / "quiz.html").read_bytes() == good
+    assert not list(out.rglob("*.part*"))
+    assert "failed" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_failure_while_exporting_publishes_no_format(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bundled: Library
+) -> None:
+    from toolkit.build import export
+
+    out = tmp_path / "out"
+    spec = _quick_spec(bundled, audiences=["retired"], documents=["quiz"], formats=["html", "docx"])
+    build(spec, bundled, out, jobs=1)
+    before = {p.name: p.read_bytes() for p in (out / "retired").iterdir()}
+
+    def half_written(html: str, target: Path, lang: str, date: str) -> None:
+        target.write_bytes(b"PK half a file")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(export, "write_docx", half_written)
+    report = build(spec, bundled, out, jobs=1, force=True)
+    assert report.counts()["failed"] == 2
+    assert report.failed[0].error == "OSError: disk full"
+    after = {p.name: p.read_bytes() for p in (out / "retired").iterdir()}
+    assert after == before, "neither the new HTML nor the half-written DOCX replaced the good files"
+
+
+def test_warm_kernels_forget_the_previous_job() -> None:
+    pool = KernelPool()
+    try:
+        kernel = pool.take()
+        kernel.kc.execute_interactive("leftover = 42", timeout=30)
+        kernel = pool.take()
+        outputs: list[dict[str, Any]] = []
+        reply = kernel.kc.execute_interactive("leftover", timeout=30, output_hook=outputs.append)
+        assert reply["content"]["status"] == "error"
+        assert reply["content"]["ename"] == "NameError"
+        first = pool._kernel
+        pool.discard()
+        assert pool._kernel is not first and pool.take().used == 1
+    finally:
+        pool.close()
+
+
+def test_cli_reports_spec_problems_without_building(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "sessions:\n  - audience: retird\n  - audience: retired\n    documents: [quizz]\n", encoding="utf-8"
+    )
+    assert main(["build", str(spec), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert f"{spec}:2: unknown audience 'retird'" in err
+    assert f"{spec}:4: unknown document 'quizz' (did you mean 'quiz'?)" in err
+    assert not (tmp_path / "out").exists()

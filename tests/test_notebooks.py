@@ -1,0 +1,124 @@
+"""The document notebooks: clean, thin, one parameters cell matching the parameters table, and each
+one run for real with papermill."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+
+from toolkit.build import kernels
+from toolkit.build.export import handout_metadata
+from toolkit.build.jobs import notebooks_dir
+from toolkit.documents import DOCUMENTS
+from toolkit.paths import bundled_library
+
+NOTEBOOKS = sorted(notebooks_dir().glob("*.ipynb"))
+BY_NOTEBOOK = {kind.notebook: kind for kind in DOCUMENTS.values()}
+
+
+def test_every_document_has_its_notebook() -> None:
+    assert sorted(path.name for path in NOTEBOOKS) == sorted(BY_NOTEBOOK)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_clean_and_thin(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    assert all(cell.outputs == [] and cell.execution_count is None for cell in code), "committed without outputs"
+    tagged = [cell for cell in nb.cells if "parameters" in cell.metadata.get("tags", [])]
+    assert len(tagged) == 1, "exactly one parameters cell"
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    # Thin: after the parameters, only calls into the toolkit, no definitions or loops.
+    for cell in code:
+        if cell is tagged[0]:
+            continue
+        for node in ast.walk(ast.parse(cell.source)):
+            assert not isinstance(node, ast.FunctionDef | ast.ClassDef | ast.For | ast.While), (path.name, cell.source)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_parameters_cell_matches_the_parameters_table(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    values: dict[str, Any] = {}
+    for node in ast.parse(cell.source).body:
+        assert isinstance(node, ast.Assign) and len(node.targets) == 1, "plain assignments only"
+        target = node.targets[0]
+        assert isinstance(target, ast.Name)
+        values[target.id] = ast.literal_eval(node.value)
+    kind = BY_NOTEBOOK[path.name]
+    assert values == {param.name: param.default for param in kind.params}
+
+
+@pytest.fixture(scope="module")
+def warm() -> Iterator[None]:
+    kernels.register()
+    yield
+    kernels.close_pool()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_papermill_runs_each_notebook(path: Path, tmp_path: Path, warm: None) -> None:
+    import papermill
+
+    kind = BY_NOTEBOOK[path.name]
+    out = tmp_path / "out.ipynb"
+    params = {"audience": "families", "date": "2026-12-01", "library": str(bundled_library())}
+    nb = papermill.execute_notebook(
+        str(path), str(out), parameters=params, engine_name=kernels.ENGINE, progress_bar=False
+    )
+    meta = handout_metadata(nb)
+    assert meta["document"] == kind.name and meta["lang"] == "en" and meta["uses"]
+    html = next(o for c in nb.cells for o in c.get("outputs", []) if "text/html" in o.get("data", {}))["data"][
+        "text/html"
+    ]
+    assert "Cadres&#39; spouses and families" in html or "Cadres' spouses and families" in html
+    assert "2026-12-01" in html
+
+
+@pytest.mark.slow
+def test_unknown_or_invalid_parameters_fail_at_once_with_the_valid_choices(tmp_path: Path, warm: None) -> None:
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    path = notebooks_dir() / "quiz.ipynb"
+    with pytest.raises(PapermillExecutionError) as caught:
+        papermill.execute_notebook(
+            str(path),
+            str(tmp_path / "a.ipynb"),
+            parameters={"audence": "retired"},
+            engine_name=kernels.ENGINE,
+            progress_bar=False,
+        )
+    assert caught.value.ename == "ParameterError"
+    assert "unknown parameter 'audence' (did you mean 'audience'?); valid: audience," in caught.value.evalue
+    with pytest.raises(PapermillExecutionError) as caught:
+        papermill.execute_notebook(
+            str(path),
+            str(tmp_path / "b.ipynb"),
+            parameters={"edition": "teacher"},
+            engine_name=kernels.ENGINE,
+            progress_bar=False,
+        )
+    assert "parameter 'edition' is 'teacher'; valid: learner, key" in caught.value.evalue
+
+
+@pytest.mark.slow
+def test_papermills_own_engine_runs_a_notebook_too(tmp_path: Path) -> None:
+    """Nothing in the notebooks depends on the build's warm-kernel engine."""
+    import papermill
+
+    nb = papermill.execute_notebook(
+        str(notebooks_dir() / "worksheet.ipynb"),
+        str(tmp_path / "w.ipynb"),
+        parameters={"audience": "key-posts", "date": "2026-12-01"},
+        progress_bar=False,
+    )
+    assert handout_metadata(nb)["document"] == "worksheet"
