@@ -113,6 +113,10 @@ class Overrides:
     date: str | None = None
 
 
+def _unknown(value: str, valid: Sequence[str], noun: str) -> str:
+    return f"unknown {noun} '{value}'{did_you_mean(value, list(valid))}; valid: {', '.join(valid)}"
+
+
 def _check_list(
     where: Where, loc: tuple[str | int, ...], values: Sequence[str], valid: Sequence[str], noun: str
 ) -> list[Problem]:
@@ -122,7 +126,7 @@ def _check_list(
             problems.append(
                 where.at(
                     (*loc, index),
-                    f"unknown {noun} '{value}'{did_you_mean(value, list(valid))}; valid: {', '.join(valid)}",
+                    _unknown(value, valid, noun),
                 )
             )
     return problems
@@ -139,7 +143,7 @@ def _session_problems(
         problems.append(
             at.at(
                 ("audience",),
-                f"unknown audience '{model.audience}'{did_you_mean(model.audience, audiences)}; valid: {', '.join(audiences)}",
+                _unknown(model.audience, audiences, "audience"),
             )
         )
         return None, problems
@@ -231,7 +235,7 @@ def resolve(
             problems.append(
                 where.at(
                     ("parameters", name),
-                    f"unknown document '{name}'{did_you_mean(name, list(DOCUMENTS))}; valid: {', '.join(DOCUMENTS)}",
+                    _unknown(name, list(DOCUMENTS), "document"),
                 )
             )
     sessions_models = list(model.sessions)
