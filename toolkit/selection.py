@@ -19,7 +19,7 @@ from toolkit.library.catalog import Library
 from toolkit.library.model import Audience, Case, Prompt, Question, Taxonomy, Theme
 
 # Weights of the facets that make an entry relevant to an audience.
-AUDIENCE_TAG = 4.0
+AUDIENCE_TAG = 10.0  # outweighs any mix of facets: a case tagged for the audience comes first
 DISCIPLINE = 2.0
 RISK_POST = 2.0
 NEW_DISCIPLINE = 1.5

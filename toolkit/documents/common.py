@@ -108,27 +108,31 @@ def case_facts(case: Case, tax: Taxonomy, t: Catalog) -> tuple[tuple[str, str], 
     lang = t.lang
     rows: list[tuple[str, str]] = []
     subject = case.subject
-    who = subject.role + f" ({tax.label('rank_levels', subject.rank_level, lang)})"
+    who = subject.role + t("punct.paren", text=tax.label("rank_levels", subject.rank_level, lang))
     if subject.region:
-        who += f", {subject.region}"
+        who += t("punct.comma") + subject.region
     rows.append((t("case.subject"), who))
     violations = []
     for tag in case.disciplines:
-        types = "; ".join(tax.label("types", vtype, lang) for vtype in tag.types)
-        violations.append(tax.label("disciplines", tag.discipline, lang) + (f": {types}" if types else ""))
-    rows.append((t("case.disciplines"), " / ".join(violations)))
+        types = t("punct.list").join(tax.label("types", vtype, lang) for vtype in tag.types)
+        label = tax.label("disciplines", tag.discipline, lang)
+        violations.append(t("punct.labelled", label=label, text=types) if types else label)
+    rows.append((t("case.disciplines"), t("punct.list").join(violations)))
     if case.amounts:
         rows.append(
             (
                 t("case.amounts"),
-                "; ".join(
+                t("punct.list").join(
                     f"{tax.label('amount_kinds', a.kind, lang)} {_amount(a.value_cny, a.approximate, t)}"
                     for a in case.amounts
                 ),
             )
         )
     if case.period:
-        rows.append((t("case.period"), case.period.start + (f" – {case.period.end}" if case.period.end else "")))
+        period = case.period
+        rows.append(
+            (t("case.period"), t("punct.range", start=period.start, end=period.end) if period.end else period.start)
+        )
     if case.outcome:
         out = case.outcome
         parts = []
@@ -141,9 +145,11 @@ def case_facts(case: Case, tax: Taxonomy, t: Catalog) -> tuple[tuple[str, str], 
             parts.append(tax.label("four_forms", out.four_forms, lang))
         if out.criminal:
             parts.append(out.criminal)
-        rows.append((t("case.outcome"), "; ".join(parts)))
+        rows.append((t("case.outcome"), t("punct.list").join(parts)))
     if case.risk_posts:
-        rows.append((t("case.risk_posts"), ", ".join(tax.label("risk_posts", p, lang) for p in case.risk_posts)))
+        rows.append(
+            (t("case.risk_posts"), t("punct.list").join(tax.label("risk_posts", p, lang) for p in case.risk_posts))
+        )
     return tuple(rows)
 
 
