@@ -131,8 +131,8 @@ def test_pdf_text_carries_cover_provenance_and_content(built: Any, bundled: Libr
 def test_pdf_pages_are_numbered_after_the_cover(built: Any) -> None:
     pages = pdf_text(built.out / "retired" / "quiz.pdf").split("\f")
     total = len([p for p in pages if p.strip()])
-    assert not re.search(rf"\b1 / {total}\b", pages[0]), "the cover has no page number"
-    assert re.search(rf"\b2 / {total}\b", pages[1])
+    assert not re.search(rf"\b1\s*/\s*{total}\b", pages[0]), "the cover has no page number"
+    assert re.search(rf"\b2\s*/\s*{total}\b", pages[1])
 
 
 def test_docx_has_real_headings_lists_and_tables(built: Any) -> None:
