@@ -12,6 +12,7 @@ ignored silently) and invalid values, naming the valid choices.
 
 from __future__ import annotations
 
+import os
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -85,8 +86,33 @@ def notebook_parameters(name: str, namespace: Mapping[str, Any]) -> dict[str, An
     return values
 
 
+_cache: dict[Path, tuple[tuple[tuple[str, int, int], ...], Library]] = {}
+
+
+def _fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
+    """Every file's path, modification time and size: any edit, addition or removal changes it."""
+    found = []
+    for folder, _, files in os.walk(root):
+        for name in files:
+            stat = os.stat(os.path.join(folder, name))
+            found.append((os.path.join(folder, name), stat.st_mtime_ns, stat.st_size))
+    return tuple(sorted(found))
+
+
 def _library(path: str) -> Library:
-    return load_library(Path(path) if path else default_library())
+    """The library at ``path``, loaded again only when a file changed.
+
+    A build runs many notebooks in one kernel, resetting its namespace between them; modules and
+    this cache stay, so each job does not parse the same library again.
+    """
+    root = (Path(path) if path else default_library()).resolve()
+    stamp = _fingerprint(root)
+    cached = _cache.get(root)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    library = load_library(root)
+    _cache[root] = (stamp, library)
+    return library
 
 
 def prepare(name: str, namespace: Mapping[str, Any], library: Library | None = None) -> Handout:
