@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Debian packages the handouts need: Pango and HarfBuzz-Subset for WeasyPrint (PDF; the latter
 # subsets fonts ten times faster than fontTools, which matters for Chinese fonts), DejaVu and Noto CJK fonts (Latin
-# and Chinese text), poppler-utils (pdftotext and pdfinfo, used by the tests). Installed when
+# and Chinese text), poppler-utils (pdftotext and pdfinfo, used by the tests), chromium (the browser
+# the tests drive through Playwright). Installed when
 # missing and we are root; otherwise the missing ones are named and the build goes on.
 set -euo pipefail
-packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-cjk poppler-utils)
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-cjk poppler-utils chromium)
 command -v dpkg-query >/dev/null || exit 0
 missing=()
 for package in "${packages[@]}"; do

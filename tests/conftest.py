@@ -1,10 +1,13 @@
-"""Shared fixtures: the bundled library, and small libraries written into a temporary folder."""
+"""Shared fixtures: the bundled library, small libraries written into a temporary folder, and a real browser."""
 
 from __future__ import annotations
 
+import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -166,3 +169,76 @@ def make_library(tmp_path: Path) -> MakeLibrary:
 @pytest.fixture(scope="session")
 def bundled() -> Library:
     return load_library(bundled_library())
+
+
+# Debian's Chromium driven by Playwright. Without the background-networking flags Chromium keeps trying to
+# reach Google's hosts, which this machine's closed network refuses.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def chromium_path() -> str:
+    path = os.environ.get("LIANZHENG_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        pytest.fail(
+            "Chromium not found: `make test` installs Debian's chromium when run as root "
+            "(scripts/system-packages.sh); elsewhere set LIANZHENG_CHROMIUM to a Chromium binary",
+            pytrace=False,
+        )
+    return path
+
+
+@dataclass
+class Tab:
+    """A browser page that may load only local files: every other request is refused and recorded."""
+
+    page: Any
+    refused: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def tab(browser: Any) -> Iterator[Tab]:
+    """A fresh 1280 x 720 page (a projector's size) that records refused requests and script errors."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    tab = Tab(page)
+
+    def route(request_route: Any) -> None:
+        url = request_route.request.url
+        if url.startswith(("file:", "data:", "about:")):
+            request_route.continue_()
+        else:
+            tab.refused.append(url)
+            request_route.abort()
+
+    context.route("**/*", route)
+    page.on("pageerror", lambda error: tab.errors.append(str(error)))
+    page.on("console", lambda message: tab.errors.append(message.text) if message.type == "error" else None)
+    yield tab
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Where tests keep what a person may want to look at afterwards (screenshots); not committed."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

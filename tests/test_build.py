@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import Tab
 
 from toolkit import Library, load_library
 from toolkit.build import build, read_manifest
@@ -159,6 +160,34 @@ def test_index_links_every_output(built: Any) -> None:
         for rel in result.outputs.values():
             assert rel in links
             assert (built.out / rel).is_file()
+
+
+@pytest.mark.browser
+def test_a_trainer_follows_the_index_and_the_contents_in_a_browser(built: Any, tab: Tab, artifacts: Path) -> None:
+    page = tab.page
+    page.goto((built.out / "index.html").as_uri())
+    page.locator("a[href='retired/casebook.html']").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/retired/casebook.html")
+    links = page.locator(".lz-toc a[href^='#case-']")
+    assert links.count() >= 3
+    # The last case is far below the first screen; its contents link brings it into view.
+    last = links.nth(links.count() - 1)
+    target = last.get_attribute("href")
+    assert target is not None
+    heading = page.locator(f"{target} h2").first
+    assert page.evaluate(f"document.querySelector('{target}').getBoundingClientRect().top") > 720
+    last.click()
+    page.wait_for_function(f"location.hash === '{target}'")
+    top = page.evaluate(f"document.querySelector('{target}').getBoundingClientRect().top")
+    assert 0 <= top < 100, top
+    assert heading.inner_text().endswith(last.inner_text())
+    page.screenshot(path=str(artifacts / "casebook-contents-link.png"))
+    for name in ("outline.html", "worksheet.html", "quiz.html", "quiz-key.html", "outline.slides.html"):
+        page.goto((built.out / "retired" / name).as_uri())
+        page.wait_for_load_state("load")
+    assert tab.refused == [], "a handout asked for something from the network"
+    assert tab.errors == []
 
 
 def test_same_inputs_give_the_same_bytes(built: Any, tmp_path: Path, bundled: Library) -> None:

@@ -4,7 +4,10 @@
 cells with slideshow metadata: a title slide, the objectives, the timing, one slide per part (its speaker
 notes in a ``notes`` cell, which reveal's speaker view shows) and one subslide per case under the cases
 part. The outline's closing part ("discussion and close", with the theme's discussion prompts) is the
-discussion slide.
+discussion slide. A part or the objectives with more text than a projected slide holds go on over
+"continued" subslides: :func:`fit` packs the points by an estimate of their lines at the deck's font size
+(a wide CJK character counts two narrow ones), and a single point too long for a slide of its own gets a
+smaller font.
 
 :func:`render_slides` runs nbconvert's ``SlidesExporter`` on that notebook with the template in
 ``toolkit/render/nbconvert/lianzheng_slides``, which inlines the reveal.js vendored in
@@ -19,7 +22,10 @@ escaped, images as their alt text) and every other value escaped.
 
 from __future__ import annotations
 
+import math
 import re
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -37,7 +43,14 @@ if TYPE_CHECKING:
     from toolkit.documents.outline import CaseBrief, Outline, Part
 
 TEMPLATE = "lianzheng_slides"
-MAX_POINTS = 6  # more do not fit a projected slide; the rest go to the speaker notes
+# What a 1280 x 720 slide holds below its heading at the deck's 34px font (the template's CSS): lines of
+# LINE_UNITS narrow characters, SLIDE_LINES of them. Kept a little short of the real capacity, which the
+# browser tests measure on every bundled outline.
+LINE_UNITS = 62
+SLIDE_LINES = 11.0
+ITEM_GAP = 0.25  # the space between two list items, in lines
+HEADING_LINES = 1.0  # a kicker or a heading's second line, beyond what SLIDE_LINES leaves for the heading
+_MARKUP = re.compile(r"\]\([^)]*\)|[*_`#>\[\]]")  # link targets and emphasis take no room
 _LINK_TOKENS = frozenset({"link_open", "link_close"})
 _BLANK_LINE = re.compile(r"\n([ \t]*)\n")
 
@@ -106,6 +119,45 @@ def _markdown(text: str, *, inline: bool = False) -> Markup:
     return Markup(md.renderer.render(tokens, md.options, {}))
 
 
+def text_lines(text: str, units: int = LINE_UNITS) -> float:
+    """How many lines ``text`` (library Markdown) takes on a slide: its width in narrow characters over ``units``."""
+    plain = _MARKUP.sub("", text or "")
+    width = sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in plain)
+    return float(max(1, math.ceil(width / units)))
+
+
+@dataclass(frozen=True)
+class Page:
+    """The points one slide shows, and whether its font is reduced to hold a single long point."""
+
+    points: tuple[str, ...]
+    dense: bool = False
+
+
+def fit(points: Sequence[str], first: float = 0.0, lines: float = SLIDE_LINES) -> list[Page]:
+    """The points packed in order onto as few slides as hold them, ``first`` lines already taken on the first.
+
+    Always at least one page, so a part with no points still has its slide.
+    """
+    pages: list[Page] = []
+    current: list[str] = []
+    used = first
+    for point in points:
+        need = text_lines(point) + ITEM_GAP
+        if used + need > lines and (current or used):
+            pages.append(Page(tuple(current)))
+            current, used = [], 0.0
+        if need > lines:
+            # Too long for a slide of its own: class lz-dense sets the font at 0.75, which holds 1.8 times as much.
+            pages.append(Page((point,), dense=True))
+            continue
+        current.append(point)
+        used += need
+    if current or not pages:
+        pages.append(Page(tuple(current)))
+    return pages
+
+
 def _cell(html: Markup, slide_type: str) -> nbformat.NotebookNode:
     # nbconvert's Markdown renderer takes the cell as one raw HTML block, and CommonMark ends such a block
     # at a blank line (a <pre> from library text can hold one): that line keeps its newline as a character
@@ -122,11 +174,11 @@ def _items(items: tuple[str, ...]) -> Markup:
     )
 
 
-def _notes(lines: tuple[str, ...], points: tuple[str, ...]) -> nbformat.NotebookNode | None:
-    if not lines and not points:
+def _notes(lines: tuple[str, ...]) -> nbformat.NotebookNode | None:
+    if not lines:
         return None
     paragraphs = Markup("").join(Markup("<p>{}</p>\n").format(line) for line in lines)
-    return _cell(Markup('<div class="lz-notes">\n{}{}</div>').format(paragraphs, _items(points)), "notes")
+    return _cell(Markup('<div class="lz-notes">\n{}</div>').format(paragraphs), "notes")
 
 
 def _title(outline: Outline, t: Catalog) -> nbformat.NotebookNode:
@@ -146,17 +198,34 @@ def _title(outline: Outline, t: Catalog) -> nbformat.NotebookNode:
     )
 
 
+def _dense(page: Page) -> Markup:
+    return Markup(" lz-dense") if page.dense else Markup("")
+
+
 def _objectives(outline: Outline, t: Catalog) -> list[nbformat.NotebookNode]:
-    shown, rest = outline.objectives[:MAX_POINTS], outline.objectives[MAX_POINTS:]
-    slide = _cell(
-        Markup(
-            '<div class="lz-slide lz-objectives">\n<p class="lz-kicker">{}</p>\n<h2>{}</h2>\n'
-            '<p class="lz-summary">{}</p>\n{}</div>'
-        ).format(t("outline.theme"), t("outline.objectives"), _markdown(outline.summary, inline=True), _items(shown)),
-        "slide",
+    heading = t("outline.objectives")
+    summary = _markdown(outline.summary, inline=True)
+    pages = fit(outline.objectives, first=HEADING_LINES + text_lines(outline.summary))
+    cells = [
+        _cell(
+            Markup(
+                '<div class="lz-slide lz-objectives{}">\n<p class="lz-kicker">{}</p>\n<h2>{}</h2>\n'
+                '<p class="lz-summary">{}</p>\n{}</div>'
+            ).format(_dense(pages[0]), t("outline.theme"), heading, summary, _items(pages[0].points)),
+            "slide",
+        )
+    ]
+    return cells + [_continued(heading, page, "lz-objectives", t) for page in pages[1:]]
+
+
+def _continued(heading: str, page: Page, kind: str, t: Catalog) -> nbformat.NotebookNode:
+    """A further slide of a part's or the objectives' points, stacked under the first."""
+    return _cell(
+        Markup('<div class="lz-slide {}{}">\n<h2>{}</h2>\n{}</div>').format(
+            kind, _dense(page), t("outline.continued", heading=heading), _items(page.points)
+        ),
+        "subslide",
     )
-    notes = _notes((), rest)
-    return [slide] if notes is None else [slide, notes]
 
 
 def _timing(outline: Outline, t: Catalog) -> nbformat.NotebookNode:
@@ -185,18 +254,27 @@ def _timing(outline: Outline, t: Catalog) -> nbformat.NotebookNode:
 
 
 def _part(part: Part, t: Catalog) -> list[nbformat.NotebookNode]:
-    shown, rest = part.points[:MAX_POINTS], part.points[MAX_POINTS:]
     text = _markdown(part.text) if part.text else ""
-    slide = _cell(
-        Markup(
-            '<div class="lz-slide lz-part" id="part-{}">\n<h2>{} <span class="lz-time">{}</span></h2>\n{}{}</div>'
-        ).format(
-            part.id, part.heading, t("outline.part_time", start=part.start, minutes=part.minutes), text, _items(shown)
-        ),
-        "slide",
-    )
-    notes = _notes(part.notes, rest)
-    return [slide] if notes is None else [slide, notes]
+    pages = fit(part.points, first=text_lines(part.text) if part.text else 0.0)
+    cells = [
+        _cell(
+            Markup(
+                '<div class="lz-slide lz-part{}" id="part-{}">\n<h2>{} <span class="lz-time">{}</span></h2>\n{}{}</div>'
+            ).format(
+                _dense(pages[0]),
+                part.id,
+                part.heading,
+                t("outline.part_time", start=part.start, minutes=part.minutes),
+                text,
+                _items(pages[0].points),
+            ),
+            "slide",
+        )
+    ]
+    notes = _notes(part.notes)
+    if notes is not None:
+        cells.append(notes)
+    return cells + [_continued(part.heading, page, "lz-part", t) for page in pages[1:]]
 
 
 def _case(case: CaseBrief, part: Part, t: Catalog) -> nbformat.NotebookNode:
