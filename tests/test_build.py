@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -197,7 +198,7 @@ def test_same_inputs_give_the_same_bytes(built: Any, tmp_path: Path, bundled: Li
     again = build(spec, bundled, tmp_path, jobs=1)
     assert again.counts()["built"] == 2
     for stem in ("quiz", "quiz-key"):
-        for fmt in ("html", "pdf", "docx"):
+        for fmt in ("html", "pdf", "docx", "ipynb"):
             first = (built.out / "retired" / f"{stem}.{fmt}").read_bytes()
             assert (tmp_path / "retired" / f"{stem}.{fmt}").read_bytes() == first, (stem, fmt)
 
@@ -355,6 +356,25 @@ def test_a_failure_while_exporting_publishes_no_format(
     assert report.failed[0].error == "OSError: disk full"
     after = {p.name: p.read_bytes() for p in (out / "retired").iterdir()}
     assert after == before, "neither the new HTML nor the half-written DOCX replaced the good files"
+
+
+def test_a_missing_pdf_engine_fails_only_the_jobs_that_want_pdf(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bundled: Library, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # As on a machine without Pango: WeasyPrint cannot be imported (forked workers inherit this).
+    monkeypatch.setitem(sys.modules, "weasyprint", None)
+    out = tmp_path / "out"
+    args = ["build", "--audience", "retired", "--documents", "quiz", "--formats", "html,pdf", "--jobs", "2", "--quiet"]
+    code = main([*args, "--out", str(out), "--date", DATE])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err.count("PDF export is unavailable: weasyprint could not be imported (") == 2
+    assert "libpango-1.0-0" in err and "Traceback" not in err and "BrokenProcessPool" not in err
+    assert not list((out / "retired").glob("*.pdf"))
+    # The same build without PDF succeeds on that machine.
+    spec = _quick_spec(bundled, audiences=["retired"], documents=["quiz"], formats=["html"])
+    report = build(spec, bundled, out, jobs=1)
+    assert report.counts()["built"] == 2
 
 
 def test_warm_kernels_forget_the_previous_job() -> None:

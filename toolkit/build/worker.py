@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import importlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,24 +39,72 @@ class JobResult:
     failed_notebook: str | None = None
 
 
+# Formats whose exporter is a separate package, which a machine may lack (WeasyPrint needs Pango).
+EXPORTERS = {"pdf": "weasyprint", "docx": "pypandoc"}
+_HINTS = {
+    "weasyprint": "it needs Pango: run `bash scripts/system-packages.sh` as root, or install "
+    "libpango-1.0-0 and libpangoft2-1.0-0",
+}
+_unavailable: dict[str, str] = {}
+
+
 def init_worker() -> None:
-    """Start this worker's kernel first (it boots while the exporters import), then import them."""
+    """Start this worker's kernel first (it boots while the exporters import), then import them.
+
+    An exporter that cannot be imported does not stop the worker: the jobs that ask for its format fail
+    with the reason, and the others are built.
+    """
     from toolkit.build import kernels
 
     kernels.register()
     kernels.pool(KERNEL)
     atexit.register(kernels.close_pool)
-    import nbconvert  # noqa: F401
-    import pypandoc  # noqa: F401
-    import weasyprint  # noqa: F401
+    _unavailable.clear()
+    for fmt, module in EXPORTERS.items():
+        try:
+            importlib.import_module(module)
+        except Exception as exc:
+            _unavailable[fmt] = unavailable(fmt, module, exc)
 
     from toolkit.build.export import _html_exporter
 
     _html_exporter()
 
 
+def unavailable(fmt: str, module: str, exc: BaseException) -> str:
+    """One line saying why ``fmt`` cannot be written and what would make it work."""
+    reason = " ".join(f"{type(exc).__name__}: {exc}".split())
+    if len(reason) > 160:
+        reason = reason[:157] + "..."
+    hint = _HINTS.get(module, f"install the Python package {module}")
+    return f"{fmt.upper()} export is unavailable: {module} could not be imported ({reason}); {hint}"
+
+
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+_VOLATILE = ("start_time", "end_time", "duration")
+
+
+def settle(nb: Any, target: str) -> None:
+    """Make an executed notebook depend on its inputs only: the same job gives the same bytes.
+
+    Drops the clock times papermill and nbclient record (the manifest keeps each job's timings), names
+    the published file (relative to the output folder, as in the manifest) rather than the staged one as
+    papermill's output path, and gives the cell papermill injects a fixed id instead of a random one.
+    """
+    record = nb.metadata.get("papermill", {})
+    for name in _VOLATILE:
+        record.pop(name, None)
+    if "output_path" in record:
+        record["output_path"] = target
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        for name in _VOLATILE:
+            cell.metadata.get("papermill", {}).pop(name, None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"
 
 
 def run_job(job: Job, out: Path, key: str) -> JobResult:
@@ -68,6 +117,9 @@ def run_job(job: Job, out: Path, key: str) -> JobResult:
 
     kernels.register()
     started = time.perf_counter()
+    missing = [_unavailable[fmt] for fmt in job.formats if fmt in _unavailable]
+    if missing:
+        return JobResult(job, "failed", 0.0, key=key, error=missing[0])
     timings: dict[str, float] = {}
     targets = {fmt: out / rel for fmt, rel in job.outputs().items()}
     executed = stage(targets["ipynb"])
@@ -105,6 +157,8 @@ def run_job(job: Job, out: Path, key: str) -> JobResult:
                 job, "failed", time.perf_counter() - started, key=key, error=f"{type(exc).__name__}: {exc}"
             )
         nb = nbformat.read(executed, as_version=4)
+        settle(nb, job.outputs()["ipynb"])
+        nbformat.write(nb, executed)
         meta = export.handout_metadata(nb)
         date = job.parameters["date"]
         try:
