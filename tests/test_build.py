@@ -161,6 +161,36 @@ def test_index_links_every_output(built: Any) -> None:
         for rel in result.outputs.values():
             assert rel in links
             assert (built.out / rel).is_file()
+    # Sessions by the audience's name, documents by their titles, in the handouts' language.
+    assert '<html lang="en">' in index
+    assert '<h2 id="session-retired">Retired cadres</h2>' in index
+    assert "<strong>Warning and exemplary cases</strong>" in index
+    assert "Quiz paper (Answer key)" in index
+
+
+def test_the_index_speaks_the_handouts_language(tmp_path: Path, bundled: Library) -> None:
+    from toolkit.build import BuildReport, write_index
+    from toolkit.build.jobs import expand
+    from toolkit.build.worker import JobResult
+    from toolkit.documents import assemble
+
+    def index_for(lang: str) -> str:
+        spec = default_spec(bundled, Overrides(audiences=["retired", "families"], lang=lang, date=DATE))
+        jobs = expand(spec, bundled)
+        covers = {
+            job.id: assemble(job.document, {k: v for k, v in job.parameters.items() if k != "library"}, bundled).cover
+            for job in jobs
+        }
+        results = [JobResult(job, "failed", 0.0, cell=2, error="ValueError: bad") for job in jobs]
+        write_index(BuildReport(tmp_path, results, 0.0, bundled.version), covers)
+        return (tmp_path / "index.html").read_text(encoding="utf-8")
+
+    zh = index_for("zh-CN")
+    assert '<html lang="zh-CN">' in zh and "<h1>教学资料</h1>" in zh
+    assert '<a href="#session-families">' in zh  # a list of sessions when there are several
+    assert "退休干部" in zh and "失败：第2个单元格，ValueError: bad" in zh
+    en = index_for("en")
+    assert "failed: cell 2, ValueError: bad" in en and "Retired cadres" in en
 
 
 @pytest.mark.browser

@@ -201,11 +201,14 @@ def build(
     planned = expand(spec, library)
     previous = {} if force else read_manifest(out)
     results: dict[str, JobResult] = {}
+    covers: dict[str, Any] = {}
     todo: list[tuple[Job, str]] = []
     tick = time.perf_counter()
     for job in planned:
         values = {k: v for k, v in job.parameters.items() if k != "library"}
-        key = job_key(job, assemble(job.document, values, library), library)
+        document = assemble(job.document, values, library)
+        covers[job.id] = document.cover
+        key = job_key(job, document, library)
         hit = _cached(job, key, previous.get(job.id), out)
         if hit is not None:
             results[job.id] = hit
@@ -235,7 +238,7 @@ def build(
     report = BuildReport(out, ordered, 0.0, library.version, phases)
     tick = time.perf_counter()
     write_manifest(report, spec)
-    write_index(report)
+    write_index(report, covers)
     phases["manifest"] = time.perf_counter() - tick
     report.seconds = time.perf_counter() - started
     return report
@@ -253,15 +256,33 @@ def write_manifest(report: BuildReport, spec: BuildSpec) -> None:
     write_atomic(report.out / MANIFEST, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
-def write_index(report: BuildReport) -> None:
-    """``index.html``: every session and document with links to each format, self-contained."""
+def write_index(report: BuildReport, covers: dict[str, Any] | None = None) -> None:
+    """``index.html``: every session and document with links to each format, self-contained.
+
+    ``covers`` (job id -> the document's cover) gives the audience's name, the title and the date; the
+    page is in the handouts' language when they share one, in English otherwise.
+    """
     from toolkit.render import environment, stylesheet
 
-    sessions: dict[str, list[dict[str, Any]]] = {}
+    covers = covers or {}
+    langs = {cover.lang for cover in covers.values()}
+    lang = langs.pop() if len(langs) == 1 else "en"
+    sessions: dict[str, dict[str, Any]] = {}
     for result in report.results:
-        sessions.setdefault(result.job.session, []).append(_entry(result))
-    template = environment("en").get_template("index.html.j2")
+        job = result.job
+        cover = covers.get(job.id)
+        session = sessions.setdefault(
+            job.session,
+            {
+                "audience": cover.audience_label if cover else job.audience,
+                "date": job.parameters.get("date", ""),
+                "entries": [],
+            },
+        )
+        session["entries"].append({**_entry(result), "title": cover.title if cover else ""})
+    template = environment(lang).get_template("index.html.j2")
     html = template.render(
+        lang=lang,
         sessions=sessions,
         counts=report.counts(),
         library_version=report.library_version,
@@ -271,4 +292,13 @@ def write_index(report: BuildReport) -> None:
     write_atomic(report.out / INDEX, html)
 
 
-__all__ = ["BuildReport", "BuildSpec", "Overrides", "build", "default_spec", "load_spec", "read_manifest"]
+__all__ = [
+    "BuildReport",
+    "BuildSpec",
+    "Overrides",
+    "build",
+    "default_spec",
+    "load_spec",
+    "read_manifest",
+    "write_index",
+]
