@@ -407,6 +407,78 @@ def test_a_missing_pdf_engine_fails_only_the_jobs_that_want_pdf(
     assert report.counts()["built"] == 2
 
 
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+
+
+LATER = "2026-12-02"
+SESSIONS = ("retired", "young-cadres")
+LIANZHENG = [sys.executable, "-m", "toolkit.cli", "build", "--audience", ",".join(SESSIONS)]
+LIANZHENG += ["--documents", "quiz,worksheet,outline", "--formats", "html,pdf", "--jobs", "2", "--quiet"]
+
+
+@pytest.fixture(scope="module")
+def before_and_after(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The same 8 handouts built whole for two dates: every file differs between the two."""
+    old, new = tmp_path_factory.mktemp("old"), tmp_path_factory.mktemp("new")
+    subprocess.run([*LIANZHENG, "--out", str(old), "--date", DATE], check=True, capture_output=True)
+    subprocess.run([*LIANZHENG, "--out", str(new), "--date", LATER], check=True, capture_output=True)
+    return old, new
+
+
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGKILL"])
+def test_an_interrupted_build_leaves_whole_files_and_resumes(
+    tmp_path: Path, before_and_after: tuple[Path, Path], signal_name: str
+) -> None:
+    """Ctrl-C (SIGINT to the process group, as a terminal sends it) or a kill in the middle of a build."""
+    import os
+    import signal
+    import time
+
+    out = tmp_path / "out"
+    shutil.copytree(before_and_after[0], out)
+    old = {session: _files(out / session) for session in SESSIONS}
+    new = {session: _files(before_and_after[1] / session) for session in SESSIONS}
+
+    def as_at_a_terminal() -> None:
+        # A shell that starts a command in the background makes it ignore Ctrl-C, and Python keeps that.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+    process = subprocess.Popen(
+        [*LIANZHENG, "--out", str(out), "--date", LATER],
+        start_new_session=True,
+        preexec_fn=as_at_a_terminal,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    # Stop it as soon as the first handout of the later date is in place, with other jobs still to go.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and all(_files(out / s).items() <= old[s].items() for s in SESSIONS):
+        time.sleep(0.02)
+    os.killpg(process.pid, getattr(signal, signal_name))
+    _, stderr = process.communicate(timeout=60)
+    if signal_name == "SIGINT":
+        assert process.returncode == 130, stderr
+        assert "interrupted" in stderr and "Traceback" not in stderr
+    for session in SESSIONS:
+        for name, data in _files(out / session).items():
+            if ".part" in name:
+                assert signal_name == "SIGKILL", f"{name} left behind after Ctrl-C"
+                continue
+            assert data in (old[session].get(name), new[session].get(name)), f"{session}/{name} is half-written"
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))  # whole and readable
+    assert len(manifest["jobs"]) == 8
+
+    # Running the command again completes the build; after Ctrl-C, the jobs that finished are not redone.
+    finished = sum(1 for entry in manifest["jobs"] if entry["parameters"]["date"] == LATER)
+    again = subprocess.run([*LIANZHENG, "--out", str(out), "--date", LATER], check=True, capture_output=True, text=True)
+    if signal_name == "SIGINT":
+        assert 1 <= finished < 8
+        assert f"{8 - finished} built, {finished} unchanged" in again.stdout
+    for session in SESSIONS:
+        assert _files(out / session) == new[session], f"{session}: stale temporary files or wrong handouts"
+
+
 def test_warm_kernels_forget_the_previous_job() -> None:
     pool = KernelPool()
     try:

@@ -90,7 +90,7 @@ def _csv(value: str) -> list[str]:
 def cmd_build(args: argparse.Namespace) -> int:
     import time
 
-    from toolkit.build import build
+    from toolkit.build import Interrupted, build
     from toolkit.build.spec import Overrides, default_spec, load_spec
     from toolkit.errors import LibraryError
     from toolkit.library.load import load_library
@@ -122,7 +122,15 @@ def cmd_build(args: argparse.Namespace) -> int:
             return 2
         raise
     out = args.out or spec.out or Path("handouts")
-    report = build(spec, library, out, jobs=args.jobs, force=args.force, progress=not args.quiet)
+    try:
+        report = build(spec, library, out, jobs=args.jobs, force=args.force, progress=not args.quiet)
+    except Interrupted as stop:
+        print(
+            f"lianzheng: interrupted; {len(stop.finished)} handouts finished and recorded, none left "
+            "half-written; run the same command again to build the rest",
+            file=sys.stderr,
+        )
+        return 130
     for result in report.failed:
         where = f"{result.job.notebook.name} cell {result.cell}: " if result.cell is not None else ""
         print(f"failed: {result.job.id}: {where}{result.error}", file=sys.stderr)

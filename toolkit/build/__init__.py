@@ -11,10 +11,12 @@ nbconvert or WeasyPrint.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import multiprocessing
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -80,17 +82,45 @@ def _cached(job: Job, key: str, previous: dict[str, Any] | None, out: Path) -> J
         path = out / rel
         if not path.is_file() or _sha256(path) != hashes[fmt]:
             return None
+    return _from_entry(job, previous, "cached")
+
+
+def _from_entry(job: Job, entry: dict[str, Any], status: str) -> JobResult:
+    """A job's result as an earlier manifest recorded it."""
     return JobResult(
         job,
-        "cached",
-        0.0,
-        outputs=outputs,
-        hashes=dict(hashes),
-        timings={},
-        uses=list(previous.get("uses", [])),
-        library_version=str(previous.get("library_version", "")),
-        key=key,
+        status,
+        float(entry.get("seconds", 0.0)) if status != "cached" else 0.0,
+        outputs=dict(entry.get("outputs", {})),
+        hashes=dict(entry.get("hashes", {})),
+        uses=list(entry.get("uses", [])),
+        library_version=str(entry.get("library_version", "")),
+        key=str(entry.get("key", "")),
+        cell=entry.get("cell"),
+        error=entry.get("error"),
+        failed_notebook=entry.get("failed_notebook"),
     )
+
+
+class Interrupted(KeyboardInterrupt):
+    """The build was interrupted (Ctrl-C); ``finished`` jobs are published and recorded in the manifest."""
+
+    def __init__(self, finished: list[JobResult]) -> None:
+        super().__init__()
+        self.finished = finished
+
+
+# What fileio.stage names a temporary file: .<stem>.<8 random characters>.part<suffix>
+_STALE = re.compile(r"^\..+\.[a-z0-9_]{8}\.part(\.[A-Za-z0-9]+)*$")
+
+
+def _remove_stale(out: Path, sessions: set[str]) -> None:
+    """Remove temporary files a killed build left in the folders this build writes."""
+    for folder in [out, *(out / session for session in sessions)]:
+        if folder.is_dir():
+            for path in folder.iterdir():
+                if _STALE.match(path.name) and path.is_file():
+                    path.unlink(missing_ok=True)
 
 
 # Relative cost of a document when no earlier build timed it (a casebook lays out 20 pages or more).
@@ -104,6 +134,8 @@ def _expected_seconds(job: Job, previous: dict[str, Any] | None) -> float:
 
 
 def _entry(result: JobResult) -> dict[str, Any]:
+    if result.recorded is not None:
+        return dict(result.recorded)
     job = result.job
     entry: dict[str, Any] = {
         "id": job.id,
@@ -131,7 +163,7 @@ def _entry(result: JobResult) -> dict[str, Any]:
 
 def _run(todo: list[tuple[Job, str]], out: Path, workers: int, progress: bool) -> list[JobResult]:
     """Run jobs in this process (one worker) or in a pool of forked workers, each with a warm kernel."""
-    from toolkit.build.worker import init_worker, run_job
+    from toolkit.build.worker import init_pool_worker, init_worker, run_job
 
     bar = None
     if progress:
@@ -154,6 +186,8 @@ def _run(todo: list[tuple[Job, str]], out: Path, workers: int, progress: bool) -
                     result = run_job(job, out, key)
                     done(result)
                     results.append(result)
+            except KeyboardInterrupt:
+                raise Interrupted(results) from None
             finally:
                 kernels.close_pool()
         else:
@@ -161,7 +195,7 @@ def _run(todo: list[tuple[Job, str]], out: Path, workers: int, progress: bool) -
 
             method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
             context = multiprocessing.get_context(method)
-            with ProcessPoolExecutor(workers, mp_context=context, initializer=init_worker) as pool:
+            with ProcessPoolExecutor(workers, mp_context=context, initializer=init_pool_worker) as pool:
                 futures = {pool.submit(run_job, job, out, key): job for job, key in todo}
                 by_id: dict[str, JobResult] = {}
                 try:
@@ -174,8 +208,20 @@ def _run(todo: list[tuple[Job, str]], out: Path, workers: int, progress: bool) -
                         done(result)
                         by_id[job.id] = result
                 except KeyboardInterrupt:
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    raise
+                    # The jobs in hand finish (their workers ignore Ctrl-C) and are recorded; no new job
+                    # starts. A second Ctrl-C stops the workers at once: their temporary files are
+                    # removed by the next build.
+                    for future in futures:
+                        future.cancel()
+                    try:
+                        for future in futures:
+                            if not future.cancelled() and futures[future].id not in by_id:
+                                with contextlib.suppress(Exception):  # a job that failed: built again next time
+                                    by_id[futures[future].id] = future.result()
+                    except KeyboardInterrupt:
+                        for process in list(getattr(pool, "_processes", {}).values()):
+                            process.kill()
+                    raise Interrupted(list(by_id.values())) from None
                 results = [by_id[job.id] for job, _ in todo]
     finally:
         if bar is not None:
@@ -199,7 +245,9 @@ def build(
     out = out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     planned = expand(spec, library)
-    previous = {} if force else read_manifest(out)
+    recorded = read_manifest(out)
+    previous = {} if force else recorded
+    _remove_stale(out, {job.session for job in planned})
     results: dict[str, JobResult] = {}
     covers: dict[str, Any] = {}
     todo: list[tuple[Job, str]] = []
@@ -226,13 +274,18 @@ def build(
         worker.LIBRARY = library
         tick = time.perf_counter()
         workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
-        for result in _run(todo, out, workers, progress):
-            if result.status == "failed" and result.job.id in previous:
-                # The previous good outputs are still in place: keep pointing at them.
-                old = previous[result.job.id]
-                if old.get("status") in ("built", "cached"):
-                    result.outputs = {f: r for f, r in old.get("outputs", {}).items() if (out / r).is_file()}
-            results[result.job.id] = result
+        try:
+            finished = _run(todo, out, workers, progress)
+        except Interrupted as stop:
+            # Record what finished, so that running the command again builds only the rest; a job that
+            # had not finished keeps its earlier entry (its files were not touched).
+            _record(stop.finished, results, recorded, out)
+            kept = [results.get(job.id) or _earlier(job, recorded) for job in planned]
+            report = BuildReport(out, [r for r in kept if r is not None], 0.0, library.version, phases)
+            write_manifest(report, spec)
+            write_index(report, covers)
+            raise
+        _record(finished, results, recorded, out)
         phases["run"] = time.perf_counter() - tick
     ordered = [results[job.id] for job in planned]
     report = BuildReport(out, ordered, 0.0, library.version, phases)
@@ -242,6 +295,24 @@ def build(
     phases["manifest"] = time.perf_counter() - tick
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _record(finished: list[JobResult], results: dict[str, JobResult], recorded: dict[str, Any], out: Path) -> None:
+    for result in finished:
+        old = recorded.get(result.job.id)
+        if result.status == "failed" and old and old.get("status") in ("built", "cached"):
+            # The previous good outputs are still in place: keep pointing at them.
+            result.outputs = {f: r for f, r in old.get("outputs", {}).items() if (out / r).is_file()}
+        results[result.job.id] = result
+
+
+def _earlier(job: Job, recorded: dict[str, Any]) -> JobResult | None:
+    entry = recorded.get(job.id)
+    if not entry:
+        return None
+    result = _from_entry(job, entry, str(entry.get("status", "failed")))
+    result.recorded = entry
+    return result
 
 
 def write_manifest(report: BuildReport, spec: BuildSpec) -> None:
@@ -295,6 +366,7 @@ def write_index(report: BuildReport, covers: dict[str, Any] | None = None) -> No
 __all__ = [
     "BuildReport",
     "BuildSpec",
+    "Interrupted",
     "Overrides",
     "build",
     "default_spec",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import hashlib
 import importlib
+import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,8 @@ class JobResult:
     cell: int | None = None
     error: str | None = None
     failed_notebook: str | None = None
+    # For a job an interrupted build did not reach: its entry from the earlier manifest, kept as it was.
+    recorded: dict[str, Any] | None = None
 
 
 # Formats whose exporter is a separate package, which a machine may lack (WeasyPrint needs Pango).
@@ -69,6 +72,13 @@ def init_worker() -> None:
     from toolkit.build.export import _html_exporter
 
     _html_exporter()
+
+
+def init_pool_worker() -> None:
+    """:func:`init_worker` for a worker of the pool. Ctrl-C reaches the whole process group: the worker
+    ignores it and finishes the job in hand, so its files are whole; the builder stops giving out jobs."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    init_worker()
 
 
 def unavailable(fmt: str, module: str, exc: BaseException) -> str:
