@@ -483,12 +483,22 @@ def test_warm_kernels_forget_the_previous_job() -> None:
     pool = KernelPool()
     try:
         kernel = pool.take()
-        kernel.kc.execute_interactive("leftover = 42", timeout=30)
+        kernel.kc.execute_interactive("import json\nleftover = 42", timeout=30)
+        kernel.kc.execute_interactive("leftover + 1", timeout=30)  # an output, kept in Out and _
         kernel = pool.take()
         outputs: list[dict[str, Any]] = []
         reply = kernel.kc.execute_interactive("leftover", timeout=30, output_hook=outputs.append)
         assert reply["content"]["status"] == "error"
         assert reply["content"]["ename"] == "NameError"
+        assert reply["content"]["execution_count"] == 1, "the next notebook is numbered from 1"
+        outputs.clear()
+        kernel.kc.execute_interactive(
+            "print(sorted(k for k in ('json', '_', 'Out') if globals().get(k)), ('leftover ' + '= 42') in '\\n'.join(In))",
+            timeout=30,
+            output_hook=outputs.append,
+        )
+        printed = "".join(o["content"].get("text", "") for o in outputs if o["msg_type"] == "stream")
+        assert printed.strip() == "[] False", printed  # no import, no output, no input of the last run
         first = pool._kernel
         pool.discard()
         assert pool._kernel is not first and pool.take().used == 1
