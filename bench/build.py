@@ -8,8 +8,8 @@ is 4 notebook runs per audience: 24 jobs. Side by side in one run:
   (``-p audience -p edition -p date -p library``, the same values the build passes), then
   ``jupyter nbconvert --to html --no-input``, then ``weasyprint``; the whole loop and each command
   summed over the jobs;
-- ``lianzheng build``, cold, as a whole command into a fresh folder (``--jobs`` = the CPUs);
-  target: at least 8x faster than the naive loop;
+- ``lianzheng build``, cold, as a whole command into a fresh folder (``--jobs`` = the CPUs), three
+  times, the median standing for them; target: at least 8x faster than the naive loop;
 - a rebuild with nothing changed: ``build()`` called again in this process (after one warm-up
   call; target under 1 s) and as a whole command (target under 2.5 s);
 - a rebuild after appending a sentence to the Facts of one case that only one or two audiences'
@@ -387,7 +387,7 @@ def report(results: dict[str, Any]) -> None:
         ("  papermill commands", results["naive"]["per_command"]["papermill"]),
         ("  jupyter nbconvert commands", results["naive"]["per_command"]["nbconvert"]),
         ("  weasyprint commands", results["naive"]["per_command"]["weasyprint"]),
-        ("lianzheng build, cold (command)", cold),
+        (f"lianzheng build, cold (command), median of {len(results['cold']['runs'])}", cold),
         ("build(), cold, in process (library copy)", edit["cold_in_process"]["seconds"]),
         ("no-change rebuild, build() in process", results["no_change"]["in_process"]),
         ("no-change rebuild, command", results["no_change"]["command"]),
@@ -419,7 +419,9 @@ def report(results: dict[str, Any]) -> None:
 
     speedup = naive / cold
     verdict = "meets" if speedup >= TARGET_SPEEDUP else "MISSES"
+    each = ", ".join(f"{run:.2f} s ({naive / run:.1f}x)" for run in results["cold"]["runs"])
     print(f"\ntarget: cold build {TARGET_SPEEDUP:.0f}x faster than the naive loop -> {speedup:.1f}x, {verdict} it")
+    print(f"  the cold builds: {each}")
     for label, seconds, target in (
         ("no-change rebuild in process", results["no_change"]["in_process"], TARGET_NO_CHANGE_IN_PROCESS),
         ("no-change rebuild as a command", results["no_change"]["command"], TARGET_NO_CHANGE_COMMAND),
@@ -454,10 +456,20 @@ def main() -> None:
         print("naive loop ...", flush=True)
         results["naive"] = naive_loop(jobs, tmp / "naive")
         print("lianzheng build, cold ...", flush=True)
-        out = tmp / "built"
-        seconds = timed(lambda: run(build_command(audiences, out)))
-        expect(out, len(jobs), "built")
-        results["cold"] = {"seconds": seconds, "timings": timing_sums(out), "by_document": per_document(out)}
+        # Three cold builds into fresh folders; the one with the median time stands for them (the
+        # figures of a single build moved by 10% or more on this shared machine).
+        runs = []
+        for number in range(REPEAT):
+            folder = tmp / f"built-{number}"
+            runs.append((timed(partial(run, build_command(audiences, folder))), folder))
+            expect(folder, len(jobs), "built")
+        seconds, out = sorted(runs)[len(runs) // 2]
+        results["cold"] = {
+            "seconds": seconds,
+            "runs": [round(run_seconds, 2) for run_seconds, _ in runs],
+            "timings": timing_sums(out),
+            "by_document": per_document(out),
+        }
         print("no-change rebuilds ...", flush=True)
         command = median_of(lambda: run(build_command(audiences, out)))
         expect(out, len(jobs), "cached")
