@@ -374,7 +374,7 @@ def test_a_failure_while_exporting_publishes_no_format(
     out = tmp_path / "out"
     spec = _quick_spec(bundled, audiences=["retired"], documents=["quiz"], formats=["html", "docx"])
     build(spec, bundled, out, jobs=1)
-    before = {p.name: p.read_bytes() for p in (out / "retired").iterdir()}
+    before = _files(out / "retired")
 
     def half_written(html: str, target: Path, lang: str, date: str) -> None:
         target.write_bytes(b"PK half a file")
@@ -384,7 +384,7 @@ def test_a_failure_while_exporting_publishes_no_format(
     report = build(spec, bundled, out, jobs=1, force=True)
     assert report.counts()["failed"] == 2
     assert report.failed[0].error == "OSError: disk full"
-    after = {p.name: p.read_bytes() for p in (out / "retired").iterdir()}
+    after = _files(out / "retired")
     assert after == before, "neither the new HTML nor the half-written DOCX replaced the good files"
 
 

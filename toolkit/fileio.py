@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,6 +45,18 @@ def stage(target: Path) -> Path:
     os.fchmod(fd, 0o666 & ~_umask())
     os.close(fd)
     return Path(name)
+
+
+# The names stage gives: .<stem>.<mkstemp's 8 random characters>.part<suffix>
+_STAGED = re.compile(r"^\..+\.[a-z0-9_]{8}\.part(\.[A-Za-z0-9]+)*$")
+
+
+def remove_staged(folder: Path) -> None:
+    """Remove the temporary files :func:`stage` made in ``folder`` that a killed writer left behind."""
+    if folder.is_dir():
+        for path in folder.iterdir():
+            if _STAGED.match(path.name) and path.is_file():
+                path.unlink(missing_ok=True)
 
 
 def publish(pairs: list[tuple[Path, Path]]) -> None:

@@ -16,7 +16,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import re
 import sys
 import time
 from collections.abc import Callable
@@ -28,7 +27,7 @@ from toolkit.build.jobs import Job, expand, job_key
 from toolkit.build.spec import BuildSpec, Overrides, default_spec, load_spec
 from toolkit.build.worker import JobResult
 from toolkit.documents import assemble
-from toolkit.fileio import write_atomic
+from toolkit.fileio import remove_staged, write_atomic
 from toolkit.library.catalog import Library
 from toolkit.version import toolkit_version
 
@@ -108,19 +107,6 @@ class Interrupted(KeyboardInterrupt):
     def __init__(self, finished: list[JobResult]) -> None:
         super().__init__()
         self.finished = finished
-
-
-# What fileio.stage names a temporary file: .<stem>.<8 random characters>.part<suffix>
-_STALE = re.compile(r"^\..+\.[a-z0-9_]{8}\.part(\.[A-Za-z0-9]+)*$")
-
-
-def _remove_stale(out: Path, sessions: set[str]) -> None:
-    """Remove temporary files a killed build left in the folders this build writes."""
-    for folder in [out, *(out / session for session in sessions)]:
-        if folder.is_dir():
-            for path in folder.iterdir():
-                if _STALE.match(path.name) and path.is_file():
-                    path.unlink(missing_ok=True)
 
 
 # Relative cost of a document when no earlier build timed it (a casebook lays out 20 pages or more).
@@ -247,7 +233,8 @@ def build(
     planned = expand(spec, library)
     recorded = read_manifest(out)
     previous = {} if force else recorded
-    _remove_stale(out, {job.session for job in planned})
+    for folder in [out, *(out / session for session in {job.session for job in planned})]:
+        remove_staged(folder)  # what a killed build left in the folders this one writes
     results: dict[str, JobResult] = {}
     covers: dict[str, Any] = {}
     todo: list[tuple[Job, str]] = []
