@@ -1,0 +1,1 @@
+"""Learners' responses: the SQLite store, grading and the trainer's analysis."""

@@ -1,0 +1,126 @@
+"""The response store's schema: one SQLite file, WAL mode, every save kept.
+
+Tables (all text columns UTF-8; times are ISO 8601 in UTC with microseconds, ``2026-12-01T09:30:00.123456Z``):
+
+``sheets``
+    One row per worksheet or quiz that learners can open in a session, written when it is first opened:
+    ``session`` (the training session's name), ``sheet`` (the document: ``worksheet`` or ``quiz``, or a
+    longer id when one session has several), ``kind`` (``worksheet`` or ``quiz``), ``audience`` (taxonomy
+    id), ``title``, ``lang``, ``library_version``, ``params`` (JSON of the document parameters), ``items``
+    (JSON list, one object per item: ``id``, ``type``, ``text``, and for quiz questions ``answer``,
+    ``points``, ``rule``, ``discipline``), ``registered_at``.
+``learners``
+    ``learner`` (the id a learner gives), ``name`` (optional display name; the report shows it only when
+    asked to), ``registered_at``.
+``saves``
+    Append-only history: every save of one item, ``id`` increasing, ``session``, ``sheet``, ``learner``,
+    ``item``, ``value`` (JSON), ``saved_at``. Nothing is ever updated or deleted here.
+``answers``
+    The latest value of each item: primary key (``session``, ``sheet``, ``learner``, ``item``), ``value``
+    (JSON), ``saved_at``, ``save_id`` (the row in ``saves``). Written in the same transaction as the save.
+``submissions``
+    One row per learner and sheet once submitted (answers are locked from then on): ``submitted_at``,
+    ``score``, ``max_score``, ``passed`` (0/1), ``pass_mark`` (fraction of ``max_score``).
+``results``
+    One row per graded question of a submission: ``item``, ``given`` (JSON), ``correct`` (0/1),
+    ``points``, ``max_points``.
+
+Item ids are the library's: prompt ids for self-check items and reflection questions, question ids for quiz
+questions, ``table:<step>`` for a row of the problems / causes / measures table. Self-check values are
+``"yes"``, ``"no"`` or ``"unsure"``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+SCHEMA_VERSION = 1
+
+DDL = """
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sheets (
+    session         TEXT NOT NULL,
+    sheet           TEXT NOT NULL,
+    kind            TEXT NOT NULL CHECK (kind IN ('worksheet', 'quiz')),
+    audience        TEXT NOT NULL,
+    title           TEXT NOT NULL,
+    lang            TEXT NOT NULL,
+    library_version TEXT NOT NULL,
+    params          TEXT NOT NULL,
+    items           TEXT NOT NULL,
+    registered_at   TEXT NOT NULL,
+    PRIMARY KEY (session, sheet)
+);
+CREATE TABLE IF NOT EXISTS learners (
+    learner       TEXT PRIMARY KEY,
+    name          TEXT,
+    registered_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS saves (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    session  TEXT NOT NULL,
+    sheet    TEXT NOT NULL,
+    learner  TEXT NOT NULL,
+    item     TEXT NOT NULL,
+    value    TEXT NOT NULL,
+    saved_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS saves_by_key ON saves (session, sheet, learner, item);
+CREATE TABLE IF NOT EXISTS answers (
+    session  TEXT NOT NULL,
+    sheet    TEXT NOT NULL,
+    learner  TEXT NOT NULL,
+    item     TEXT NOT NULL,
+    value    TEXT NOT NULL,
+    saved_at TEXT NOT NULL,
+    save_id  INTEGER NOT NULL REFERENCES saves (id),
+    PRIMARY KEY (session, sheet, learner, item)
+);
+CREATE TABLE IF NOT EXISTS submissions (
+    session      TEXT NOT NULL,
+    sheet        TEXT NOT NULL,
+    learner      TEXT NOT NULL,
+    submitted_at TEXT NOT NULL,
+    score        REAL NOT NULL,
+    max_score    REAL NOT NULL,
+    passed       INTEGER NOT NULL CHECK (passed IN (0, 1)),
+    pass_mark    REAL NOT NULL,
+    PRIMARY KEY (session, sheet, learner)
+);
+CREATE TABLE IF NOT EXISTS results (
+    session    TEXT NOT NULL,
+    sheet      TEXT NOT NULL,
+    learner    TEXT NOT NULL,
+    item       TEXT NOT NULL,
+    given      TEXT NOT NULL,
+    correct    INTEGER NOT NULL CHECK (correct IN (0, 1)),
+    points     REAL NOT NULL,
+    max_points REAL NOT NULL,
+    PRIMARY KEY (session, sheet, learner, item)
+);
+"""
+
+
+def connect(path: str | Path, *, timeout: float = 30.0) -> sqlite3.Connection:
+    """A connection to the store at ``path``, created with the schema when new.
+
+    WAL lets readers work beside one writer; ``busy_timeout`` makes concurrent writers wait their turn
+    instead of failing; ``synchronous=FULL`` makes a committed save survive a crash of the machine, not only
+    of the process. Transactions are explicit (``isolation_level=None``): callers use ``BEGIN IMMEDIATE``.
+    """
+    conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("BEGIN IMMEDIATE")
+    for statement in DDL.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+    conn.execute("COMMIT")
+    return conn
