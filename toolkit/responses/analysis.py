@@ -1,0 +1,345 @@
+"""The trainer report's figures, computed from the response store (read with SQL, never written).
+
+Every function here is pure: :func:`read_store` reads the tables a report needs into a
+:class:`Responses` (pandas DataFrames, filtered by session and audience), and each figure is a
+function of that.
+
+Completion (:func:`completion`), per audience and session:
+    *opened*: learners with any save (even an empty one) or a submission in the session;
+    *saved*: learners with at least one non-empty answer; *submitted*: learners with a submission.
+    Rates are shares of *opened*.
+Scores (:func:`score_summary`): each submission's score as a percentage of its maximum, counted in
+    bands of ``100 / bands`` percent (the last band includes 100 %), with mean, median and pass rate.
+Items (:func:`item_analysis`), per quiz question over every graded submission that includes it:
+    *difficulty* is the proportion correct; *discrimination* is the corrected item-total point-biserial
+    correlation: the Pearson correlation between the item (1 correct, 0 not) and the rest of the
+    learner's score as a fraction of the rest's maximum (score minus this item's points, over
+    max_score minus its max_points). Leaving the item out of the total keeps it from correlating with
+    itself; taking a fraction lets submissions of different sheets be pooled (within one sheet it is the
+    plain rest score). The upper-lower index (27 % groups by total score, ties broken by learner id) is
+    shown beside it. An item is flagged ``too_easy`` (difficulty > ``easy``), ``too_hard``
+    (< ``hard``), ``negative`` (discrimination < 0) or ``low_discrimination`` (< ``low``). An item
+    that everybody or nobody got right has no discrimination (NaN); it is flagged by its difficulty.
+Self-checks (:func:`self_check_no`): per self-check item, learners answering, and "no" answers.
+Training records (:func:`training_records`): one row per submission (learner, material, library
+    version, when, score, passed) when names are asked for; otherwise one row per session and
+    material with counts (learners submitted, passed, first and last submission, mean score), so no
+    person appears. Counting was chosen over pseudonyms: a pseudonym can be linked back to a person
+    through the times and scores beside it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from toolkit.errors import ToolkitError
+
+EASY = 0.95
+HARD = 0.20
+LOW_DISCRIMINATION = 0.20
+GROUP_SHARE = 0.27
+BANDS = 10
+TABLES = ("sheets", "learners", "answers", "submissions", "results")
+
+
+class StoreError(ToolkitError, ValueError):
+    """The response store is missing, is not a response store, or holds nothing to report on."""
+
+
+@dataclass(frozen=True)
+class Responses:
+    """The store's tables as DataFrames, filtered to the chosen sessions and audiences."""
+
+    path: str
+    sheets: pd.DataFrame
+    learners: pd.DataFrame
+    answers: pd.DataFrame
+    submissions: pd.DataFrame
+    results: pd.DataFrame
+    saves: int  # rows in the append-only history (all sessions)
+
+    def counts(self) -> dict[str, int]:
+        """What the store holds after filtering, for the report's provenance line."""
+        return {
+            "sessions": int(self.sheets["session"].nunique()),
+            "sheets": len(self.sheets),
+            "learners": int(self.answers["learner"].nunique()) if len(self.answers) else 0,
+            "answers": len(self.answers),
+            "submissions": len(self.submissions),
+            "saves": self.saves,
+        }
+
+
+def open_store(path: str | Path) -> sqlite3.Connection:
+    """A read-only connection to the store at ``path``; a missing file or another kind of file is a
+    :class:`StoreError` in one line."""
+    where = Path(path)
+    if not where.is_file():
+        raise StoreError(f"{where}: no response store there (the file does not exist)")
+    try:
+        conn = sqlite3.connect(f"{where.resolve().as_uri()}?mode=ro", uri=True)
+        names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{where}: not a response store ({exc})") from None
+    missing = [table for table in TABLES if table not in names]
+    if missing:
+        conn.close()
+        raise StoreError(f"{where}: not a response store (no table {', '.join(missing)})")
+    return conn
+
+
+def _in(column: str, values: Sequence[str]) -> tuple[str, list[str]]:
+    return f"{column} IN ({', '.join('?' * len(values))})", list(values)
+
+
+def _choices(value: str | Sequence[str] | None) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return [str(part) for part in value]
+
+
+def read_store(
+    path: str | Path, session: str | Sequence[str] | None = None, audience: str | Sequence[str] | None = None
+) -> Responses:
+    """Read the store at ``path``, keeping the sessions and audiences asked for (a name, a comma-separated
+    list or a sequence; empty for all). An empty store, or a filter that matches nothing, is a
+    :class:`StoreError` naming what the store does hold."""
+    conn = open_store(path)
+    try:
+        sheets = pd.read_sql_query("SELECT * FROM sheets ORDER BY session, sheet", conn)
+        if sheets.empty:
+            raise StoreError(f"{path}: the store is empty (no worksheet or quiz has been opened yet)")
+        sessions, audiences = _choices(session), _choices(audience)
+        for name, wanted, column in (("session", sessions, "session"), ("audience", audiences, "audience")):
+            known = sorted(sheets[column].unique())
+            unknown = [value for value in wanted if value not in known]
+            if unknown:
+                raise StoreError(f"{path}: no {name} '{unknown[0]}' in the store; valid: {', '.join(known)}")
+        if sessions:
+            sheets = sheets[sheets["session"].isin(sessions)]
+        if audiences:
+            sheets = sheets[sheets["audience"].isin(audiences)]
+        if sheets.empty:
+            raise StoreError(f"{path}: no session of audience {', '.join(audiences)} among {', '.join(sessions)}")
+        chosen = sorted(sheets["session"].unique())
+        where, args = _in("session", chosen)
+        query = "SELECT * FROM {} WHERE " + where + " ORDER BY session, sheet, learner"
+        frames = {
+            table: pd.read_sql_query(query.format(table), conn, params=args)
+            for table in ("answers", "submissions", "results")
+        }
+        learners = pd.read_sql_query("SELECT * FROM learners ORDER BY learner", conn)
+        saves = int(conn.execute("SELECT count(*) FROM saves").fetchone()[0])
+    finally:
+        conn.close()
+    return Responses(str(path), sheets.reset_index(drop=True), learners, saves=saves, **frames)
+
+
+def _blank(value: str) -> bool:
+    """An answer that holds nothing: null, an empty string, list or object."""
+    try:
+        decoded = json.loads(value)
+    except ValueError:
+        return not value.strip()
+    return decoded is None or (
+        isinstance(decoded, str | list | dict) and not (decoded.strip() if isinstance(decoded, str) else decoded)
+    )
+
+
+def completion(responses: Responses) -> pd.DataFrame:
+    """Per audience and session: learners who opened, saved anything, submitted, and the rates."""
+    rows = []
+    answers, subs = responses.answers, responses.submissions
+    filled = answers[~answers["value"].map(_blank)] if len(answers) else answers
+    for (audience, session), _ in responses.sheets.groupby(["audience", "session"], sort=True):
+        opened = set(answers.loc[answers["session"] == session, "learner"]) | set(
+            subs.loc[subs["session"] == session, "learner"]
+        )
+        saved = set(filled.loc[filled["session"] == session, "learner"])
+        submitted = set(subs.loc[subs["session"] == session, "learner"])
+        rows.append((audience, session, len(opened), len(saved), len(submitted)))
+    frame = pd.DataFrame(rows, columns=["audience", "session", "opened", "saved", "submitted"])
+    return _with_rates(frame)
+
+
+def _with_rates(frame: pd.DataFrame) -> pd.DataFrame:
+    opened = frame["opened"].where(frame["opened"] > 0)
+    frame["saved_rate"] = frame["saved"] / opened
+    frame["submitted_rate"] = frame["submitted"] / opened
+    return frame
+
+
+def completion_total(table: pd.DataFrame) -> dict[str, float]:
+    """The sum of :func:`completion`'s rows, with its rates (a learner in two sessions counts twice)."""
+    total = pd.DataFrame([table[["opened", "saved", "submitted"]].sum()])
+    return {str(key): float(value) for key, value in _with_rates(total).iloc[0].items()}
+
+
+@dataclass(frozen=True)
+class ScoreSummary:
+    bands: pd.DataFrame  # lower, upper (percent), count
+    count: int
+    mean: float  # percent; NaN without submissions
+    median: float
+    passed: int
+    pass_rate: float
+    pass_mark: float  # percent, the most common pass mark
+
+
+def score_summary(responses: Responses, bands: int = BANDS) -> ScoreSummary:
+    """The distribution of submitted scores as a percentage of each submission's maximum."""
+    subs = responses.submissions[responses.submissions["max_score"] > 0]
+    percent = (100.0 * subs["score"] / subs["max_score"]).to_numpy(dtype=float)
+    width = 100.0 / bands
+    index = np.minimum((percent // width).astype(int), bands - 1) if len(percent) else np.array([], dtype=int)
+    counts = np.bincount(index, minlength=bands)
+    table = pd.DataFrame(
+        {"lower": [i * width for i in range(bands)], "upper": [(i + 1) * width for i in range(bands)], "count": counts}
+    )
+    passed = int(subs["passed"].sum())
+    nan = float("nan")
+    return ScoreSummary(
+        bands=table,
+        count=len(percent),
+        mean=float(percent.mean()) if len(percent) else nan,
+        median=float(np.median(percent)) if len(percent) else nan,
+        passed=passed,
+        pass_rate=passed / len(percent) if len(percent) else nan,
+        pass_mark=float(100.0 * subs["pass_mark"].mode().iloc[0]) if len(percent) else nan,
+    )
+
+
+def _pearson(x: np.ndarray, y: np.ndarray) -> float:
+    if len(x) < 2:
+        return float("nan")
+    dx, dy = x - x.mean(), y - y.mean()
+    denominator = math.sqrt(float((dx * dx).sum()) * float((dy * dy).sum()))
+    return float((dx * dy).sum()) / denominator if denominator > 1e-12 else float("nan")
+
+
+def _upper_lower(correct: np.ndarray, total: np.ndarray, learners: np.ndarray, share: float) -> float:
+    n = len(correct)
+    size = max(1, round(share * n))
+    if n < 2 or 2 * size > n:
+        size = n // 2
+    if size == 0:
+        return float("nan")
+    order = np.lexsort((learners, total))  # by total score, ties by learner id
+    return float(correct[order[-size:]].mean() - correct[order[:size]].mean())
+
+
+def item_texts(sheets: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """Item id -> its object in ``sheets.items`` (the first sheet that lists it, in session order)."""
+    found: dict[str, dict[str, str]] = {}
+    for items in sheets["items"]:
+        for item in json.loads(items):
+            found.setdefault(str(item["id"]), item)
+    return found
+
+
+def item_analysis(
+    responses: Responses,
+    easy: float = EASY,
+    hard: float = HARD,
+    low: float = LOW_DISCRIMINATION,
+    share: float = GROUP_SHARE,
+) -> pd.DataFrame:
+    """Per quiz question: answered (n), difficulty, discrimination, upper-lower index and flags.
+
+    Rows are in the order the questions first appear in the sheets; ``flags`` is a tuple of
+    ``too_easy``, ``too_hard``, ``negative``, ``low_discrimination``.
+    """
+    columns = ["item", "text", "n", "difficulty", "discrimination", "upper_lower", "flags"]
+    results = responses.results
+    if results.empty:
+        return pd.DataFrame(columns=columns)
+    subs = responses.submissions[["session", "sheet", "learner", "score", "max_score"]]
+    merged = results.merge(subs, on=["session", "sheet", "learner"], how="inner")
+    rest_max = merged["max_score"] - merged["max_points"]
+    merged["rest"] = ((merged["score"] - merged["points"]) / rest_max.where(rest_max > 0)).fillna(0.0)
+    merged["total"] = merged["score"] / merged["max_score"].where(merged["max_score"] > 0)
+    texts = item_texts(responses.sheets)
+    order = {item: n for n, item in enumerate(texts)}
+    rows = []
+    for item, group in merged.groupby("item", sort=False):
+        correct = group["correct"].to_numpy(dtype=float)
+        difficulty = float(correct.mean())
+        r = _pearson(correct, group["rest"].to_numpy(dtype=float))
+        d = _upper_lower(correct, group["total"].to_numpy(dtype=float), group["learner"].to_numpy(dtype=str), share)
+        flags = []
+        if difficulty > easy:
+            flags.append("too_easy")
+        if difficulty < hard:
+            flags.append("too_hard")
+        if not math.isnan(r):
+            if r < 0:
+                flags.append("negative")
+            elif r < low:
+                flags.append("low_discrimination")
+        text = texts.get(str(item), {}).get("text", "")
+        rows.append((str(item), text, len(correct), difficulty, r, d, tuple(flags)))
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["_order"] = frame["item"].map(lambda item: order.get(item, len(order)))
+    return frame.sort_values(["_order", "item"], kind="stable").drop(columns="_order").reset_index(drop=True)
+
+
+def self_check_no(responses: Responses, top: int = 10) -> pd.DataFrame:
+    """The self-check items most often answered "no": item, text, answered, no, no_rate.
+
+    Sorted by the number of "no" answers, then the rate, then the item id; items nobody answered "no"
+    are left out. ``top`` = 0 keeps them all.
+    """
+    texts = item_texts(responses.sheets)
+    checks = {item for item, spec in texts.items() if spec.get("type") == "self-check"}
+    answers = responses.answers[responses.answers["item"].isin(checks)]
+    columns = ["item", "text", "answered", "no", "no_rate"]
+    if answers.empty:
+        return pd.DataFrame(columns=columns)
+    values = answers["value"].map(json.loads)
+    answered = answers[values.isin(["yes", "no", "unsure"])]
+    said_no = values[values.isin(["yes", "no", "unsure"])] == "no"
+    table = answered.assign(no=said_no.astype(int)).groupby("item").agg(answered=("no", "size"), no=("no", "sum"))
+    table = table.reset_index()
+    table["no_rate"] = table["no"] / table["answered"]
+    table["text"] = table["item"].map(lambda item: texts[item].get("text", ""))
+    table = table[table["no"] > 0].sort_values(["no", "no_rate", "item"], ascending=[False, False, True])
+    table = table[columns].reset_index(drop=True)
+    return table.head(top) if top else table
+
+
+def training_records(responses: Responses, show_names: bool = False) -> pd.DataFrame:
+    """Who took which material (its library version), when, score and passed.
+
+    With ``show_names`` one row per submission: learner, name, session, sheet, title, library_version,
+    submitted_at, score, max_score, passed. Without, one row per session and sheet: session, sheet,
+    title, library_version, learners, passed, first, last, mean_percent: no person is listed.
+    """
+    subs = responses.submissions.merge(
+        responses.sheets[["session", "sheet", "title", "library_version"]], on=["session", "sheet"], how="left"
+    )
+    if show_names:
+        named = subs.merge(responses.learners[["learner", "name"]], on="learner", how="left")
+        named["name"] = named["name"].fillna("")
+        columns = ["learner", "name", "session", "sheet", "title", "library_version", "submitted_at", "score"]
+        columns += ["max_score", "passed"]
+        return named.sort_values(["session", "sheet", "learner"])[columns].reset_index(drop=True)
+    subs["percent"] = 100.0 * subs["score"] / subs["max_score"].where(subs["max_score"] > 0)
+    grouped = subs.groupby(["session", "sheet", "title", "library_version"], sort=True)
+    table = grouped.agg(
+        learners=("learner", "nunique"),
+        passed=("passed", "sum"),
+        first=("submitted_at", "min"),
+        last=("submitted_at", "max"),
+        mean_percent=("percent", "mean"),
+    )
+    return table.reset_index()
