@@ -142,6 +142,26 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 1 if counts["failed"] else 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from toolkit.build import kernels
+    from toolkit.responses.report import build_report
+
+    values = {"store": str(args.store), "show_names": args.show_names}
+    for name in ("session", "audience", "lang", "date", "title", "unit"):
+        if getattr(args, name) is not None:
+            values[name] = getattr(args, name)
+    if args.library is not None:
+        values["library"] = str(args.library)
+    try:
+        done = build_report(args.out, values)
+    finally:
+        kernels.close_pool()
+    counts = ", ".join(f"{count} {name}" for name, count in done["counts"].items())
+    print(f"{done['out']}: trainer report of {done['store']} ({counts}), {done['date']}, ", end="")
+    print(f"Lianzheng {done['toolkit_version']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lianzheng", description="Integrity-education material from a case library.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -184,6 +204,24 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--force", action="store_true", help="rebuild every job, even unchanged ones")
     build.add_argument("--quiet", action="store_true", help="no progress bar")
     build.set_defaults(run=cmd_build)
+
+    report = commands.add_parser(
+        "report",
+        help="the trainer report of a response store, as an HTML or PDF handout",
+        description="Run notebooks/report.ipynb on a response store with papermill and export it as a handout. "
+        "The report shows aggregates only unless --show-names is given (see docs/report.md).",
+    )
+    report.add_argument("--store", type=Path, required=True, help="the response store (SQLite file)")
+    report.add_argument("--out", type=Path, required=True, help="the report to write: FILE.html or FILE.pdf")
+    report.add_argument("--session", help="a session id or a comma-separated list (default: every session)")
+    report.add_argument("--audience", help="an audience id or a comma-separated list (default: every audience)")
+    report.add_argument("--show-names", action="store_true", help="list learners by id and name (default: aggregates)")
+    report.add_argument("--lang", help="language of the fixed phrases: en or zh-CN (default en)")
+    report.add_argument("--date", help="date printed on the report, YYYY-MM-DD (default: today)")
+    report.add_argument("--title", help="title on the cover (default: the report's own)")
+    report.add_argument("--unit", help="the organisation giving the training, shown on the cover")
+    report.add_argument("--library", type=Path, help="library whose taxonomy labels the audiences (as for 'check')")
+    report.set_defaults(run=cmd_report)
     return parser
 
 

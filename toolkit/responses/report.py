@@ -139,7 +139,7 @@ def notebook_parameters(namespace: Mapping[str, Any]) -> dict[str, Any]:
     return {
         key: value
         for key, value in namespace.items()
-        if not (key.startswith("_") or key in hidden or isinstance(value, types.ModuleType) or key == "report")
+        if not (key.startswith("_") or key in hidden or isinstance(value, types.ModuleType | TrainerReport))
     }
 
 
@@ -336,6 +336,9 @@ def show(report: TrainerReport) -> None:
 def build_report(out: Path, values: Mapping[str, Any], *, kernel: str = "python3") -> dict[str, Any]:
     """Run ``notebooks/report.ipynb`` with papermill and write ``out`` (``.html`` or ``.pdf``).
 
+    The notebook runs on this process's warm kernel (the build's papermill engine, see
+    :mod:`toolkit.build.kernels`); call ``kernels.close_pool()`` when done with reports.
+
     The store is read once here first, so a missing or empty store is reported in one line before a
     kernel starts. Returns the provenance: the output, store, counts, date, toolkit version, timings.
     """
@@ -345,7 +348,7 @@ def build_report(out: Path, values: Mapping[str, Any], *, kernel: str = "python3
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    from toolkit.build import export
+    from toolkit.build import export, kernels
     from toolkit.build.jobs import notebooks_dir
     from toolkit.build.worker import settle
     from toolkit.fileio import discard, publish, stage
@@ -360,17 +363,20 @@ def build_report(out: Path, values: Mapping[str, Any], *, kernel: str = "python3
     staged = [executed]
     try:
         tick = time.perf_counter()
+        kernels.register()
         try:
             papermill.execute_notebook(
                 str(notebooks_dir() / NOTEBOOK),
                 str(executed),
                 parameters=params,
+                engine_name=kernels.ENGINE,
                 kernel_name=kernel,
                 progress_bar=False,
                 log_output=False,
                 request_save_on_cell_execute=False,
             )
         except PapermillExecutionError as exc:
+            kernels.pool(kernel).discard()
             raise ToolkitError(f"report notebook failed: {exc.ename}: {exc.evalue}") from None
         timings["execute"] = time.perf_counter() - tick
         nb = nbformat.read(executed, as_version=4)
