@@ -79,13 +79,19 @@ class Responses:
 
 
 def open_store(path: str | Path) -> sqlite3.Connection:
-    """A read-only connection to the store at ``path``; a missing file or another kind of file is a
-    :class:`StoreError` in one line."""
+    """A connection to the store at ``path`` that cannot write (``query_only``); a missing file or another
+    kind of file is a :class:`StoreError` in one line.
+
+    Not ``mode=ro``: a read-only connection to a WAL database leaves its ``-wal`` and ``-shm`` files
+    behind when it is the last to close; this one removes them as any writer would, and never creates
+    the store (``mode=rw``).
+    """
     where = Path(path)
     if not where.is_file():
         raise StoreError(f"{where}: no response store there (the file does not exist)")
     try:
-        conn = sqlite3.connect(f"{where.resolve().as_uri()}?mode=ro", uri=True)
+        conn = sqlite3.connect(f"{where.resolve().as_uri()}?mode=rw", uri=True, timeout=30.0)
+        conn.execute("PRAGMA query_only = ON")
         names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{where}: not a response store ({exc})") from None

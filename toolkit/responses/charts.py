@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -52,15 +53,21 @@ def _figure(height: float) -> tuple[Any, Any]:
     return figure, figure.add_subplot()
 
 
-def _svg(figure: Any) -> str:
-    """The figure as an ``<svg>`` element (no XML declaration or doctype), no date in its metadata."""
+_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.S)
+
+
+def _svg(figure: Any, name: str) -> str:
+    """The figure as an ``<svg>`` element: no XML declaration, doctype or RDF metadata (no date), and its
+    element ids prefixed with ``name`` so that several charts in one page never share an id."""
     from matplotlib.backends.backend_svg import FigureCanvasSVG
 
     FigureCanvasSVG(figure)
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
     text = buffer.getvalue()
-    return text[text.index("<svg") :].strip()
+    svg = _METADATA.sub("", text[text.index("<svg") :]).strip()
+    svg = re.sub(r'\bid="', f'id="{name}-', svg)
+    return re.sub(r'(href="#|url\(#)', rf"\g<1>{name}-", svg)
 
 
 def completion_chart(table: pd.DataFrame, t: Catalog) -> str:
@@ -77,7 +84,7 @@ def completion_chart(table: pd.DataFrame, t: Catalog) -> str:
         axes.invert_yaxis()
         axes.set_xlabel(t("report.learners"))
         axes.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=3, frameon=False, fontsize=8)
-        return _svg(figure)
+        return _svg(figure, "lz-completion")
 
 
 def score_chart(bands: pd.DataFrame, pass_mark: float, t: Catalog) -> str:
@@ -94,7 +101,7 @@ def score_chart(bands: pd.DataFrame, pass_mark: float, t: Catalog) -> str:
         axes.set_xlim(0, 100)
         axes.set_xlabel(t("report.score_percent"))
         axes.set_ylabel(t("report.count"))
-        return _svg(figure)
+        return _svg(figure, "lz-scores")
 
 
 def item_chart(items: pd.DataFrame, t: Catalog, easy: float, hard: float, low: float) -> str:
@@ -118,7 +125,7 @@ def item_chart(items: pd.DataFrame, t: Catalog, easy: float, hard: float, low: f
         axes.set_ylim(lowest, 1)
         axes.set_xlabel(t("report.difficulty_axis"))
         axes.set_ylabel(t("report.discrimination"))
-        return _svg(figure)
+        return _svg(figure, "lz-items")
 
 
 def checks_chart(table: pd.DataFrame, t: Catalog) -> str:
@@ -130,4 +137,4 @@ def checks_chart(table: pd.DataFrame, t: Catalog) -> str:
         axes.invert_yaxis()
         axes.set_xlim(0, 100)
         axes.set_xlabel(t("report.no_rate_axis"))
-        return _svg(figure)
+        return _svg(figure, "lz-checks")
