@@ -242,3 +242,13 @@ def artifacts() -> Path:
     """Where tests keep what a person may want to look at afterwards (screenshots); not committed."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="module")
+def warm() -> Iterator[None]:
+    """Papermill's ``lianzheng`` engine registered; the process's warm kernel killed after the module."""
+    from toolkit.build import kernels
+
+    kernels.register()
+    yield
+    kernels.close_pool()

@@ -4,7 +4,6 @@ one run for real with papermill."""
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -57,13 +56,6 @@ def test_parameters_cell_matches_the_parameters_table(path: Path) -> None:
         values[target.id] = ast.literal_eval(node.value)
     kind = BY_NOTEBOOK[path.name]
     assert values == {param.name: param.default for param in kind.params}
-
-
-@pytest.fixture(scope="module")
-def warm() -> Iterator[None]:
-    kernels.register()
-    yield
-    kernels.close_pool()
 
 
 @pytest.mark.slow

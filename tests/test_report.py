@@ -12,14 +12,12 @@ import re
 import sqlite3
 import statistics
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
 
-from toolkit.build import kernels
 from toolkit.build.jobs import notebooks_dir
 from toolkit.cli import main
 from toolkit.errors import ParameterError
@@ -406,13 +404,6 @@ def test_notebook_parameters_cell_matches_the_parameters() -> None:
         assert isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
         values[node.targets[0].id] = ast.literal_eval(node.value)
     assert values == PARAMETERS
-
-
-@pytest.fixture(scope="module")
-def warm() -> Iterator[None]:
-    kernels.register()
-    yield
-    kernels.close_pool()
 
 
 @pytest.mark.slow
