@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from build import REPEAT, median_of, timed  # bench/build.py, beside this script
 
 from toolkit.build import kernels
 from toolkit.i18n import catalog
@@ -37,17 +38,6 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "out" / "report.json"
 DATE = "2026-12-01"
 TARGET = 10.0
-REPEAT = 3
-
-
-def timed(function: Callable[[], Any]) -> float:
-    start = time.perf_counter()
-    function()
-    return time.perf_counter() - start
-
-
-def median_of(function: Callable[[], Any], repeat: int = REPEAT) -> float:
-    return statistics.median(timed(function) for _ in range(repeat))
 
 
 def figures(store: Path) -> None:
