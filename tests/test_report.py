@@ -340,6 +340,29 @@ def test_same_data_same_bytes(generated: tuple[Path, Any], tmp_path: Path) -> No
         assert target in ids
 
 
+def test_the_store_is_read_as_of_one_moment(small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A learner who submits while the report reads the store is in every table or in none."""
+    read = analysis.pd.read_sql_query
+    writer = connect(small)
+
+    def read_then_submit(sql: str, *args: Any, **kwargs: Any) -> Any:
+        frame = read(sql, *args, **kwargs)
+        if "FROM answers" in sql:  # between reading the answers and the submissions, echo submits
+            writer.execute("BEGIN IMMEDIATE")
+            writer.execute("INSERT INTO submissions VALUES ('s1', 'quiz', 'learner-echo', 'now', 4, 4, 1, 0.5)")
+            _save(writer, "s1", "quiz", "learner-echo", "q1", "A", 99)
+            writer.execute("COMMIT")
+        return frame
+
+    monkeypatch.setattr(analysis.pd, "read_sql_query", read_then_submit)
+    responses = analysis.read_store(small)
+    assert "learner-echo" not in set(responses.submissions["learner"])
+    assert len(responses.answers) == sum(map(len, CHECKS.values())) + 1 + 16
+    monkeypatch.undo()
+    assert "learner-echo" in set(analysis.read_store(small).submissions["learner"])  # it was committed
+    writer.close()
+
+
 def test_reading_leaves_the_store_as_it_was(small: Path) -> None:
     before = hashlib.sha256(small.read_bytes()).hexdigest()
     make_report(store=str(small), date=DATE)

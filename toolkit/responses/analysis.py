@@ -122,6 +122,8 @@ def read_store(
     :class:`StoreError` naming what the store does hold."""
     conn = open_store(path)
     try:
+        # One read transaction: every table as of the same moment, while learners go on saving.
+        conn.execute("BEGIN")
         sheets = pd.read_sql_query("SELECT * FROM sheets ORDER BY session, sheet", conn)
         if sheets.empty:
             raise StoreError(f"{path}: the store is empty (no worksheet or quiz has been opened yet)")
