@@ -292,6 +292,25 @@ def test_difficulty_estimates_the_models_proportion_correct(generated: tuple[Pat
         assert abs(items.loc[spec.id, "difficulty"] - p) < margin, spec
 
 
+def test_generated_store_with_the_librarys_own_items(bundled: Any, tmp_path: Path) -> None:
+    path = tmp_path / "library.db"
+    truth = generate(path, 300, library=bundled)
+    quiz = json.loads(sqlite3.connect(path).execute("SELECT items FROM sheets WHERE sheet = 'quiz'").fetchone()[0])
+    assert [item["id"] for item in quiz] == [spec.id for spec in truth.quiz]
+    assert all(bundled.question(item["id"]).stem == item["text"] for item in quiz)
+    responses = analysis.read_store(path)
+    items = analysis.item_analysis(responses).set_index("item")
+    assert {item for item, flags in items["flags"].items() if flags} == set(truth.bad_items)
+    checks = analysis.self_check_no(responses, top=0)
+    assert set(checks["item"]) == {spec.id for spec in truth.checks}
+    prompts = {prompt.id: prompt.text for prompt in bundled.prompts}
+    assert all(text == prompts[item] for item, text in zip(checks["item"], checks["text"], strict=True))
+    records = analysis.training_records(responses)
+    assert set(records["library_version"]) == {bundled.version}
+    html = make_report(store=str(path), date=DATE).html
+    assert bundled.version in html and "Integrity knowledge quiz" in html
+
+
 def test_generator_is_deterministic(tmp_path: Path) -> None:
     a, b = tmp_path / "a.db", tmp_path / "b.db"
     generate(a, 60, seed=3)

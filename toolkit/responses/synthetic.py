@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from toolkit.library.catalog import Library
 from toolkit.responses.schema import connect
 
 BASE_TIME = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
@@ -103,6 +104,68 @@ def _iso(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+@dataclass(frozen=True)
+class Material:
+    """What the sessions' sheets hold: the quiz (with each question's right and a wrong answer) and the
+    worksheet's items, their titles and the library version they were made from."""
+
+    quiz: tuple[QuizSpec, ...]
+    checks: tuple[CheckSpec, ...]
+    quiz_items: list[dict[str, object]]
+    sheet_items: list[dict[str, object]]
+    answers: tuple[tuple[str, str], ...]  # (right, wrong) per question
+    reflection: str
+    titles: tuple[str, str]  # quiz, worksheet
+    library_version: str = LIBRARY_VERSION
+
+
+def synthetic_material(quiz: tuple[QuizSpec, ...], checks: tuple[CheckSpec, ...]) -> Material:
+    """Questions and self-check items with made-up ids and texts."""
+    quiz_items: list[dict[str, object]] = [
+        {"id": q.id, "type": "single-choice", "text": f"Synthetic question {q.id}"} for q in quiz
+    ]
+    for item in quiz_items:
+        item.update({"answer": "A", "points": 1, "rule": "Synthetic rule", "discipline": "integrity"})
+    sheet_items: list[dict[str, object]] = [
+        {"id": c.id, "type": "self-check", "text": f"Synthetic self-check item {c.id}"} for c in checks
+    ]
+    sheet_items += [{"id": "reflect-01", "type": "reflection", "text": "What would you do differently?"}]
+    titles = ("Integrity knowledge quiz", "Self-reflection worksheet")
+    return Material(quiz, checks, quiz_items, sheet_items, (("A", "B"),) * len(quiz), "reflect-01", titles)
+
+
+def library_material(library: Library, quiz: tuple[QuizSpec, ...], checks: tuple[CheckSpec, ...]) -> Material:
+    """The library's own quiz and worksheet (assembled for the first audience, seed 1) in place of made-up
+    items: the specs keep their parameters and take the ids of the questions and self-check prompts."""
+    from dataclasses import replace
+
+    from toolkit.documents import assemble
+    from toolkit.documents.quiz import QuizPaper
+    from toolkit.documents.worksheet import Worksheet
+
+    values = {"audience": AUDIENCES[0], "questions": len(quiz), "date": BASE_TIME.date().isoformat()}
+    paper = assemble("quiz", values, library)
+    sheet = assemble("worksheet", {k: v for k, v in values.items() if k != "questions"}, library)
+    assert isinstance(paper, QuizPaper) and isinstance(sheet, Worksheet)
+    prompts = [prompt for group in sheet.checks for prompt in group.items]
+    if len(paper.items) < len(quiz) or len(prompts) < len(checks) or not sheet.reflections:
+        raise ValueError(f"the library has {len(paper.items)} questions and {len(prompts)} self-check items to use")
+    quiz = tuple(replace(spec, id=item.id) for spec, item in zip(quiz, paper.items, strict=False))
+    checks = tuple(replace(spec, id=pid) for spec, (pid, _) in zip(checks, prompts, strict=False))
+    quiz_items: list[dict[str, object]] = []
+    answers = []
+    for item in paper.items:
+        letters = [letter for letter, _ in item.options] or [t for t in ("True", "False") if t != item.answer]
+        answers.append((item.answer, next(letter for letter in letters if letter not in item.answer)))
+        entry: dict[str, object] = {"id": item.id, "type": item.type, "text": item.stem, "answer": item.answer}
+        quiz_items.append({**entry, "points": 1, "rule": item.rule, "discipline": item.discipline_label})
+    sheet_items: list[dict[str, object]] = [{"id": pid, "type": "self-check", "text": text} for pid, text in prompts]
+    sheet_items += [{"id": pid, "type": "reflection", "text": text} for pid, text in sheet.reflections]
+    titles = (paper.cover.title, sheet.cover.title)
+    reflection = sheet.reflections[0][0]
+    return Material(quiz, checks, quiz_items, sheet_items, tuple(answers), reflection, titles, library.version)
+
+
 def generate(
     path: str | Path,
     learners: int = 200,
@@ -115,26 +178,23 @@ def generate(
     seed: int = 1,
     batch: int = 100,
     names: bool = True,
+    library: Library | None = None,
 ) -> Truth:
     """Write a store at ``path`` (created, or added to) and return what was drawn.
 
     Session ``k`` is ``s<k>-<audience>``, its audience the ``k``-th of :data:`AUDIENCES` (cycling).
     Learner ``L0001`` goes to the first session, ``L0002`` to the second and so on; with ``names`` each
-    has a display name ``Learner 0001``.
+    has a display name ``Learner 0001``. With a ``library``, every session's sheets hold that library's
+    questions and self-check items (see :func:`library_material`), the specs' ids replaced by theirs.
     """
     quiz = tuple(quiz) if quiz is not None else default_quiz()
     checks = tuple(checks) if checks is not None else default_checks()
+    material = library_material(library, quiz, checks) if library else synthetic_material(quiz, checks)
+    quiz, checks = material.quiz, material.checks
     rng = np.random.default_rng(seed)
     truth = Truth(quiz=quiz, checks=checks)
     session_ids = [f"s{k + 1}-{AUDIENCES[k % len(AUDIENCES)]}" for k in range(sessions)]
     truth.sessions = {sid: AUDIENCES[k % len(AUDIENCES)] for k, sid in enumerate(session_ids)}
-    quiz_items: list[dict[str, object]] = [
-        {"id": q.id, "type": "single-choice", "text": f"Synthetic question {q.id}"} for q in quiz
-    ]
-    for item in quiz_items:
-        item.update({"answer": "A", "points": 1, "rule": "Synthetic rule", "discipline": "integrity"})
-    sheet_items = [{"id": c.id, "type": "self-check", "text": f"Synthetic self-check item {c.id}"} for c in checks]
-    sheet_items += [{"id": "reflect-01", "type": "reflection", "text": "What would you do differently?"}]
     a = np.array([q.a for q in quiz])
     b = np.array([q.b for q in quiz])
     p_no = np.array([c.p_no for c in checks])
@@ -146,20 +206,31 @@ def generate(
             audience = truth.sessions[sid]
             params = json.dumps({"audience": audience, "seed": seed}, sort_keys=True)
             when = _iso(BASE_TIME + dt.timedelta(days=k))
-            for sheet, kind, title, items in (
-                ("quiz", "quiz", "Integrity knowledge quiz", quiz_items),
-                ("worksheet", "worksheet", "Self-reflection worksheet", sheet_items),
+            for sheet, title, items in (
+                ("quiz", material.titles[0], material.quiz_items),
+                ("worksheet", material.titles[1], material.sheet_items),
             ):
                 conn.execute(
                     "INSERT INTO sheets VALUES (?, ?, ?, ?, ?, 'en', ?, ?, ?, ?)",
-                    (sid, sheet, kind, audience, title, LIBRARY_VERSION, params, json.dumps(items), when),
+                    (sid, sheet, sheet, audience, title, material.library_version, params, json.dumps(items), when),
                 )
         conn.execute("COMMIT")
         for start in range(0, learners, batch):
             conn.execute("BEGIN IMMEDIATE")
             for number in range(start + 1, min(learners, start + batch) + 1):
                 k = (number - 1) % sessions
-                _learner(conn, rng, truth, number, session_ids[k], k, a, b, p_no, p_open_only, p_no_submit, names)
+                _learner(
+                    conn,
+                    rng,
+                    truth,
+                    material,
+                    number,
+                    session_ids[k],
+                    k,
+                    (a, b, p_no),
+                    (p_open_only, p_no_submit),
+                    names,
+                )
             conn.execute("COMMIT")
     finally:
         conn.close()
@@ -170,17 +241,17 @@ def _learner(
     conn: sqlite3.Connection,
     rng: np.random.Generator,
     truth: Truth,
+    material: Material,
     number: int,
     session: str,
     k: int,
-    a: np.ndarray,
-    b: np.ndarray,
-    p_no: np.ndarray,
-    p_open_only: float,
-    p_no_submit: float,
+    model: tuple[np.ndarray, np.ndarray, np.ndarray],
+    paths: tuple[float, float],
     names: bool,
 ) -> None:
     """One learner's saves, answers and (perhaps) submission, inserted on ``conn``."""
+    a, b, p_no = model
+    p_open_only, p_no_submit = paths
     learner = f"L{number:04d}"
     start = BASE_TIME + dt.timedelta(days=k, minutes=number % 50)
     conn.execute(
@@ -207,7 +278,7 @@ def _learner(
         )
 
     if path < p_open_only:
-        save("worksheet", "reflect-01", "")  # opened, typed nothing
+        save("worksheet", material.reflection, "")  # opened, typed nothing
         return
     truth.saved[session] += 1
     for check, said_no in zip(truth.checks, no, strict=True):
@@ -215,9 +286,10 @@ def _learner(
         save("worksheet", check.id, value)
         truth.check_answers[check.id] += 1
         truth.no_counts[check.id] += int(said_no)
-    save("worksheet", "reflect-01", "Ask before accepting anything.")
-    for q, right in zip(truth.quiz, correct, strict=True):
-        save("quiz", q.id, "A" if right else "B")
+    save("worksheet", material.reflection, "Ask before accepting anything.")
+    given = [answer[0] if right else answer[1] for answer, right in zip(material.answers, correct, strict=True)]
+    for q, value in zip(truth.quiz, given, strict=True):
+        save("quiz", q.id, value)
     if path < p_open_only + p_no_submit:
         return
     score = float(correct.sum())
@@ -234,8 +306,8 @@ def _learner(
     conn.executemany(
         "INSERT INTO results VALUES (?, 'quiz', ?, ?, ?, ?, ?, 1)",
         [
-            (session, learner, q.id, json.dumps("A" if right else "B"), int(right), float(right))
-            for q, right in zip(truth.quiz, correct, strict=True)
+            (session, learner, q.id, json.dumps(value), int(right), float(right))
+            for q, value, right in zip(truth.quiz, given, correct, strict=True)
         ],
     )
 
