@@ -420,9 +420,20 @@ def test_bad_parameters_name_what_is_valid(small: Path) -> None:
         make_report(store=str(small), lang="fr")
     with pytest.raises(ParameterError, match=r"'date' is '1 Dec'; valid: YYYY-MM-DD"):
         make_report(store=str(small), date="1 Dec")
+    with pytest.raises(ParameterError, match=r"'easy' is 95; valid: a number from -1 to 1"):
+        make_report(store=str(small), easy=95)
+    with pytest.raises(ParameterError, match=r"'top_checks' is -1; valid: 0 \(all\) or more"):
+        make_report(store=str(small), top_checks=-1)
 
 
-def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_session_with_nothing_submitted(small: Path) -> None:
+    html = make_report(store=str(small), date=DATE, audience="families").html
+    assert "Nothing has been submitted yet." in html and "No quiz has been graded yet." in html
+    assert "No self-check item has been answered “no”." in html
+    assert html.count("<svg") == 1  # completion only: no scores, questions or "no" answers to draw
+
+
+def test_cli_errors_are_one_line(small: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["report", "--store", str(tmp_path / "none.db"), "--out", str(tmp_path / "r.html")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no response store there" in err
@@ -430,9 +441,11 @@ def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[s
     connect(empty).close()
     assert main(["report", "--store", str(empty), "--out", str(tmp_path / "r.html")]) == 2
     assert "the store is empty" in capsys.readouterr().err
+    assert main(["report", "--store", str(small), "--session", "s9", "--out", str(tmp_path / "r.html")]) == 2
+    assert capsys.readouterr().err == f"lianzheng: {small}: no session 's9' in the store; valid: s1, s2\n"
     assert main(["report", "--store", str(empty), "--out", str(tmp_path / "r.docx")]) == 2
     assert "unknown report format '.docx'; valid: .html, .pdf" in capsys.readouterr().err
-    assert list(tmp_path.iterdir()) == [empty]  # nothing written
+    assert sorted(tmp_path.iterdir()) == sorted([empty, small])  # nothing written
 
 
 # The notebook and the command

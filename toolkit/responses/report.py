@@ -118,6 +118,13 @@ def check_parameters(values: Mapping[str, Any]) -> dict[str, Any]:
                 f"report parameter '{name}' is {value!r}; valid: a {type(default).__name__} such as {default!r}", name
             )
         params[name] = value
+    for name in ("easy", "hard", "low_discrimination"):
+        if not -1 <= params[name] <= 1:
+            raise ParameterError(f"report parameter '{name}' is {params[name]!r}; valid: a number from -1 to 1", name)
+    if params["top_checks"] < 0:
+        raise ParameterError(
+            f"report parameter 'top_checks' is {params['top_checks']}; valid: 0 (all) or more", "top_checks"
+        )
     if not params["store"]:
         raise ParameterError("report parameter 'store' is empty; valid: the path of a response store", "store")
     catalog(params["lang"])
