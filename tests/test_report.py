@@ -511,3 +511,28 @@ def test_lianzheng_report_writes_html_and_pdf(
     assert main(["report", "--store", str(path), "--out", str(pdf_path), "--date", DATE, "--show-names"]) == 0
     assert pdf_path.read_bytes() == pdf
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html", "report.pdf"]  # no staged files left
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_report_page_in_chromium(
+    generated: tuple[Path, Any], tmp_path: Path, warm: None, tab: Any, artifacts: Path
+) -> None:
+    """The exported page in a real browser: charts drawn at a readable size, nothing wider than the
+    window, nothing loaded from outside, the questions to review highlighted."""
+    from toolkit.responses.report import build_report
+
+    path, truth = generated
+    page_path = tmp_path / "report.html"
+    build_report(page_path, {"store": str(path), "date": DATE})
+    tab.page.goto(page_path.as_uri())
+    sizes = tab.page.evaluate(
+        "[...document.querySelectorAll('figure.lz-chart svg')].map(s => s.getBoundingClientRect())"
+        ".map(r => [r.width, r.height])"
+    )
+    assert len(sizes) == 4 and all(width > 300 and height > 100 for width, height in sizes), sizes
+    assert tab.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    flagged = tab.page.locator("table.lz-items tr.lz-flagged td:nth-child(2)").all_inner_texts()
+    assert sorted(flagged) == sorted(truth.bad_items)
+    tab.page.screenshot(path=str(artifacts / "trainer-report.png"), full_page=True)
+    assert tab.refused == [] and tab.errors == []

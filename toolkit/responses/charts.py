@@ -97,7 +97,8 @@ def score_chart(bands: pd.DataFrame, pass_mark: float, t: Catalog) -> str:
         if not math.isnan(pass_mark):
             axes.axvline(pass_mark, color=INK, linestyle="--", linewidth=1)
             where = {"xycoords": ("data", "axes fraction"), "xytext": (3, -10), "textcoords": "offset points"}
-            axes.annotate(t("report.pass_mark"), (pass_mark, 1), fontsize=8, **where)
+            box = {"facecolor": "white", "edgecolor": "none", "pad": 1}
+            axes.annotate(t("report.pass_mark"), (pass_mark, 1), fontsize=8, bbox=box, **where)
         axes.set_xlim(0, 100)
         axes.set_xlabel(t("report.score_percent"))
         axes.set_ylabel(t("report.count"))
