@@ -218,6 +218,14 @@ def test_filters_by_session_and_audience(small: Path) -> None:
         analysis.read_store(small, session="s9")
     with pytest.raises(analysis.StoreError, match=r"no audience 'retird' in the store; valid: families, retired"):
         analysis.read_store(small, audience="retird")
+    quiz = analysis.read_store(small, sheet="quiz")
+    assert list(analysis.completion(quiz)["opened"]) == [4]  # echo and foxtrot only touched worksheets
+    assert set(quiz.answers["sheet"]) == {"quiz"} and len(quiz.results) == 16
+    worksheets = analysis.read_store(small, sheet="worksheet")
+    assert worksheets.submissions.empty and worksheets.results.empty
+    assert len(worksheets.answers) == sum(map(len, CHECKS.values())) + 1
+    with pytest.raises(analysis.StoreError, match=r"no sheet in the store matches audience families; sheet quiz"):
+        analysis.read_store(small, audience="families", sheet="quiz")
 
 
 # Privacy
@@ -336,6 +344,13 @@ def test_report_html_has_each_part_and_charts(generated: tuple[Path, Any]) -> No
     assert f"{len(truth.bad_items)} of {len(truth.quiz)} questions to review." in html
     assert report.counts["submissions"] == len(truth.scores)
     assert f"{report.counts['saves']} saves" in html and "library version synthetic-0001" in html
+
+
+def test_a_library_named_explicitly_must_load(small: Path, tmp_path: Path) -> None:
+    from toolkit.errors import LibraryError
+
+    with pytest.raises(LibraryError, match="no library at"):
+        make_report(store=str(small), library=str(tmp_path / "nowhere"))
 
 
 def test_chinese_report(small: Path) -> None:

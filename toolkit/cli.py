@@ -147,7 +147,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from toolkit.responses.report import build_report
 
     values = {"store": str(args.store), "show_names": args.show_names}
-    for name in ("session", "audience", "lang", "date", "title", "unit"):
+    for name in ("session", "audience", "sheet", "lang", "date", "title", "unit"):
         if getattr(args, name) is not None:
             values[name] = getattr(args, name)
     if args.library is not None:
@@ -215,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", type=Path, required=True, help="the report to write: FILE.html or FILE.pdf")
     report.add_argument("--session", help="a session id or a comma-separated list (default: every session)")
     report.add_argument("--audience", help="an audience id or a comma-separated list (default: every audience)")
+    report.add_argument("--sheet", help="quiz, worksheet, or a comma-separated list (default: every sheet)")
     report.add_argument("--show-names", action="store_true", help="list learners by id and name (default: aggregates)")
     report.add_argument("--lang", help="language of the fixed phrases: en or zh-CN (default en)")
     report.add_argument("--date", help="date printed on the report, YYYY-MM-DD (default: today)")

@@ -115,11 +115,14 @@ def _choices(value: str | Sequence[str] | None) -> list[str]:
 
 
 def read_store(
-    path: str | Path, session: str | Sequence[str] | None = None, audience: str | Sequence[str] | None = None
+    path: str | Path,
+    session: str | Sequence[str] | None = None,
+    audience: str | Sequence[str] | None = None,
+    sheet: str | Sequence[str] | None = None,
 ) -> Responses:
-    """Read the store at ``path``, keeping the sessions and audiences asked for (a name, a comma-separated
-    list or a sequence; empty for all). An empty store, or a filter that matches nothing, is a
-    :class:`StoreError` naming what the store does hold."""
+    """Read the store at ``path``, keeping the sessions, audiences and sheets (``quiz``, ``worksheet``...)
+    asked for (a name, a comma-separated list or a sequence; empty for all). An empty store, or a filter
+    that matches nothing, is a :class:`StoreError` naming what the store does hold."""
     conn = open_store(path)
     try:
         # One read transaction: every table as of the same moment, while learners go on saving.
@@ -127,25 +130,26 @@ def read_store(
         sheets = pd.read_sql_query("SELECT * FROM sheets ORDER BY session, sheet", conn)
         if sheets.empty:
             raise StoreError(f"{path}: the store is empty (no worksheet or quiz has been opened yet)")
-        sessions, audiences = _choices(session), _choices(audience)
-        for name, wanted, column in (("session", sessions, "session"), ("audience", audiences, "audience")):
-            known = sorted(sheets[column].unique())
-            unknown = [value for value in wanted if value not in known]
+        wanted = {"session": _choices(session), "audience": _choices(audience), "sheet": _choices(sheet)}
+        every = sheets
+        for column, values in wanted.items():
+            known = sorted(every[column].unique())
+            unknown = [value for value in values if value not in known]
             if unknown:
-                raise StoreError(f"{path}: no {name} '{unknown[0]}' in the store; valid: {', '.join(known)}")
-        if sessions:
-            sheets = sheets[sheets["session"].isin(sessions)]
-        if audiences:
-            sheets = sheets[sheets["audience"].isin(audiences)]
+                raise StoreError(f"{path}: no {column} '{unknown[0]}' in the store; valid: {', '.join(known)}")
+            if values:
+                sheets = sheets[sheets[column].isin(values)]
         if sheets.empty:
-            raise StoreError(f"{path}: no session of audience {', '.join(audiences)} among {', '.join(sessions)}")
-        chosen = sorted(sheets["session"].unique())
-        where, args = _in("session", chosen)
+            chosen = "; ".join(f"{column} {', '.join(values)}" for column, values in wanted.items() if values)
+            raise StoreError(f"{path}: no sheet in the store matches {chosen}")
+        where, args = _in("session", sorted(sheets["session"].unique()))
         query = "SELECT * FROM {} WHERE " + where + " ORDER BY session, sheet, learner"
-        frames = {
-            table: pd.read_sql_query(query.format(table), conn, params=args)
-            for table in ("answers", "submissions", "results")
-        }
+        keys = pd.MultiIndex.from_frame(sheets[["session", "sheet"]])
+        frames = {}
+        for table in ("answers", "submissions", "results"):
+            frame = pd.read_sql_query(query.format(table), conn, params=args)
+            frames[table] = frame[pd.MultiIndex.from_frame(frame[["session", "sheet"]]).isin(keys)]
+            frames[table] = frames[table].reset_index(drop=True)
         learners = pd.read_sql_query("SELECT * FROM learners ORDER BY learner", conn)
         saves = int(conn.execute("SELECT count(*) FROM saves").fetchone()[0])
     finally:

@@ -36,6 +36,7 @@ PARAMETERS: dict[str, Any] = {
     "store": "",
     "session": "",
     "audience": "",
+    "sheet": "",
     "show_names": False,
     "lang": "en",
     "date": "",
@@ -163,12 +164,15 @@ def _number(value: Any, places: int = 2) -> str:
 
 
 def _audience_labels(library: str, lang: str) -> dict[str, str]:
-    """Audience id -> label from the library's taxonomy; no labels when no library can be loaded."""
+    """Audience id -> label from the library's taxonomy. A library named explicitly must load; when the
+    default one cannot be, the report shows audience ids."""
     from toolkit.handout import _library
 
     try:
         tax = _library(library).taxonomy
     except LibraryError:
+        if library:
+            raise
         return {}
     return {audience.id: tax.label("audiences", audience.id, lang) for audience in tax.audiences}
 
@@ -248,7 +252,7 @@ def _item_rows(items: pd.DataFrame, t: Catalog, params: Mapping[str, Any]) -> tu
 def assemble(params: Mapping[str, Any]) -> TrainerReport:
     """Read the store and compute every figure and chart of the report (``params`` already checked)."""
     t = catalog(params["lang"])
-    responses = analysis.read_store(params["store"], params["session"], params["audience"])
+    responses = analysis.read_store(params["store"], params["session"], params["audience"], params["sheet"])
     labels = _audience_labels(params["library"], params["lang"])
     table = analysis.completion(responses)
     completion, total_row = _completion_rows(table, labels, t)
@@ -364,7 +368,7 @@ def build_report(out: Path, values: Mapping[str, Any], *, kernel: str = "python3
     if fmt not in FORMATS:
         raise ParameterError(f"{out}: unknown report format '{out.suffix}'; valid: .html, .pdf", "out")
     params = check_parameters({**values, "store": str(Path(str(values.get("store", ""))).resolve())})
-    counts = analysis.read_store(params["store"], params["session"], params["audience"]).counts()
+    counts = analysis.read_store(params["store"], params["session"], params["audience"], params["sheet"]).counts()
     timings: dict[str, float] = {}
     executed = stage(out.with_suffix(".ipynb"))
     staged = [executed]
