@@ -551,3 +551,24 @@ def test_report_page_in_chromium(
     assert sorted(flagged) == sorted(truth.bad_items)
     tab.page.screenshot(path=str(artifacts / "trainer-report.png"), full_page=True)
     assert tab.refused == [] and tab.errors == []
+
+
+@pytest.mark.slow
+def test_a_failed_run_leaves_the_previous_report(
+    small: Path, tmp_path: Path, warm: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from toolkit.build import jobs
+
+    out = tmp_path / "out" / "report.html"
+    assert main(["report", "--store", str(small), "--out", str(out), "--date", DATE]) == 0
+    before = out.read_bytes()
+    broken = tmp_path / "notebooks"
+    broken.mkdir()
+    nb = nbformat.read(notebooks_dir() / "report.ipynb", as_version=4)
+    nb.cells[-1].source = "raise RuntimeError('the disk is full')"
+    nbformat.write(nb, broken / "report.ipynb")
+    monkeypatch.setattr(jobs, "notebooks_dir", lambda: broken)
+    assert main(["report", "--store", str(small), "--out", str(out), "--date", "2026-12-02"]) == 2
+    assert capsys.readouterr().err == "lianzheng: report notebook failed: RuntimeError: the disk is full\n"
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in out.parent.iterdir()) == ["report.html"]  # no staged files left
