@@ -40,6 +40,10 @@ DATE = "2026-12-01"
 TARGET = 10.0
 
 
+def show(label: str, seconds: float) -> None:
+    print(f"{label + ':':52s}{seconds:7.2f} s")
+
+
 def figures(store: Path) -> None:
     responses = analysis.read_store(store)
     analysis.completion(responses)
@@ -91,10 +95,10 @@ def main() -> int:
         results["report_zh"] = median_of(lambda: make_report(store=str(store), date=DATE, lang="zh-CN"))
         results["report_named"] = median_of(lambda: make_report(store=str(store), date=DATE, show_names=True))
         results["parts"] = parts(store)
-        print(f"figures only (read + compute), median of {REPEAT}:    {results['figures']:6.2f} s")
-        print(f"report = figures + 4 SVG charts + HTML (en):     {results['report_en']:6.2f} s")
-        print(f"  zh-CN:                                          {results['report_zh']:6.2f} s")
-        print(f"  with names (one row per learner):               {results['report_named']:6.2f} s")
+        show(f"figures only (read + compute), median of {REPEAT}", results["figures"])
+        show("report = figures + 4 SVG charts + HTML (en)", results["report_en"])
+        show("  zh-CN", results["report_zh"])
+        show("  with names (one row per learner)", results["report_named"])
         ratio = TARGET / results["report_en"]
         verdict = "met" if results["report_en"] < TARGET else "MISSED"
         print(f"target {TARGET:.0f} s: {verdict}, {ratio:.0f}x under it")
@@ -116,10 +120,10 @@ def main() -> int:
             lambda: build_report(out / "named.pdf", {**values, "show_names": True}), 1
         )
         kernels.close_pool()
-        print(f"notebook via papermill -> HTML page, new kernel:  {results['command_html_cold']:6.2f} s")
-        print(f"  on a warm kernel (median of {REPEAT}):              {results['command_html_warm']:6.2f} s")
-        print(f"  -> PDF, aggregate:                              {results['command_pdf']:6.2f} s")
-        print(f"  -> PDF, with names:                             {results['command_pdf_named']:6.2f} s")
+        show("notebook via papermill -> HTML page, new kernel", results["command_html_cold"])
+        show(f"  on a warm kernel (median of {REPEAT})", results["command_html_warm"])
+        show("  -> PDF, aggregate", results["command_pdf"])
+        show("  -> PDF, with names", results["command_pdf_named"])
         timings = ", ".join(f"{k} {v:.2f} s" for k, v in results["command_pdf_timings"].items())
         print(f"  PDF run's phases: {timings}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
