@@ -120,7 +120,11 @@ LEARNER: tuple[Param, ...] = (
     Param("store", "", "response store (SQLite file); '' for $LIANZHENG_STORE, else responses.sqlite here"),
     Param("session", "", "training session's name; '' for $LIANZHENG_SESSION, else the audience id"),
     Param("sheet", "", "id of this sheet in the store; '' for the document's name"),
-    Param("learner", "", "learner id; '' for ?learner= in the address or $LIANZHENG_LEARNER, else asked for"),
+    Param(
+        "learner",
+        "",
+        "learner id; '' for the page address's learner query parameter or $LIANZHENG_LEARNER, else asked for",
+    ),
     Param("pass_mark", 60, "percent of the quiz's points needed to pass", minimum=0, maximum=100),
 )
 

@@ -194,7 +194,15 @@ class LearnerSheet:
         self.submit_button = widgets.Button(description=t("learner.submit"), button_style="warning")
         self.submit_button.on_click(lambda _: self.submit())
         self.result = widgets.HTML()
-        self.result.add_class("lz-result-box")
+        for widget, name in (
+            (self.learner_id, "lz-learner-id"),
+            (self.start_button, "lz-start"),
+            (self.submit_button, "lz-submit"),
+            (self.status, "lz-status"),
+            (self.message, "lz-message"),
+            (self.result, "lz-result-box"),
+        ):
+            widget.add_class(name)  # hooks for the page's style and for tests that drive a browser
         self.body = widgets.VBox()
         intro = widgets.HTML(f"<p>{_escape(t('learner.identify'))}</p>")
         self.identity = widgets.VBox([intro, self.learner_id, self.learner_name, self.start_button, self.message])
