@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -202,6 +203,44 @@ def voila(tmp_path: Path) -> Iterator[tuple[str, Path]]:
             except ProcessLookupError:
                 break
         log.close()
+
+
+@pytest.mark.slow
+def test_plain_voila_with_the_store_in_the_environment_and_the_learner_in_the_address(tmp_path: Path) -> None:
+    """The documented command line without ``lianzheng serve``: the original notebook, as it is."""
+    from toolkit.build.jobs import notebooks_dir
+
+    port = free_port()
+    store = tmp_path / "responses.sqlite"
+    env = {**os.environ, "LIANZHENG_STORE": str(store), "LIANZHENG_SESSION": "plain-voila"}
+    command = [sys.executable, "-m", "voila", str(notebooks_dir() / "quiz.ipynb"), "--no-browser", f"--port={port}"]
+    server = subprocess.Popen(
+        command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=2).close()
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "Voilà did not start"
+                time.sleep(0.5)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/?learner=zhao-lei", timeout=120) as response:
+            page = response.read().decode("utf-8")
+        assert "Interactive edition" in page and "Integrity knowledge quiz" in page
+        record = _wait_for(lambda: store.exists() and ResponseStore(store).counts()["learners"] == 1)
+        assert record
+        opened = ResponseStore(store)
+        assert opened.sheet("plain-voila", "quiz").kind == "quiz"
+        assert opened.conn.execute("SELECT learner FROM learners").fetchall() == [("zhao-lei",)]
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(5)
 
 
 def _answers(store: Path) -> dict[str, Any]:

@@ -15,6 +15,11 @@ and a second submission are refused with a :class:`~toolkit.errors.ResponseError
 from __future__ import annotations
 
 import datetime as dt
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 import json
 import os
 import re
@@ -132,7 +137,7 @@ def check_value(item: Mapping[str, Any], value: Any) -> Any:
 class ResponseStore:
     """One store file. Safe to use from several processes at once; one connection per process."""
 
-    def __init__(self, path: str | Path, *, create: bool = True, timeout: float = 30.0) -> None:
+    def __init__(self, path: str | Path, *, create: bool = True, timeout: float = 30.0, queue: bool = True) -> None:
         self.path = Path(path)
         if not create and not self.path.is_file():
             raise ResponseError(f"no response store at '{self.path}' (a store is the SQLite file learners save to)")
@@ -140,6 +145,9 @@ class ResponseStore:
         self._conn: sqlite3.Connection | None = None
         self._pid = -1
         self._lock = threading.RLock()
+        self._lock_fd: int | None = None
+        self._lock_pid = -1
+        self.queue = queue  # writers queue on the advisory lock (see transaction); off only to compare
         self._sheets: dict[tuple[str, str], SheetRecord] = {}
 
     # -- connection and transactions --------------------------------------------------------------
@@ -158,20 +166,45 @@ class ResponseStore:
     def close(self) -> None:
         if self._conn is not None and self._pid == os.getpid():
             self._conn.close()
+        if self._lock_fd is not None and self._lock_pid == os.getpid():
+            os.close(self._lock_fd)
         self._conn = None
+        self._lock_fd = None
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back if the block raises."""
+        """``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back if the block raises.
+
+        Writers first queue on an advisory lock on ``<store>-lock`` (``flock``): a waiting writer is
+        woken the moment the lock is free, where SQLite's own busy handler sleeps and polls with
+        growing pauses, which with many writers left an unlucky one waiting for seconds. The kernel
+        releases the lock of a writer that dies, and SQLite's locking still guards the file on its own
+        (a writer that does not take the advisory lock is merely not queued).
+        """
         with self._lock:
             conn = self.conn
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+            with self._queue():
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+
+    @contextmanager
+    def _queue(self) -> Iterator[None]:
+        if fcntl is None or not self.queue:
+            yield
+            return
+        if self._lock_fd is None or self._lock_pid != os.getpid():
+            self._lock_fd = os.open(f"{self.path}-lock", os.O_RDWR | os.O_CREAT, 0o666)
+            self._lock_pid = os.getpid()
+        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     # -- sheets and learners ----------------------------------------------------------------------
 
