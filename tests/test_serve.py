@@ -291,8 +291,8 @@ def test_a_learner_answers_reloads_and_submits_in_a_real_browser(
         css = lambda item: ".lz-item-" + "".join(c if c.isalnum() or c in "-_" else "-" for c in item["id"])  # noqa: E731
         page.locator(f"{css(check)} button", has_text="No").click()
         area = page.locator(f"{css(reflection)} textarea")
-        area.fill("I accepted a festival card in 2025 and handed it in late.")
-        area.press("Tab")  # leaving the box sends the text
+        area.press_sequentially("I accepted a festival card in 2025 and handed it in late.", delay=5)
+        # No click elsewhere: the text is saved once typing pauses.
         page.locator(f"{css(question)} button", has_text=question["answer"]).click()
         expected = {
             check["id"]: "no",
@@ -300,6 +300,8 @@ def test_a_learner_answers_reloads_and_submits_in_a_real_browser(
             question["id"]: question["answer"],
         }
         _wait_for(lambda: _answers(store) == expected)
+        typed = ResponseStore(store).conn.execute("SELECT count(*) FROM saves WHERE item = ?", (reflection["id"],))
+        assert typed.fetchone()[0] <= 3, "saved when typing paused, not at every key"
         page.wait_for_selector(".lz-status :text('Saved at')")
 
         page.reload()

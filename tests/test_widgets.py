@@ -193,3 +193,35 @@ def test_answers_read_as_words() -> None:
         "AC",
         "B",
     ]
+
+
+def test_typing_is_saved_once_it_pauses_and_before_submitting(bundled: Library, store_path: Path) -> None:
+    """Under a running event loop (as in a kernel), keys are gathered and saved when typing pauses."""
+    import asyncio
+
+    sheet = LearnerSheet(prepare(bundled, store_path, learner="li-ming"))
+    sheet.typing_pause = 0.2
+    store = ResponseStore(store_path)
+    first, second = ids_of(sheet, "reflection")[:2]
+    check = ids_of(sheet, "self-check")[0]
+
+    async def learner_types() -> None:
+        box = sheet.controls[first].widget
+        for n in range(1, 6):
+            box.value = "I will report"[: n * 2]  # one key after another
+            await asyncio.sleep(0.01)
+        assert store.counts()["saves"] == 0, "nothing saved while typing"
+        await asyncio.sleep(0.4)
+        assert store.answers(SESSION, "worksheet", "li-ming") == {first: "I will rep"}
+        assert store.counts()["saves"] == 1
+        # Text still pending is saved before a click's answer, and before submitting.
+        sheet.controls[second].widget.value = "half a thought"
+        sheet.controls[check].widget.value = "no"
+        assert store.answers(SESSION, "worksheet", "li-ming")[second] == "half a thought"
+        sheet.controls[second].widget.value = "half a thought, finished"
+        sheet.submit_button.click()
+
+    asyncio.run(learner_types())
+    assert store.answers(SESSION, "worksheet", "li-ming")[second] == "half a thought, finished"
+    assert store.submission(SESSION, "worksheet", "li-ming") is not None
+    assert store.counts()["saves"] == 4

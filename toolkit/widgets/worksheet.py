@@ -1,6 +1,7 @@
 """The interactive edition of a worksheet or quiz: a learner identifies once, answers in widgets, every
-change is saved to the response store at once, reopening restores every answer, and "Submit" locks the
-answers, checks the quiz and shows the score with each question's explanation and rule.
+change is saved to the response store (a click at once, text when typing pauses), reopening restores
+every answer, and "Submit" locks the answers, checks the quiz and shows the score with each question's
+explanation and rule.
 
 The logic lives here, not in the notebook, and needs no browser: tests build a :class:`LearnerSheet`,
 set widget values as a browser would, and read the store.
@@ -16,8 +17,11 @@ Where answers go (each a notebook parameter; a blank one falls back as listed):
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import datetime as dt
 import os
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +40,7 @@ from toolkit.responses.sheets import sheet_record
 from toolkit.responses.store import ResponseStore, SheetRecord, Submission, check_id
 
 DEFAULT_STORE = "responses.sqlite"
+TYPING_PAUSE = 0.8  # seconds without a key before a text box's value is saved
 
 
 @dataclass(frozen=True)
@@ -88,9 +93,10 @@ def _css_name(item_id: str) -> str:
 class Control:
     """One item's widget: ``value`` in the store's form, ``changed`` called with each new value."""
 
-    def __init__(self, item: dict[str, Any], widget: widgets.Widget) -> None:
+    def __init__(self, item: dict[str, Any], widget: widgets.Widget, *, typing: bool = False) -> None:
         self.item = item
         self.widget = widget
+        self.typing = typing  # a text box: its value changes at every key
         self.widget.add_class(_css_name(item["id"]))
         self.changed: Callable[[Any], None] = lambda value: None
 
@@ -153,11 +159,11 @@ def make_control(item: dict[str, Any], t: Catalog) -> Control:
         area = widgets.Textarea(
             value="",
             placeholder=t("learner.placeholder"),
-            continuous_update=False,  # the value reaches the kernel (and is saved) when the learner leaves the box
+            continuous_update=True,  # every key reaches the kernel; LearnerSheet.typed saves when typing pauses
             rows=4,
             layout=widgets.Layout(width="100%"),
         )
-        return Control(item, area)
+        return Control(item, area, typing=True)
     if kind == "single":
         return Control(item, widgets.ToggleButtons(options=[letter for letter, _ in item["options"]], value=None))
     if kind == "multiple":
@@ -184,6 +190,10 @@ class LearnerSheet:
         self.learner = ""
         self.controls: dict[str, Control] = {}
         self.submission: Submission | None = None
+        self.typing_pause = TYPING_PAUSE
+        self._pending: dict[str, Any] = {}
+        self._timer: asyncio.TimerHandle | None = None
+        atexit.register(_flush_at_exit, weakref.ref(self))
         t = self.t
         self.learner_id = widgets.Text(description=t("learner.id"), placeholder="li-ming")
         self.learner_name = widgets.Text(description=t("learner.name"), value=self.settings.name)
@@ -266,7 +276,7 @@ class LearnerSheet:
             control = make_control(item, t)
             if item["id"] in answers and answers[item["id"]] is not None:
                 control.value = answers[item["id"]]  # restored before watching: not saved again
-            control.watch(self._saver(item["id"]))
+            control.watch(self._saver(item["id"], control.typing))
             self.controls[item["id"]] = control
             if "answer" in item:
                 number += 1
@@ -278,13 +288,43 @@ class LearnerSheet:
 
     # -- saving and submitting --------------------------------------------------------------------
 
-    def _saver(self, item_id: str) -> Callable[[Any], None]:
+    def _saver(self, item_id: str, typing: bool) -> Callable[[Any], None]:
+        if typing:
+            return lambda value: self.typed(item_id, value)
         return lambda value: self.save(item_id, value)
+
+    def typed(self, item_id: str, value: Any) -> None:
+        """A text box's value at one key: saved once typing pauses for ``typing_pause`` seconds.
+
+        The pending value is also saved before any other answer, before submitting, and when the kernel
+        exits (Voilà shuts it down when the page is closed). Without a running event loop (a script, a
+        test) it is saved at once.
+        """
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.save(item_id, value)
+            return
+        self._pending[item_id] = value
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = loop.call_later(self.typing_pause, self.flush)
+
+    def flush(self) -> None:
+        """Save the text still waiting for a pause in typing."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        pending, self._pending = self._pending, {}
+        for item_id, value in pending.items():
+            self.save(item_id, value)
 
     def save(self, item_id: str, value: Any) -> None:
         """Save one answer now; the status line says when, or why it was not saved."""
         if self.store is None or self.record is None:
             return
+        if self._pending:
+            self.flush()
         try:
             self.store.save(self.record.session, self.record.sheet, self.learner, item_id, value)
         except ToolkitError as exc:
@@ -296,6 +336,7 @@ class LearnerSheet:
         """Lock the answers, grade the quiz and show the score and each question's explanation and rule."""
         if self.store is None or self.record is None:
             return None
+        self.flush()
         submission: Submission | None
         try:
             submission = self.store.submit(
@@ -394,6 +435,12 @@ def _local(stamp: str) -> str:
     """A store time (UTC) in the machine's time zone, to the minute."""
     moment = dt.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _flush_at_exit(ref: weakref.ReferenceType[LearnerSheet]) -> None:
+    sheet = ref()
+    if sheet is not None:
+        sheet.flush()
 
 
 def learner_sheet(handout: Handout) -> LearnerSheet:
