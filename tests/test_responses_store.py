@@ -156,6 +156,29 @@ def test_a_missing_store_is_an_error_when_not_creating(tmp_path: Path) -> None:
         ResponseStore(junk).counts()
 
 
+def test_one_store_is_used_from_several_threads(store: ResponseStore, record: SheetRecord) -> None:
+    """Widget callbacks may run in another thread (JupyterLab's kernel subshells): each gets its connection."""
+    import threading
+
+    checks = [item["id"] for item in items_of(record, "self-check")]
+    failures: list[BaseException] = []
+
+    def learner(n: int) -> None:
+        try:
+            for item in checks:
+                store.save(SESSION, "worksheet", f"t{n}", item, "yes")
+        except BaseException as exc:  # pragma: no cover - reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=learner, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert store.counts()["saves"] == store.counts()["answers"] == 4 * len(checks)
+
+
 # -- several processes at once ------------------------------------------------------------------------
 
 

@@ -162,6 +162,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def stop(server: subprocess.Popen[Any]) -> None:
+    """Stop a server this test started: it leads its own process group, with its kernels in it."""
+    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(server.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            server.wait(wait)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+
+
 @pytest.fixture
 def voila(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """``lianzheng serve`` (which becomes Voilà) on a free localhost port with a temporary store."""
@@ -191,17 +205,7 @@ def voila(tmp_path: Path) -> Iterator[tuple[str, Path]]:
                 time.sleep(0.5)
         yield base, store
     finally:
-        # The server is the leader of its own process group (its kernels are in it too).
-        with_group = [signal.SIGTERM, signal.SIGKILL]
-        for sig in with_group:
-            try:
-                os.killpg(server.pid, sig)
-                server.wait(15)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-            except ProcessLookupError:
-                break
+        stop(server)
         log.close()
 
 
@@ -235,12 +239,7 @@ def test_plain_voila_with_the_store_in_the_environment_and_the_learner_in_the_ad
         assert opened.sheet("plain-voila", "quiz").kind == "quiz"
         assert opened.conn.execute("SELECT learner FROM learners").fetchall() == [("zhao-lei",)]
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(5)
+        stop(server)
 
 
 def _answers(store: Path) -> dict[str, Any]:
@@ -331,3 +330,61 @@ def test_a_learner_answers_reloads_and_submits_in_a_real_browser(
         print(json.dumps({"refused": refused}))
     finally:
         context.close()
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_the_same_notebook_works_in_jupyterlab(browser: Any, tmp_path: Path, artifacts: Path) -> None:
+    """A trainer's copy prepared by ``lianzheng serve --dry-run``, opened and run in a real JupyterLab."""
+    store = tmp_path / "responses.sqlite"
+    argv = ["serve", "quiz", "--store", str(store), "--session", SESSION, "--audience", "families", "--dry-run"]
+    assert main([*argv, "--questions", "3", "--date", "2026-12-01", "--dir", str(tmp_path / "lab")]) == 0
+    port = free_port()
+    command = [
+        *(sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1"),
+        *("--IdentityProvider.token=", "--allow-root", f"--ServerApp.root_dir={tmp_path / 'lab'}"),
+    ]
+    # Runtime files and workspaces in the test's folder, not the user's.
+    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt"), "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "ws")}
+    log = (tmp_path / "lab.log").open("w")
+    server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    base = f"http://127.0.0.1:{port}"
+
+    def route(request_route: Any) -> None:
+        if request_route.request.url.startswith(base):
+            request_route.continue_()
+        else:
+            request_route.abort()
+
+    context.route("**/*", route)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=2).close()
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, (tmp_path / "lab.log").read_text()
+                time.sleep(0.5)
+        page = context.new_page()
+        page.goto(f"{base}/lab/tree/quiz.ipynb?reset", timeout=120_000)
+        page.get_by_text("| Idle").first.wait_for(timeout=120_000)  # the kernel is up: Run All is enabled
+        page.get_by_role("menuitem", name="Run", exact=True).click(timeout=120_000)
+        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        page.locator(".lz-learner-id input").fill("li-ming", timeout=120_000)
+        page.locator(".lz-start").click()
+        question = page.locator(".widget-toggle-buttons").first
+        question.locator("button").first.click(timeout=60_000)
+        answers = _wait_for(lambda: store.exists() and ResponseStore(store).answers(SESSION, "quiz", "li-ming"))
+        assert len(answers) == 1 and next(iter(answers.values())) == "A"
+        page.locator(".lz-submit").click()
+        result = page.locator(".lz-result")
+        result.wait_for(timeout=60_000)
+        assert "of 3" in result.inner_text() and result.inner_text().count("Rule:") == 3
+        result.scroll_into_view_if_needed()
+        page.screenshot(path=str(artifacts / "learner-quiz-jupyterlab.png"))
+    finally:
+        context.close()
+        stop(server)
+        log.close()

@@ -225,3 +225,16 @@ def test_typing_is_saved_once_it_pauses_and_before_submitting(bundled: Library, 
     assert store.answers(SESSION, "worksheet", "li-ming")[second] == "half a thought, finished"
     assert store.submission(SESSION, "worksheet", "li-ming") is not None
     assert store.counts()["saves"] == 4
+
+
+def test_a_change_handled_in_another_thread_is_saved(bundled: Library, store_path: Path) -> None:
+    """JupyterLab hands widget messages to a kernel subshell, a thread of its own."""
+    import threading
+
+    sheet = LearnerSheet(prepare(bundled, store_path, learner="li-ming"))
+    check = ids_of(sheet, "self-check")[0]
+    worker = threading.Thread(target=lambda: setattr(sheet.controls[check].widget, "value", "no"))
+    worker.start()
+    worker.join()
+    assert "Saved at" in sheet.status.value
+    assert ResponseStore(store_path).answers(SESSION, "worksheet", "li-ming") == {check: "no"}

@@ -142,8 +142,7 @@ class ResponseStore:
         if not create and not self.path.is_file():
             raise ResponseError(f"no response store at '{self.path}' (a store is the SQLite file learners save to)")
         self.timeout = timeout
-        self._conn: sqlite3.Connection | None = None
-        self._pid = -1
+        self._local = threading.local()  # one connection per thread: sqlite3 refuses to share one
         self._lock = threading.RLock()
         self._lock_fd: int | None = None
         self._lock_pid = -1
@@ -154,21 +153,29 @@ class ResponseStore:
 
     @property
     def conn(self) -> sqlite3.Connection:
-        """This process's connection (a forked child opens its own)."""
-        if self._conn is None or self._pid != os.getpid():
+        """This thread's connection (a forked child or another thread opens its own).
+
+        Widget callbacks do not always run in the thread that built the widgets: JupyterLab sends a
+        widget's messages to a kernel subshell, which handles them in a thread of its own.
+        """
+        local = self._local
+        if getattr(local, "conn", None) is None or local.pid != os.getpid():
             try:
-                self._conn = connect(self.path, timeout=self.timeout)
+                local.conn = connect(self.path, timeout=self.timeout)
             except sqlite3.DatabaseError as exc:
                 raise ResponseError(f"{self.path}: not a response store ({exc})") from None
-            self._pid = os.getpid()
-        return self._conn
+            local.pid = os.getpid()
+        conn: sqlite3.Connection = local.conn
+        return conn
 
     def close(self) -> None:
-        if self._conn is not None and self._pid == os.getpid():
-            self._conn.close()
+        """Close this thread's connection and the queue's lock file (others close when collected)."""
+        local = self._local
+        if getattr(local, "conn", None) is not None and local.pid == os.getpid():
+            local.conn.close()
+        local.conn = None
         if self._lock_fd is not None and self._lock_pid == os.getpid():
             os.close(self._lock_fd)
-        self._conn = None
         self._lock_fd = None
 
     @contextmanager
