@@ -162,6 +162,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def listening(server: subprocess.Popen[Any], port: int, log: Path | None) -> None:
+    """Wait until the server this test started accepts connections; fail with its log if it exits."""
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
+            return
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the server did not start: {log.read_text()[-2000:] if log else server.args}")
+            time.sleep(0.5)
+
+
 def stop(server: subprocess.Popen[Any]) -> None:
     """Stop a server this test started: it leads its own process group, with its kernels in it."""
     for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 5)):
@@ -194,15 +207,7 @@ def voila(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=2):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"Voilà did not start: {(tmp_path / 'voila.log').read_text()[-2000:]}")
-                time.sleep(0.5)
+        listening(server, port, tmp_path / "voila.log")
         yield base, store
     finally:
         stop(server)
@@ -222,14 +227,7 @@ def test_plain_voila_with_the_store_in_the_environment_and_the_learner_in_the_ad
         command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=2).close()
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, "Voilà did not start"
-                time.sleep(0.5)
+        listening(server, port, None)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/?learner=zhao-lei", timeout=120) as response:
             page = response.read().decode("utf-8")
         assert "Interactive edition" in page and "Integrity knowledge quiz" in page
@@ -359,14 +357,7 @@ def test_the_same_notebook_works_in_jupyterlab(browser: Any, tmp_path: Path, art
 
     context.route("**/*", route)
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=2).close()
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, (tmp_path / "lab.log").read_text()
-                time.sleep(0.5)
+        listening(server, port, tmp_path / "lab.log")
         page = context.new_page()
         page.goto(f"{base}/lab/tree/quiz.ipynb?reset", timeout=120_000)
         page.get_by_text("| Idle").first.wait_for(timeout=120_000)  # the kernel is up: Run All is enabled
