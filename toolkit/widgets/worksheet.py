@@ -195,8 +195,9 @@ class LearnerSheet:
         self._timer: asyncio.TimerHandle | None = None
         atexit.register(_flush_at_exit, weakref.ref(self))
         t = self.t
-        self.learner_id = widgets.Text(description=t("learner.id"), placeholder="li-ming")
-        self.learner_name = widgets.Text(description=t("learner.name"), value=self.settings.name)
+        labels = {"description_width": "initial"}  # the whole label, in either language
+        self.learner_id = widgets.Text(description=t("learner.id"), placeholder="li-ming", style=labels)
+        self.learner_name = widgets.Text(description=t("learner.name"), value=self.settings.name, style=labels)
         self.start_button = widgets.Button(description=t("learner.start"), button_style="primary")
         self.start_button.on_click(lambda _: self.start(self.learner_id.value.strip(), self.learner_name.value.strip()))
         self.message = widgets.HTML()
