@@ -154,6 +154,8 @@ def test_a_missing_store_is_an_error_when_not_creating(tmp_path: Path) -> None:
     junk.write_text("not a database " * 100)
     with pytest.raises(ResponseError, match="not a response store"):
         ResponseStore(junk).counts()
+    with pytest.raises(ResponseError, match=r"cannot create a response store at .*: there is no folder"):
+        ResponseStore(tmp_path / "missing" / "r.sqlite").counts()
 
 
 def test_one_store_is_used_from_several_threads(store: ResponseStore, record: SheetRecord) -> None:

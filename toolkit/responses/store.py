@@ -163,6 +163,10 @@ class ResponseStore:
             try:
                 local.conn = connect(self.path, timeout=self.timeout)
             except sqlite3.DatabaseError as exc:
+                if not self.path.parent.is_dir():
+                    raise ResponseError(
+                        f"cannot create a response store at '{self.path}': there is no folder '{self.path.parent}'"
+                    ) from None
                 raise ResponseError(f"{self.path}: not a response store ({exc})") from None
             local.pid = os.getpid()
         conn: sqlite3.Connection = local.conn
