@@ -198,9 +198,11 @@ def test_answers_read_as_words() -> None:
 def test_typing_is_saved_once_it_pauses_and_before_submitting(bundled: Library, store_path: Path) -> None:
     """Under a running event loop (as in a kernel), keys are gathered and saved when typing pauses."""
     import asyncio
+    import threading
 
     sheet = LearnerSheet(prepare(bundled, store_path, learner="li-ming"))
-    sheet.typing_pause = 0.2
+    assert not sheet.defer_typing, "outside a kernel, every value is saved at once"
+    sheet.defer_typing, sheet.typing_pause = True, 0.2  # as in a kernel, whose event loop runs
     store = ResponseStore(store_path)
     first, second = ids_of(sheet, "reflection")[:2]
     check = ids_of(sheet, "self-check")[0]
@@ -221,7 +223,12 @@ def test_typing_is_saved_once_it_pauses_and_before_submitting(bundled: Library, 
         sheet.controls[second].widget.value = "half a thought, finished"
         sheet.submit_button.click()
 
-    asyncio.run(learner_types())
+    # In a thread of its own: the main thread may already have a loop (Playwright's, in the browser tests).
+    failures: list[BaseException] = []
+    worker = threading.Thread(target=lambda: _run(asyncio.run, learner_types(), failures))
+    worker.start()
+    worker.join()
+    assert failures == []
     assert store.answers(SESSION, "worksheet", "li-ming")[second] == "half a thought, finished"
     assert store.submission(SESSION, "worksheet", "li-ming") is not None
     assert store.counts()["saves"] == 4
@@ -238,3 +245,10 @@ def test_a_change_handled_in_another_thread_is_saved(bundled: Library, store_pat
     worker.join()
     assert "Saved at" in sheet.status.value
     assert ResponseStore(store_path).answers(SESSION, "worksheet", "li-ming") == {check: "no"}
+
+
+def _run(function: Any, argument: Any, failures: list[BaseException]) -> None:
+    try:
+        function(argument)
+    except BaseException as exc:  # reported by the test in the main thread
+        failures.append(exc)

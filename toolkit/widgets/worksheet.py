@@ -191,6 +191,8 @@ class LearnerSheet:
         self.controls: dict[str, Control] = {}
         self.submission: Submission | None = None
         self.typing_pause = TYPING_PAUSE
+        # Deferred only in a kernel, whose loop runs: elsewhere a running loop may be another library's.
+        self.defer_typing = _in_kernel()
         self._pending: dict[str, Any] = {}
         self._timer: asyncio.TimerHandle | None = None
         atexit.register(_flush_at_exit, weakref.ref(self))
@@ -298,18 +300,26 @@ class LearnerSheet:
         """A text box's value at one key: saved once typing pauses for ``typing_pause`` seconds.
 
         The pending value is also saved before any other answer, before submitting, and when the kernel
-        exits (Voilà shuts it down when the page is closed). Without a running event loop (a script, a
-        test) it is saved at once.
+        exits (Voilà shuts it down when the page is closed). Outside a kernel (a script, a test) it is
+        saved at once.
         """
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
+        loop = self._loop()
+        if loop is None:
             self.save(item_id, value)
             return
         self._pending[item_id] = value
         if self._timer is not None:
             self._timer.cancel()
         self._timer = loop.call_later(self.typing_pause, self.flush)
+
+    def _loop(self) -> asyncio.AbstractEventLoop | None:
+        """The event loop that will run a deferred save: the kernel's; ``None`` outside a kernel."""
+        if not self.defer_typing:
+            return None
+        try:
+            return asyncio.get_running_loop()
+        except RuntimeError:
+            return None
 
     def flush(self) -> None:
         """Save the text still waiting for a pause in typing."""
@@ -436,6 +446,15 @@ def _local(stamp: str) -> str:
     """A store time (UTC) in the machine's time zone, to the minute."""
     moment = dt.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _in_kernel() -> bool:
+    """Whether this runs in a Jupyter kernel (Voilà, JupyterLab, papermill), not a script or a test."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
+        return False
+    return getattr(get_ipython(), "kernel", None) is not None
 
 
 def _flush_at_exit(ref: weakref.ReferenceType[LearnerSheet]) -> None:
