@@ -311,6 +311,11 @@ def test_a_learner_answers_reloads_and_submits_in_a_real_browser(
         assert "mod-active" in (chosen.get_attribute("class") or "")
 
         page.locator(".lz-submit").click()
+        asked = page.locator(".lz-confirm-row")
+        asked.wait_for(timeout=30_000)
+        assert "Submit now? Your answers will be locked." in asked.inner_text()
+        assert f"Items not yet answered: {len(record.items) - 3}" in asked.inner_text()
+        page.locator(".lz-confirm").click()  # submitting asks first
         result = page.locator(".lz-result")
         result.wait_for(timeout=60_000)
         text = result.inner_text()
@@ -370,6 +375,7 @@ def test_the_same_notebook_works_in_jupyterlab(browser: Any, tmp_path: Path, art
         answers = _wait_for(lambda: store.exists() and ResponseStore(store).answers(SESSION, "quiz", "li-ming"))
         assert len(answers) == 1 and next(iter(answers.values())) == "A"
         page.locator(".lz-submit").click()
+        page.locator(".lz-confirm").click()  # submitting asks first
         result = page.locator(".lz-result")
         result.wait_for(timeout=60_000)
         assert "of 3" in result.inner_text() and result.inner_text().count("Rule:") == 3

@@ -106,9 +106,18 @@ def test_submit_locks_checks_the_quiz_and_shows_score_explanations_and_rules(
     bundled: Library, store_path: Path
 ) -> None:
     sheet = LearnerSheet(prepare(bundled, store_path, learner="li-ming", pass_mark=50))
+    assert sheet.confirm_row.layout.display == "none"
+    sheet.submit_button.click()  # the first click only asks
+    assert sheet.confirm_row.layout.display == "flex" and sheet.submission is None
+    assert f"Items not yet answered: {len(sheet.controls)}" in sheet.confirm_text.value
+    sheet.cancel_button.click()
+    assert sheet.confirm_row.layout.display == "none"
     fill(sheet)
     sheet.submit_button.click()
-    assert sheet.submission is not None
+    assert "Items not yet answered: 0" in sheet.confirm_text.value
+    assert ResponseStore(store_path).submission(SESSION, "worksheet", "li-ming") is None
+    sheet.confirm_button.click()
+    assert sheet.submission is not None and sheet.confirm_row.layout.display == "none"
     assert (sheet.submission.score, sheet.submission.max_score, sheet.submission.passed) == (2, 4, True)
     assert all(c.widget.disabled for c in sheet.controls.values() if not isinstance(c, ManyControl))
     assert all(t.disabled for c in sheet.controls.values() if isinstance(c, ManyControl) for t in c.toggles.values())
@@ -222,6 +231,7 @@ def test_typing_is_saved_once_it_pauses_and_before_submitting(bundled: Library, 
         assert store.answers(SESSION, "worksheet", "li-ming")[second] == "half a thought"
         sheet.controls[second].widget.value = "half a thought, finished"
         sheet.submit_button.click()
+        sheet.confirm_button.click()
 
     # In a thread of its own: the main thread may already have a loop (Playwright's, in the browser tests).
     failures: list[BaseException] = []

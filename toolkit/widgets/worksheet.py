@@ -205,12 +205,25 @@ class LearnerSheet:
         self.message = widgets.HTML()
         self.status = widgets.HTML()
         self.submit_button = widgets.Button(description=t("learner.submit"), button_style="warning")
-        self.submit_button.on_click(lambda _: self.submit())
+        self.submit_button.on_click(lambda _: self.ask_to_submit())
+        # Submitting cannot be undone: the first click asks, with the count of items left unanswered.
+        self.confirm_text = widgets.HTML()
+        self.confirm_button = widgets.Button(description=t("learner.confirm"), button_style="danger")
+        self.confirm_button.on_click(lambda _: self.submit())
+        self.cancel_button = widgets.Button(description=t("learner.cancel"))
+        self.cancel_button.on_click(lambda _: self._show_confirm(False))
+        self.confirm_row = widgets.VBox(
+            [self.confirm_text, widgets.HBox([self.confirm_button, self.cancel_button])],
+            layout=widgets.Layout(display="none"),
+        )
         self.result = widgets.HTML()
         for widget, name in (
             (self.learner_id, "lz-learner-id"),
             (self.start_button, "lz-start"),
             (self.submit_button, "lz-submit"),
+            (self.confirm_row, "lz-confirm-row"),
+            (self.confirm_button, "lz-confirm"),
+            (self.cancel_button, "lz-cancel"),
             (self.status, "lz-status"),
             (self.message, "lz-message"),
             (self.result, "lz-result-box"),
@@ -285,7 +298,8 @@ class LearnerSheet:
                 number += 1
             rows.append(widgets.HTML(_item_html(item, number, t)))
             rows.append(control.widget)
-        rows += [widgets.HTML(f"<p>{_escape(t('learner.submit_hint'))}</p>"), self.submit_button, self.status]
+        hint = widgets.HTML(f"<p>{_escape(t('learner.submit_hint'))}</p>")
+        rows += [hint, self.submit_button, self.confirm_row, self.status]
         rows.append(self.result)
         self.body.children = tuple(rows)
 
@@ -343,6 +357,21 @@ class LearnerSheet:
             return
         self.status.value = f"<p class='lz-muted'>{_escape(self.t('learner.saved', time=_clock()))}</p>"
 
+    def unanswered(self) -> list[str]:
+        """The items with no answer yet (a text box left blank counts as unanswered)."""
+        return [item_id for item_id, control in self.controls.items() if control.value in (None, "", [])]
+
+    def ask_to_submit(self) -> None:
+        """The first click on Submit: ask to confirm, saying how many items are left unanswered."""
+        self.flush()
+        question = _escape(self.t("learner.confirm_question"))
+        left = _escape(self.t("learner.unanswered", count=len(self.unanswered())))
+        self.confirm_text.value = f"<p><strong>{question}</strong> {left}</p>"
+        self._show_confirm(True)
+
+    def _show_confirm(self, shown: bool) -> None:
+        self.confirm_row.layout.display = "flex" if shown else "none"
+
     def submit(self) -> Submission | None:
         """Lock the answers, grade the quiz and show the score and each question's explanation and rule."""
         if self.store is None or self.record is None:
@@ -366,6 +395,7 @@ class LearnerSheet:
         for control in self.controls.values():
             control.disable()
         self.submit_button.disabled = True
+        self._show_confirm(False)
         self.result.value = self.result_html(submission)
 
     def result_html(self, submission: Submission) -> str:
