@@ -67,6 +67,21 @@ def test_serve_errors_are_one_line(
     assert message in err and err.count("\n") == 1
 
 
+def test_serve_refuses_a_session_whose_sheet_was_opened_with_other_questions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], bundled: Library
+) -> None:
+    store = tmp_path / "r.sqlite"
+    params = {"audience": "retired", "questions": 4}
+    ResponseStore(store).register_sheet(
+        sheet_record(assemble("quiz", params, bundled), params, bundled.version, SESSION, "quiz")  # type: ignore[arg-type]
+    )
+    argv = ["serve", "quiz", "--store", str(store), "--session", SESSION, "--audience", "retired", "--dry-run"]
+    assert main([*argv, "--questions", "4", "--date", "2027-01-05"]) == 0  # the same questions: fine
+    capsys.readouterr()
+    assert main([*argv, "--questions", "6"]) == 2
+    assert "sheet 'quiz' of session 'autumn-2026' is already open with other items" in capsys.readouterr().err
+
+
 def test_serve_refuses_a_file_that_is_not_a_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     junk = tmp_path / "notes.sqlite"
     junk.write_text("meeting notes " * 200)

@@ -27,6 +27,7 @@ from toolkit.documents import DOCUMENTS, check_parameters, document_kind
 from toolkit.errors import ParameterError
 from toolkit.fileio import staged
 from toolkit.library.catalog import Library
+from toolkit.responses.sheets import sheet_record
 from toolkit.responses.store import ResponseStore, check_id
 
 SERVABLE = tuple(name for name, kind in DOCUMENTS.items() if kind.interactive)
@@ -69,7 +70,10 @@ def prepare_sheets(
             raise ParameterError(f"'{name}' cannot be served; valid: {', '.join(SERVABLE)}", "documents")
         accepted = {p.name for p in kind.params}
         params = {key: value for key, value in values.items() if key in accepted}
-        check_parameters(name, params, library)
+        checked = check_parameters(name, params, library)
+        # Serving a sheet again with other questions would mix answers: refused here, not in a learner's page.
+        document = kind.assembler(library, checked)
+        ResponseStore(store).check_same_items(sheet_record(document, checked, library.version, session, name))
         learner = {"interactive": True, "store": str(store), "session": session, "pass_mark": pass_mark}
         for param in kind.learner_params:
             if param.name in learner:

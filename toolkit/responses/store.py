@@ -246,7 +246,16 @@ class ResponseStore:
                     now(),
                 ),
             )
-        stored = self.sheet(record.session, record.sheet)
+        stored = self.check_same_items(record)
+        assert stored is not None
+        return stored
+
+    def check_same_items(self, record: SheetRecord) -> SheetRecord | None:
+        """The sheet as registered (``None`` if it is not); an error if it was with other items."""
+        try:
+            stored = self.sheet(record.session, record.sheet)
+        except ResponseError:
+            return None
         if _item_keys(stored.items) != _item_keys(record.items):
             raise ResponseError(
                 f"sheet '{record.sheet}' of session '{record.session}' is already open with other items "
