@@ -3,12 +3,15 @@ and the response store read back."""
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 from typing import Any
 
 import pytest
+from ipywidgets import HTML
 
 from toolkit import Library, handout
+from toolkit.documents.worksheet import Worksheet
 from toolkit.errors import ParameterError
 from toolkit.handout import Handout
 from toolkit.responses.store import ResponseStore
@@ -88,6 +91,11 @@ def test_every_change_is_saved_and_reopening_restores_every_answer(bundled: Libr
     sheet.learner_name.value = "Li Ming"
     sheet.start_button.click()
     assert sheet.learner == "li-ming" and "Learner: li-ming" in sheet.identity.children[0].value
+    shown = " ".join(getattr(child, "value", "") for child in sheet.body.children if isinstance(child, HTML))
+    document = sheet.document
+    assert isinstance(document, Worksheet)
+    assert all(f"<h3>{escape(group.heading)}</h3>" in shown for group in document.checks)
+    assert "<h2>1. Self-check</h2>" in shown and "<h2>4. Short quiz</h2>" in shown
     expected = fill(sheet)
     assert "Saved at" in sheet.status.value
     store = ResponseStore(store_path)

@@ -283,12 +283,16 @@ class LearnerSheet:
         t = self.t
         rows: list[widgets.Widget] = []
         heading: str | None = None
+        group: str | None = None
         number = 0
         for item in record.items:
             section = _section(item["type"], isinstance(self.document, QuizPaper), t)
             if section and section != heading:
                 rows.append(widgets.HTML(f"<h2>{_escape(section)}</h2>"))
                 heading = section
+            if item.get("group") and item["group"] != group:  # a self-check group: a discipline or risk post
+                group = item["group"]
+                rows.append(widgets.HTML(f"<h3>{_escape(group)}</h3>"))
             control = make_control(item, t)
             if item["id"] in answers and answers[item["id"]] is not None:
                 control.value = answers[item["id"]]  # restored before watching: not saved again
