@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/library_load.py
 	$(BIN)/python bench/build.py
 	$(BIN)/python bench/report.py
+	$(BIN)/python bench/responses.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info

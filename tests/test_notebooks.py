@@ -55,7 +55,9 @@ def test_parameters_cell_matches_the_parameters_table(path: Path) -> None:
         assert isinstance(target, ast.Name)
         values[target.id] = ast.literal_eval(node.value)
     kind = BY_NOTEBOOK[path.name]
-    assert values == {param.name: param.default for param in kind.params}
+    # The document's parameters, then (worksheet and quiz) the interactive edition's.
+    assert values == {param.name: param.default for param in (*kind.params, *kind.learner_params)}
+    assert kind.interactive == (values.get("interactive") is True)
 
 
 @pytest.mark.slow
@@ -117,3 +119,28 @@ def test_papermills_own_engine_runs_a_notebook_too(tmp_path: Path) -> None:
         progress_bar=False,
     )
     assert handout_metadata(nb)["document"] == "worksheet"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["worksheet", "quiz"])
+def test_opened_as_it_is_a_worksheet_or_quiz_is_the_interactive_edition(name: str, tmp_path: Path, warm: None) -> None:
+    """Run for real: the header with the builder's metadata, then the widgets; the learner's sheet is in the store."""
+    import papermill
+
+    from toolkit.responses.store import ResponseStore
+
+    store = tmp_path / "responses.sqlite"
+    params = {"audience": "retired", "date": "2026-12-01", "store": str(store), "learner": "li-ming"}
+    nb = papermill.execute_notebook(
+        str(notebooks_dir() / DOCUMENTS[name].notebook),
+        str(tmp_path / "out.ipynb"),
+        parameters=params,
+        engine_name=kernels.ENGINE,
+        progress_bar=False,
+    )
+    outputs = [o for c in nb.cells for o in c.get("outputs", [])]
+    assert handout_metadata(nb)["interactive"] is True
+    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
+    record = ResponseStore(store).sheet("retired", name)
+    assert record.kind == name and record.items
+    assert ResponseStore(store).counts()["learners"] == 1

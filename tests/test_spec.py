@@ -155,3 +155,9 @@ def test_a_missing_spec_file_is_one_clear_problem(tmp_path: Path) -> None:
     with pytest.raises(SpecError) as caught:
         load_spec(tmp_path / "nope.yaml", load_library)
     assert str(caught.value) == f"{tmp_path / 'nope.yaml'}: no such build spec file"
+
+
+def test_a_spec_cannot_ask_for_the_interactive_edition(bundled: Library) -> None:
+    """The build makes printable handouts; the interactive edition's parameters are not the document's."""
+    problems = spec_problems("parameters:\n  worksheet: {interactive: true}\n", bundled)
+    assert len(problems) == 1 and "worksheet parameters: unknown parameter 'interactive'" in problems[0]

@@ -162,6 +162,49 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import os
+
+    from toolkit.library.load import load_library
+    from toolkit.serve import SERVABLE, serve_plan
+
+    documents = _csv(args.documents) if args.documents else list(SERVABLE)
+    values = {
+        name: getattr(args, name)
+        for name in ("audience", "lang", "seed", "date", "unit", "questions")
+        if getattr(args, name) is not None
+    }
+    library = load_library(args.library or default_library())
+    plan = serve_plan(
+        documents,
+        values,
+        library,
+        store=args.store,
+        session=args.session,
+        folder=args.dir,
+        pass_mark=args.pass_mark,
+        port=args.port,
+        ip=args.ip,
+    )
+    print(f"answers go to {args.store.resolve()} (session {args.session}); prepared: {plan.root}")
+    for url in plan.urls:
+        print(f"open: {url}   (or {url}?learner=ID)")
+    print("voila: " + " ".join(plan.command))
+    if args.dry_run:
+        return 0
+    sys.stdout.flush()
+    os.execv(plan.command[0], list(plan.command))
+    return 0  # pragma: no cover - execv does not return
+
+
+def cmd_responses_export(args: argparse.Namespace) -> int:
+    from toolkit.responses.export import export_answers
+
+    count = export_answers(args.store, args.out)
+    print(f"{count} answers written to {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lianzheng", description="Integrity-education material from a case library.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -223,6 +266,41 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--unit", help="the organisation giving the training, shown on the cover")
     report.add_argument("--library", type=Path, help="library whose taxonomy labels the audiences (as for 'check')")
     report.set_defaults(run=cmd_report)
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve the interactive worksheet and quiz to learners with Voila",
+        description="Prepare the worksheet and quiz notebooks with the session's parameters and serve them with "
+        "Voila: learners answer in the page, every answer is saved to the response store.",
+    )
+    serve.add_argument("documents", nargs="?", help="comma-separated: worksheet,quiz (default: both)")
+    serve.add_argument("--store", type=Path, required=True, help="response store, an SQLite file (created if new)")
+    serve.add_argument("--session", required=True, help="the training session's name, e.g. autumn-2026")
+    serve.add_argument("--audience", help="audience id (default: incumbent-leaders)")
+    serve.add_argument("--lang", help="language of the pages: en or zh-CN")
+    serve.add_argument("--seed", type=int, help="seed for every random choice (default: 1)")
+    serve.add_argument("--date", help="date shown on the sheets, YYYY-MM-DD (default: today)")
+    serve.add_argument("--unit", help="the organisation giving the training")
+    serve.add_argument("--questions", type=int, help="quiz questions (worksheet default 5, quiz default 20)")
+    serve.add_argument("--pass-mark", type=int, default=60, help="percent of the quiz's points to pass (default 60)")
+    serve.add_argument("--library", type=Path, help="library folder (default: as for 'check')")
+    serve.add_argument("--dir", type=Path, help="where the prepared notebooks go (default: beside the store)")
+    serve.add_argument("--port", type=int, default=8866, help="port (default: 8866)")
+    serve.add_argument("--ip", default="127.0.0.1", help="address to listen on (default: 127.0.0.1; 0.0.0.0 for a LAN)")
+    serve.add_argument("--dry-run", action="store_true", help="prepare and print the Voila command, do not start it")
+    serve.set_defaults(run=cmd_serve)
+
+    responses = commands.add_parser("responses", help="learners' answers in a response store")
+    actions = responses.add_subparsers(dest="action", required=True, metavar="ACTION")
+    export = actions.add_parser(
+        "export",
+        help="write every answer to a CSV or Excel file",
+        description="One row per answer: session, sheet, learner, item, type, value, saved_at, and the score of "
+        "the learner's submission.",
+    )
+    export.add_argument("--store", type=Path, required=True, help="response store (SQLite file)")
+    export.add_argument("--out", type=Path, required=True, help="FILE.csv or FILE.xlsx")
+    export.set_defaults(run=cmd_responses_export)
     return parser
 
 

@@ -8,6 +8,8 @@ fits, so callers can catch either::
     │   ├── LibraryNotFoundError (FileNotFoundError)
     │   └── SpecError                    a build spec has problems, listed the same way
     ├── ParameterError (ValueError)      a document parameter is unknown or invalid
+    ├── ResponseError (ValueError)       a learner's answer or a response store is invalid
+    │   └── SubmittedError               the sheet was submitted: its answers are locked
     └── MissingDependencyError (ImportError)   an optional extra is not installed
 
 The CLI turns any ``ToolkitError`` into one line and a non-zero exit; anything else is a bug.
@@ -70,6 +72,18 @@ class ParameterError(ToolkitError, ValueError):
     def __init__(self, message: str, name: str | None = None) -> None:
         self.name = name
         super().__init__(message)
+
+
+class ResponseError(ToolkitError, ValueError):
+    """An id, an answer or a response store is invalid; the message says what would be valid."""
+
+    def __init__(self, message: str, name: str | None = None) -> None:
+        self.name = name
+        super().__init__(message)
+
+
+class SubmittedError(ResponseError):
+    """The learner already submitted the sheet: answers are locked and a second submission is refused."""
 
 
 class SpecError(LibraryError):

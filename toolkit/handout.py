@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from toolkit.documents import Document, document_kind
+from toolkit.documents import Document, DocumentKind, document_kind
 from toolkit.documents.params import did_you_mean, validate
 from toolkit.errors import ParameterError
 from toolkit.library.catalog import Library
@@ -39,6 +39,11 @@ class Handout:
     document: Document
     html: str
     library_version: str
+    learner: dict[str, Any] | None = None  # the interactive edition's parameters (worksheet and quiz)
+
+    @property
+    def interactive(self) -> bool:
+        return bool(self.learner and self.learner["interactive"])
 
     def metadata(self) -> dict[str, Any]:
         """What the builder reads back from an executed notebook: title, language, entries used."""
@@ -72,7 +77,7 @@ def notebook_parameters(name: str, namespace: Mapping[str, Any]) -> dict[str, An
     parameter, typically one injected by ``papermill -p`` with a typo: that is an error.
     """
     kind = document_kind(name)
-    known = [param.name for param in kind.params]
+    known = [param.name for param in (*kind.params, *kind.learner_params)]
     hidden = _hidden_names()
     values: dict[str, Any] = {}
     for key, value in namespace.items():
@@ -121,14 +126,37 @@ def prepare(name: str, namespace: Mapping[str, Any], library: Library | None = N
     values = notebook_parameters(name, namespace)
     if library is None:
         library = _library(str(values.get("library", "")))
-    params = validate(name, kind.params, values, library)
+    document_values = {key: value for key, value in values.items() if key not in learner_names(kind)}
+    params = validate(name, kind.params, document_values, library)
     document = kind.assembler(library, params)
-    return Handout(name, params, document, render(document), library.version)
+    learner = None
+    if kind.learner_params:
+        where = f"{name} parameters"
+        learner = {p.name: p.check(values.get(p.name, p.default), library, where) for p in kind.learner_params}
+    return Handout(name, params, document, render(document), library.version, learner)
+
+
+def learner_names(kind: DocumentKind) -> set[str]:
+    """The names of the interactive edition's parameters of a document (none for most documents)."""
+    return {param.name for param in kind.learner_params}
 
 
 def show(handout: Handout) -> None:
-    """Display the handout: its HTML, with its metadata for the builder."""
+    """Display the handout: its HTML, with its metadata for the builder; or, for the interactive edition
+    of a worksheet or quiz, its header and the widgets learners answer in (see :mod:`toolkit.widgets`)."""
     from IPython.display import display
+
+    if handout.interactive:
+        from toolkit.widgets.worksheet import learner_sheet
+
+        app = learner_sheet(handout)
+        display(
+            {"text/html": app.header_html(), "text/plain": f"<{handout.name}: {handout.document.cover.title}>"},
+            raw=True,
+            metadata={"lianzheng": {**handout.metadata(), "interactive": True}},
+        )
+        display(app.root)
+        return
 
     display(
         {"text/html": handout.html, "text/plain": f"<{handout.name}: {handout.document.cover.title}>"},

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.build.jobs import Job
+from toolkit.documents import printable_parameters
 from toolkit.fileio import discard, publish, stage, write_atomic
 
 KERNEL = "python3"
@@ -141,7 +142,7 @@ def run_job(job: Job, out: Path, key: str) -> JobResult:
             papermill.execute_notebook(
                 str(job.notebook),
                 str(executed),
-                parameters=job.parameters,
+                parameters={**job.parameters, **printable_parameters(job.document)},
                 engine_name=kernels.ENGINE,
                 kernel_name=KERNEL,
                 progress_bar=False,

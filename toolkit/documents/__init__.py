@@ -14,7 +14,7 @@ from typing import Any
 
 from toolkit.documents.casebook import Casebook, assemble_casebook
 from toolkit.documents.outline import Outline, assemble_outline
-from toolkit.documents.params import Param, params_for, validate
+from toolkit.documents.params import LEARNER, Param, params_for, validate
 from toolkit.documents.quiz import QuizPaper, assemble_quiz
 from toolkit.documents.worksheet import Worksheet, assemble_worksheet
 from toolkit.errors import ParameterError
@@ -38,6 +38,12 @@ class DocumentKind:
     params: tuple[Param, ...]
     assembler: Callable[[Library, dict[str, Any]], Any]
     slides: bool = False
+    learner_params: tuple[Param, ...] = ()  # the interactive edition's (see params.LEARNER)
+
+    @property
+    def interactive(self) -> bool:
+        """Whether learners can answer this document in widgets (a worksheet or a quiz)."""
+        return bool(self.learner_params)
 
 
 DOCUMENTS: dict[str, DocumentKind] = {
@@ -78,6 +84,7 @@ DOCUMENTS: dict[str, DocumentKind] = {
                 Param("writing_lines", 8, "ruled lines left for writing", minimum=0, maximum=40),
             ),
             assemble_worksheet,
+            learner_params=LEARNER,
         ),
         DocumentKind(
             "quiz",
@@ -86,6 +93,7 @@ DOCUMENTS: dict[str, DocumentKind] = {
             ("learner", "key"),
             params_for(("learner", "key"), Param("questions", 20, "how many questions", minimum=1, maximum=200)),
             assemble_quiz,
+            learner_params=LEARNER,
         ),
     )
 }
@@ -102,6 +110,11 @@ def document_kind(name: str) -> DocumentKind:
             f"unknown document '{name}'{did_you_mean(name, list(DOCUMENTS))}; valid: {', '.join(DOCUMENTS)}",
             "documents",
         ) from None
+
+
+def printable_parameters(name: str) -> dict[str, Any]:
+    """What the batch build passes on top of a job's parameters: the printable edition, never the widgets."""
+    return {"interactive": False} if document_kind(name).interactive else {}
 
 
 def check_parameters(name: str, values: Mapping[str, Any], library: Library) -> dict[str, Any]:
@@ -128,4 +141,5 @@ __all__ = [
     "assemble",
     "check_parameters",
     "document_kind",
+    "printable_parameters",
 ]

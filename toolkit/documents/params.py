@@ -44,6 +44,14 @@ class Param:
     def check(self, value: Any, library: Library, where: str) -> Any:
         """The value, checked; a :class:`ParameterError` otherwise."""
         expected = type(self.default)
+        if expected is bool:
+            if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+                value = value.strip().lower() == "true"
+            if not isinstance(value, bool):
+                raise ParameterError(
+                    f"{where}: parameter '{self.name}' must be True or False, not {value!r}", self.name
+                )
+            return value
         if expected is int:
             if isinstance(value, bool) or not isinstance(value, int):
                 if isinstance(value, str) and WHOLE_NUMBER.fullmatch(value):
@@ -101,6 +109,23 @@ COMMON: tuple[Param, ...] = (
     Param("date", "", "date printed on the handout, YYYY-MM-DD; '' for today", blank_ok=True),
     Param("title", "", "title on the cover; '' for the document's default title", blank_ok=True),
     Param("unit", "", "the organisation giving the training, shown on the cover", blank_ok=True),
+)
+
+
+# Parameters of the interactive edition of a worksheet or quiz: where answers go and who gives them.
+# They change nothing in the document itself, so they are checked apart from the document's parameters
+# (the batch build never passes them, and the printed provenance does not list them).
+LEARNER: tuple[Param, ...] = (
+    Param("interactive", True, "True: learners answer in widgets, saved as they go; False: the printable edition"),
+    Param("store", "", "response store (SQLite file); '' for $LIANZHENG_STORE, else responses.sqlite here"),
+    Param("session", "", "training session's name; '' for $LIANZHENG_SESSION, else the audience id"),
+    Param("sheet", "", "id of this sheet in the store; '' for the document's name"),
+    Param(
+        "learner",
+        "",
+        "learner id; '' for the page address's learner query parameter or $LIANZHENG_LEARNER, else asked for",
+    ),
+    Param("pass_mark", 60, "percent of the quiz's points needed to pass", minimum=0, maximum=100),
 )
 
 

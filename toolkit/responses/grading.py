@@ -1,0 +1,167 @@
+"""Grading a learner's quiz answers against the quiz: score, pass mark, and each question's result
+with its explanation and the rule it tests.
+
+Answers are given in the store's form: a letter for a single-choice question (``"B"``), a list of
+letters for a multiple-choice one (``["A", "C"]``), ``true`` / ``false`` for a true-or-false one.
+A question scores its points only when the answer is exactly right (a multiple-choice answer with a
+letter missing or one too many scores nothing), as on the printed paper.
+
+>>> keys = [question_item(item, "en") for item in paper.items]                   # doctest: +SKIP
+>>> grade([grading_key(k) for k in keys], {"q-one": "B"}, pass_mark=0.6).passed  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from toolkit.documents.quiz import QuizItem
+from toolkit.errors import ResponseError
+from toolkit.i18n import catalog
+
+QUESTION_TYPES = ("single", "multiple", "true-false")
+DEFAULT_PASS_MARK = 0.6
+TRUE_WORDS = {"true", "t", "yes", "1"}
+FALSE_WORDS = {"false", "f", "no", "0"}
+
+Answer = str | list[str] | bool
+
+
+@dataclass(frozen=True)
+class Key:
+    """What grading needs of one question."""
+
+    id: str
+    type: str
+    answer: Answer
+    points: float
+    explanation: str
+    rule: str
+    letters: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class QuestionResult:
+    id: str
+    type: str
+    given: Any
+    answer: Answer
+    correct: bool
+    points: float
+    max_points: float
+    explanation: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class Grade:
+    questions: tuple[QuestionResult, ...]
+    score: float
+    max_score: float
+    pass_mark: float
+    passed: bool
+
+    @property
+    def fraction(self) -> float:
+        return self.score / self.max_score if self.max_score else 1.0
+
+
+def check_pass_mark(pass_mark: float) -> float:
+    if isinstance(pass_mark, bool) or not isinstance(pass_mark, int | float) or not 0 <= pass_mark <= 1:
+        raise ResponseError(f"pass mark {pass_mark!r} is not valid; valid: a fraction from 0 to 1, such as 0.6")
+    return float(pass_mark)
+
+
+def _check_type(qid: str, qtype: str) -> None:
+    if qtype not in QUESTION_TYPES:
+        raise ResponseError(f"question '{qid}': type '{qtype}' cannot be graded; valid: {', '.join(QUESTION_TYPES)}")
+
+
+def question_item(item: QuizItem, lang: str, points: float = 1.0) -> dict[str, Any]:
+    """A quiz question as the store registers it: id, type, text, options, the answer in the store's form."""
+    _check_type(item.id, item.type)
+    answer: Answer
+    if item.type == "true-false":
+        answer = item.answer == catalog(lang)("quiz.true")
+    elif item.type == "multiple":
+        answer = sorted(item.answer)
+    else:
+        answer = item.answer
+    return {
+        "id": item.id,
+        "type": item.type,
+        "text": item.stem,
+        "options": [list(option) for option in item.options],
+        "answer": answer,
+        "points": points,
+        "rule": item.rule,
+        "discipline": item.discipline_label,
+        "explanation": item.explanation,
+    }
+
+
+def grading_key(item: Mapping[str, Any]) -> Key:
+    """The key of a question from its registered item (see :func:`question_item`)."""
+    _check_type(str(item["id"]), str(item["type"]))
+    return Key(
+        id=item["id"],
+        type=item["type"],
+        answer=item["answer"],
+        points=float(item.get("points", 1.0)),
+        explanation=item.get("explanation", ""),
+        rule=item.get("rule", ""),
+        letters=tuple(option[0] for option in item.get("options", [])),
+    )
+
+
+def _normalized(qtype: str, value: Any) -> Any:
+    """A given answer in the key's form; ``None`` when it cannot be one (unanswered or malformed)."""
+    if value is None:
+        return None
+    if qtype == "true-false":
+        if isinstance(value, bool):
+            return value
+        word = str(value).strip().lower()
+        return True if word in TRUE_WORDS else False if word in FALSE_WORDS else None
+    if qtype == "multiple":
+        letters = list(value) if isinstance(value, list | tuple | str) else []
+        cleaned = sorted({str(letter).strip().upper() for letter in letters if str(letter).strip()})
+        return cleaned or None
+    return str(value).strip().upper() or None
+
+
+def grade(keys: Sequence[Key], answers: Mapping[str, Any], pass_mark: float = DEFAULT_PASS_MARK) -> Grade:
+    """Grade ``answers`` (question id -> given answer; missing means unanswered) against ``keys``."""
+    pass_mark = check_pass_mark(pass_mark)
+    results = []
+    for key in keys:
+        given = answers.get(key.id)
+        answer = sorted(key.answer) if isinstance(key.answer, list) else key.answer
+        correct = _normalized(key.type, given) == answer
+        results.append(
+            QuestionResult(
+                key.id,
+                key.type,
+                given,
+                key.answer,
+                correct,
+                key.points if correct else 0.0,
+                key.points,
+                key.explanation,
+                key.rule,
+            )
+        )
+    score = math.fsum(r.points for r in results)
+    max_score = math.fsum(r.max_points for r in results)
+    # A learner exactly at the pass mark passes; the tolerance absorbs binary fractions (0.6 * 5).
+    passed = score >= pass_mark * max_score - 1e-9
+    return Grade(tuple(results), score, max_score, pass_mark, passed)
+
+
+def grade_quiz(
+    items: Sequence[QuizItem], lang: str, answers: Mapping[str, Any], pass_mark: float = DEFAULT_PASS_MARK
+) -> Grade:
+    """Grade answers against the questions of a quiz paper or a worksheet's short quiz."""
+    return grade([grading_key(question_item(item, lang)) for item in items], answers, pass_mark)

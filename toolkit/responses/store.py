@@ -1,0 +1,480 @@
+"""The response store: what learners answer, saved as they go, in one SQLite file (see :mod:`.schema`).
+
+>>> store = ResponseStore("responses.sqlite")                                    # doctest: +SKIP
+>>> store.register_sheet(sheet_record)                                          # doctest: +SKIP
+>>> store.save("2026-autumn", "worksheet", "li-ming", "sc-gifts", "no")         # doctest: +SKIP
+>>> store.answers("2026-autumn", "worksheet", "li-ming")                         # doctest: +SKIP
+{'sc-gifts': 'no'}
+
+Every save is one ``BEGIN IMMEDIATE`` transaction that appends to ``saves`` and updates ``answers``:
+either both are written or neither, so a writer killed half-way leaves nothing half-written, and
+concurrent writers (processes or threads) wait their turn. A submitted sheet is locked: later saves
+and a second submission are refused with a :class:`~toolkit.errors.ResponseError`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+import json
+import os
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from toolkit.errors import ResponseError, SubmittedError
+from toolkit.responses.grading import Grade, grade, grading_key
+from toolkit.responses.schema import connect
+
+# Session, sheet and learner ids: letters (any script), digits and . _ @ -, 1 to 64 characters.
+ID = re.compile(r"[^\W_][\w.@-]{0,63}")
+KINDS = ("worksheet", "quiz")
+SELF_CHECK_VALUES = ("yes", "no", "unsure")
+MAX_TEXT = 20_000
+
+
+def now() -> str:
+    """The current time as the store writes it: ISO 8601, UTC, microseconds, ``Z``."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def check_id(value: Any, what: str) -> str:
+    """``value`` if it is a valid id; a one-line :class:`ResponseError` saying what is valid otherwise."""
+    if not isinstance(value, str) or not ID.fullmatch(value):
+        raise ResponseError(
+            f"{what} id {value!r} is not valid: use 1 to 64 letters or digits, '.', '_', '@' or '-' "
+            "(no spaces), starting with a letter or digit",
+            what,
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class SheetRecord:
+    """A worksheet or quiz as the store registers it (one row of ``sheets``)."""
+
+    session: str
+    sheet: str
+    kind: str
+    audience: str
+    title: str
+    lang: str
+    library_version: str
+    params: dict[str, Any]
+    items: tuple[dict[str, Any], ...]
+
+    def item(self, item_id: str) -> dict[str, Any]:
+        for item in self.items:
+            if item["id"] == item_id:
+                return item
+        known = ", ".join(i["id"] for i in self.items[:6]) + (", ..." if len(self.items) > 6 else "")
+        raise ResponseError(
+            f"sheet '{self.sheet}' of session '{self.session}' has no item '{item_id}'; valid: {known}", "item"
+        )
+
+    def questions(self) -> list[dict[str, Any]]:
+        return [item for item in self.items if "answer" in item]
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A submitted sheet: its score and each graded question (rows of ``submissions`` and ``results``)."""
+
+    session: str
+    sheet: str
+    learner: str
+    submitted_at: str
+    score: float
+    max_score: float
+    passed: bool
+    pass_mark: float
+    results: tuple[dict[str, Any], ...] = field(default=())
+
+
+def check_value(item: Mapping[str, Any], value: Any) -> Any:
+    """The value to store for ``item``, checked against its type; ``None`` clears an answer."""
+    if value is None:
+        return None
+    kind = item["type"]
+    where = f"item '{item['id']}' ({kind})"
+    if kind == "self-check":
+        if value not in SELF_CHECK_VALUES:
+            raise ResponseError(f"{where}: value {value!r} is not valid; valid: {', '.join(SELF_CHECK_VALUES)}")
+        return value
+    if kind in ("reflection", "table"):
+        if not isinstance(value, str):
+            raise ResponseError(f"{where}: value must be text, not {value!r}")
+        if len(value) > MAX_TEXT:
+            raise ResponseError(f"{where}: {len(value)} characters; valid: at most {MAX_TEXT}")
+        return value
+    letters = [letter for letter, _ in item.get("options", [])]
+    if kind == "single":
+        if value not in letters:
+            raise ResponseError(f"{where}: value {value!r} is not valid; valid: one of {', '.join(letters)}")
+        return value
+    if kind == "multiple":
+        if not isinstance(value, list | tuple) or any(v not in letters for v in value):
+            raise ResponseError(f"{where}: value {value!r} is not valid; valid: a list of letters from {letters}")
+        return sorted(set(value))
+    if kind == "true-false":
+        if not isinstance(value, bool):
+            raise ResponseError(f"{where}: value {value!r} is not valid; valid: true or false")
+        return value
+    raise ResponseError(
+        f"{where}: unknown item type; valid: self-check, reflection, table, single, multiple, true-false"
+    )
+
+
+class ResponseStore:
+    """One store file. Safe to use from several processes at once; one connection per process."""
+
+    def __init__(self, path: str | Path, *, create: bool = True, timeout: float = 30.0, queue: bool = True) -> None:
+        self.path = Path(path)
+        if not create and not self.path.is_file():
+            raise ResponseError(f"no response store at '{self.path}' (a store is the SQLite file learners save to)")
+        self.timeout = timeout
+        self._local = threading.local()  # one connection per thread: sqlite3 refuses to share one
+        self._lock = threading.RLock()
+        self._lock_fd: int | None = None
+        self._lock_pid = -1
+        self.queue = queue  # writers queue on the advisory lock (see transaction); off only to compare
+        self._sheets: dict[tuple[str, str], SheetRecord] = {}
+
+    # -- connection and transactions --------------------------------------------------------------
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection (a forked child or another thread opens its own).
+
+        Widget callbacks do not always run in the thread that built the widgets: JupyterLab sends a
+        widget's messages to a kernel subshell, which handles them in a thread of its own.
+        """
+        local = self._local
+        if getattr(local, "conn", None) is None or local.pid != os.getpid():
+            try:
+                local.conn = connect(self.path, timeout=self.timeout)
+            except sqlite3.DatabaseError as exc:
+                if not self.path.parent.is_dir():
+                    raise ResponseError(
+                        f"cannot create a response store at '{self.path}': there is no folder '{self.path.parent}'"
+                    ) from None
+                raise ResponseError(f"{self.path}: not a response store ({exc})") from None
+            local.pid = os.getpid()
+        conn: sqlite3.Connection = local.conn
+        return conn
+
+    def close(self) -> None:
+        """Close this thread's connection and the queue's lock file (others close when collected)."""
+        local = self._local
+        if getattr(local, "conn", None) is not None and local.pid == os.getpid():
+            local.conn.close()
+        local.conn = None
+        if self._lock_fd is not None and self._lock_pid == os.getpid():
+            os.close(self._lock_fd)
+        self._lock_fd = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back if the block raises.
+
+        Writers first queue on an advisory lock on ``<store>-lock`` (``flock``): a waiting writer is
+        woken the moment the lock is free, where SQLite's own busy handler sleeps and polls with
+        growing pauses, which with many writers left an unlucky one waiting for seconds. The kernel
+        releases the lock of a writer that dies, and SQLite's locking still guards the file on its own
+        (a writer that does not take the advisory lock is merely not queued).
+        """
+        with self._lock:
+            conn = self.conn
+            with self._queue():
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+
+    @contextmanager
+    def _queue(self) -> Iterator[None]:
+        if fcntl is None or not self.queue:
+            yield
+            return
+        if self._lock_fd is None or self._lock_pid != os.getpid():
+            self._lock_fd = os.open(f"{self.path}-lock", os.O_RDWR | os.O_CREAT, 0o666)
+            self._lock_pid = os.getpid()
+        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+    # -- sheets and learners ----------------------------------------------------------------------
+
+    def register_sheet(self, record: SheetRecord) -> SheetRecord:
+        """Register a sheet when it is first opened; the record already stored when it was.
+
+        Opening the same sheet again with other items (other parameters or another library) would
+        mix answers to different questions: that is refused.
+        """
+        check_id(record.session, "session")
+        check_id(record.sheet, "sheet")
+        if record.kind not in KINDS:
+            raise ResponseError(f"sheet kind '{record.kind}' is not valid; valid: {', '.join(KINDS)}")
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO sheets (session, sheet, kind, audience, title, lang, library_version, "
+                "params, items, registered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record.session,
+                    record.sheet,
+                    record.kind,
+                    record.audience,
+                    record.title,
+                    record.lang,
+                    record.library_version,
+                    json.dumps(record.params, ensure_ascii=False, sort_keys=True),
+                    json.dumps(list(record.items), ensure_ascii=False),
+                    now(),
+                ),
+            )
+        stored = self.check_same_items(record)
+        assert stored is not None
+        return stored
+
+    def check_same_items(self, record: SheetRecord) -> SheetRecord | None:
+        """The sheet as registered (``None`` if it is not); an error if it was with other items."""
+        try:
+            stored = self.sheet(record.session, record.sheet)
+        except ResponseError:
+            return None
+        if _item_keys(stored.items) != _item_keys(record.items):
+            raise ResponseError(
+                f"sheet '{record.sheet}' of session '{record.session}' is already open with other items "
+                "(other parameters or library); give this one another session or sheet name"
+            )
+        return stored
+
+    def sheet(self, session: str, sheet: str) -> SheetRecord:
+        """The registered sheet; a :class:`ResponseError` when it was never opened."""
+        key = (session, sheet)
+        if key not in self._sheets:
+            row = self.conn.execute(
+                "SELECT kind, audience, title, lang, library_version, params, items FROM sheets "
+                "WHERE session = ? AND sheet = ?",
+                key,
+            ).fetchone()
+            if row is None:
+                raise ResponseError(f"no sheet '{sheet}' in session '{session}' in {self.path}", "sheet")
+            kind, audience, title, lang, version, params, items = row
+            self._sheets[key] = SheetRecord(
+                session, sheet, kind, audience, title, lang, version, json.loads(params), tuple(json.loads(items))
+            )
+        return self._sheets[key]
+
+    def register_learner(self, learner: str, name: str | None = None) -> None:
+        """Record a learner (and their display name when given; an earlier name is kept otherwise)."""
+        check_id(learner, "learner")
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO learners (learner, name, registered_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (learner) DO UPDATE SET name = coalesce(excluded.name, learners.name)",
+                (learner, name or None, now()),
+            )
+
+    # -- saving -----------------------------------------------------------------------------------
+
+    def save(self, session: str, sheet: str, learner: str, item: str, value: Any) -> int:
+        """Save one answer: append to ``saves`` and update ``answers`` in one transaction; the save's id."""
+        check_id(learner, "learner")
+        record = self.sheet(session, sheet)
+        value = check_value(record.item(item), value)
+        text = json.dumps(value, ensure_ascii=False)
+        with self.transaction() as conn:
+            self._refuse_if_submitted(conn, session, sheet, learner)
+            stamp = now()
+            save_id = self.append_save(conn, session, sheet, learner, item, text, stamp)
+            self.update_answer(conn, session, sheet, learner, item, text, stamp, save_id)
+        return save_id
+
+    def append_save(
+        self, conn: sqlite3.Connection, session: str, sheet: str, learner: str, item: str, text: str, stamp: str
+    ) -> int:
+        """The first half of a save (inside a transaction): the learner row and the ``saves`` row."""
+        conn.execute("INSERT OR IGNORE INTO learners (learner, registered_at) VALUES (?, ?)", (learner, stamp))
+        cursor = conn.execute(
+            "INSERT INTO saves (session, sheet, learner, item, value, saved_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (session, sheet, learner, item, text, stamp),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def update_answer(
+        self,
+        conn: sqlite3.Connection,
+        session: str,
+        sheet: str,
+        learner: str,
+        item: str,
+        text: str,
+        stamp: str,
+        save_id: int,
+    ) -> None:
+        """The second half of a save (inside the same transaction): the latest value in ``answers``."""
+        conn.execute(
+            "INSERT INTO answers (session, sheet, learner, item, value, saved_at, save_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session, sheet, learner, item) DO UPDATE SET "
+            "value = excluded.value, saved_at = excluded.saved_at, save_id = excluded.save_id",
+            (session, sheet, learner, item, text, stamp, save_id),
+        )
+
+    def _refuse_if_submitted(self, conn: sqlite3.Connection, session: str, sheet: str, learner: str) -> None:
+        row = conn.execute(
+            "SELECT submitted_at FROM submissions WHERE session = ? AND sheet = ? AND learner = ?",
+            (session, sheet, learner),
+        ).fetchone()
+        if row is not None:
+            raise SubmittedError(
+                f"learner '{learner}' submitted sheet '{sheet}' of session '{session}' at {row[0]}; "
+                "the answers are locked"
+            )
+
+    def answers(self, session: str, sheet: str, learner: str) -> dict[str, Any]:
+        """The latest value of each item the learner answered (a cleared answer is ``None``)."""
+        rows = self.conn.execute(
+            "SELECT item, value FROM answers WHERE session = ? AND sheet = ? AND learner = ?",
+            (session, sheet, learner),
+        ).fetchall()
+        return {item: json.loads(value) for item, value in rows}
+
+    # -- submitting -------------------------------------------------------------------------------
+
+    def submit(self, session: str, sheet: str, learner: str, *, pass_mark: float = 0.6) -> Submission:
+        """Lock the learner's answers and grade the sheet's questions, all in one transaction."""
+        check_id(learner, "learner")
+        record = self.sheet(session, sheet)
+        keys = [grading_key(item) for item in record.questions()]
+        with self.transaction() as conn:
+            self._refuse_if_submitted(conn, session, sheet, learner)
+            rows = conn.execute(
+                "SELECT item, value FROM answers WHERE session = ? AND sheet = ? AND learner = ?",
+                (session, sheet, learner),
+            ).fetchall()
+            result: Grade = grade(keys, {item: json.loads(value) for item, value in rows}, pass_mark)
+            stamp = now()
+            conn.execute("INSERT OR IGNORE INTO learners (learner, registered_at) VALUES (?, ?)", (learner, stamp))
+            conn.execute(
+                "INSERT INTO submissions (session, sheet, learner, submitted_at, score, max_score, passed, pass_mark) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (session, sheet, learner, stamp, result.score, result.max_score, int(result.passed), pass_mark),
+            )
+            conn.executemany(
+                "INSERT INTO results (session, sheet, learner, item, given, correct, points, max_points) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        session,
+                        sheet,
+                        learner,
+                        q.id,
+                        json.dumps(q.given, ensure_ascii=False),
+                        int(q.correct),
+                        q.points,
+                        q.max_points,
+                    )
+                    for q in result.questions
+                ],
+            )
+        submission = self.submission(session, sheet, learner)
+        assert submission is not None
+        return submission
+
+    def submission(self, session: str, sheet: str, learner: str) -> Submission | None:
+        """The learner's submission of the sheet, with its graded questions; ``None`` before submitting."""
+        row = self.conn.execute(
+            "SELECT submitted_at, score, max_score, passed, pass_mark FROM submissions "
+            "WHERE session = ? AND sheet = ? AND learner = ?",
+            (session, sheet, learner),
+        ).fetchone()
+        if row is None:
+            return None
+        results = self.conn.execute(
+            "SELECT item, given, correct, points, max_points FROM results "
+            "WHERE session = ? AND sheet = ? AND learner = ? ORDER BY rowid",
+            (session, sheet, learner),
+        ).fetchall()
+        return Submission(
+            session,
+            sheet,
+            learner,
+            row[0],
+            row[1],
+            row[2],
+            bool(row[3]),
+            row[4],
+            tuple(
+                {"item": item, "given": json.loads(given), "correct": bool(correct), "points": p, "max_points": m}
+                for item, given, correct, p, m in results
+            ),
+        )
+
+    # -- reading everything -----------------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table (what the benchmark and the tests compare with what they wrote)."""
+        tables = ("sheets", "learners", "saves", "answers", "submissions", "results")
+        return {table: int(self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]) for table in tables}
+
+    def export_rows(self) -> list[dict[str, Any]]:
+        """One row per answer: session, sheet, learner, item, type, value, saved_at and the submission's score."""
+        rows = self.conn.execute(
+            "SELECT a.session, a.sheet, a.learner, a.item, a.value, a.saved_at, s.items, "
+            "sub.score, sub.max_score, sub.passed, sub.submitted_at "
+            "FROM answers a JOIN sheets s ON s.session = a.session AND s.sheet = a.sheet "
+            "LEFT JOIN submissions sub ON sub.session = a.session AND sub.sheet = a.sheet AND sub.learner = a.learner "
+            "ORDER BY a.session, a.sheet, a.learner, a.save_id"
+        ).fetchall()
+        types: dict[str, dict[str, str]] = {}
+        out = []
+        for session, sheet, learner, item, value, saved_at, items, score, max_score, passed, submitted_at in rows:
+            if items not in types:
+                types[items] = {i["id"]: i["type"] for i in json.loads(items)}
+            decoded = json.loads(value)
+            out.append(
+                {
+                    "session": session,
+                    "sheet": sheet,
+                    "learner": learner,
+                    "item": item,
+                    "type": types[items].get(item, ""),
+                    "value": _cell(decoded),
+                    "saved_at": saved_at,
+                    "score": score,
+                    "max_score": max_score,
+                    "passed": None if passed is None else bool(passed),
+                    "submitted_at": submitted_at,
+                }
+            )
+        return out
+
+
+def _cell(value: Any) -> str:
+    """A value as one spreadsheet cell: text as it is, letters joined, true/false, blank for none."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "".join(str(v) for v in value)
+    return str(value)
+
+
+def _item_keys(items: Sequence[Mapping[str, Any]]) -> list[tuple[str, str, str]]:
+    return [(i["id"], i["type"], json.dumps(i.get("answer"))) for i in items]

@@ -1,0 +1,132 @@
+"""Serving the interactive worksheet and quiz to learners with Voilà: no code in their way.
+
+Voilà runs a notebook as it is and cannot inject papermill parameters, so :func:`prepare_sheets`
+writes a copy of each notebook with the session's parameters injected by papermill (``prepare_only``:
+the copy is parameterized, not executed), and Voilà serves the copies::
+
+    lianzheng serve --store responses.sqlite --session autumn-2026 --audience key-posts
+
+is the same as preparing the copies and running::
+
+    python -m voila responses/autumn-2026 --no-browser --port 8866 --Voila.ip=127.0.0.1
+
+A learner opens ``http://HOST:8866/voila/render/worksheet.ipynb`` and gives a learner id in the page,
+or follows a link that carries it: ``...worksheet.ipynb?learner=li-ming`` (Voilà hands the query string
+to the kernel, where :func:`toolkit.widgets.worksheet.resolve` reads it).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from toolkit.documents import DOCUMENTS, check_parameters, document_kind
+from toolkit.errors import ParameterError
+from toolkit.fileio import staged
+from toolkit.library.catalog import Library
+from toolkit.responses.sheets import sheet_record
+from toolkit.responses.store import ResponseStore, check_id
+
+SERVABLE = tuple(name for name, kind in DOCUMENTS.items() if kind.interactive)
+
+
+@dataclass(frozen=True)
+class Served:
+    """What ``lianzheng serve`` runs: the prepared notebooks, the folder Voilà serves and its command."""
+
+    notebooks: tuple[Path, ...]
+    root: Path
+    command: tuple[str, ...]
+    urls: tuple[str, ...]
+
+
+def prepare_sheets(
+    folder: Path,
+    documents: Sequence[str],
+    values: Mapping[str, Any],
+    library: Library,
+    *,
+    store: Path,
+    session: str,
+    pass_mark: int = 60,
+) -> list[Path]:
+    """Copies of the documents' notebooks in ``folder`` with the parameters injected (not executed).
+
+    Every value is checked first, so a typo is a one-line error here, not a traceback in a learner's page.
+    """
+    import nbformat
+    import papermill
+
+    from toolkit.build.jobs import notebooks_dir
+
+    check_id(session, "session")
+    paths = []
+    for name in documents:
+        kind = document_kind(name)
+        if not kind.interactive:
+            raise ParameterError(f"'{name}' cannot be served; valid: {', '.join(SERVABLE)}", "documents")
+        accepted = {p.name for p in kind.params}
+        params = {key: value for key, value in values.items() if key in accepted}
+        checked = check_parameters(name, params, library)
+        # Serving a sheet again with other questions would mix answers: refused here, not in a learner's page.
+        document = kind.assembler(library, checked)
+        ResponseStore(store).check_same_items(sheet_record(document, checked, library.version, session, name))
+        learner = {"interactive": True, "store": str(store), "session": session, "pass_mark": pass_mark}
+        for param in kind.learner_params:
+            if param.name in learner:
+                param.check(learner[param.name], library, f"{name} parameters")
+        params = {**params, "library": str(library.root.resolve()), **learner}
+        target = folder / kind.notebook
+        with staged(target) as temp:
+            papermill.execute_notebook(
+                str(notebooks_dir() / kind.notebook),
+                str(temp),
+                parameters=params,
+                prepare_only=True,
+                progress_bar=False,
+            )
+            # The notebook's Markdown speaks to whoever edits it, not to learners: Voilà would show it.
+            nb = nbformat.read(temp, as_version=4)
+            nb.cells = [cell for cell in nb.cells if cell.cell_type != "markdown"]
+            nbformat.write(nb, temp)
+        paths.append(target)
+    return paths
+
+
+def serve_plan(
+    documents: Sequence[str],
+    values: Mapping[str, Any],
+    library: Library,
+    *,
+    store: Path,
+    session: str,
+    folder: Path | None = None,
+    pass_mark: int = 60,
+    port: int = 8866,
+    ip: str = "127.0.0.1",
+) -> Served:
+    """Create the store, prepare the notebooks and say how Voilà is started (nothing is started here)."""
+    store = store.resolve()
+    ResponseStore(store).counts()  # created now, or refused now if it is not a store
+    folder = (folder or store.parent / session).resolve()
+    notebooks = prepare_sheets(folder, documents, values, library, store=store, session=session, pass_mark=pass_mark)
+    target = notebooks[0] if len(notebooks) == 1 else folder
+    command = (
+        sys.executable,
+        "-m",
+        "voila",
+        str(target),
+        "--no-browser",
+        f"--port={port}",
+        f"--Voila.ip={ip}",
+        "--show_tracebacks=False",
+    )
+    base = f"http://{ip}:{port}"
+    if len(notebooks) == 1:
+        urls: tuple[str, ...] = (f"{base}/",)
+    else:
+        urls = tuple(f"{base}/voila/render/{path.name}" for path in notebooks)
+    return Served(tuple(notebooks), folder, command, urls)

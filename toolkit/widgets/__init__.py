@@ -1,0 +1,1 @@
+"""Widgets learners answer in: the interactive edition of the worksheet and the quiz."""

@@ -1,0 +1,502 @@
+"""The interactive edition of a worksheet or quiz: a learner identifies once, answers in widgets, every
+change is saved to the response store (a click at once, text when typing pauses), reopening restores
+every answer, and "Submit" locks the answers, checks the quiz and shows the score with each question's
+explanation and rule.
+
+The logic lives here, not in the notebook, and needs no browser: tests build a :class:`LearnerSheet`,
+set widget values as a browser would, and read the store.
+
+Where answers go (each a notebook parameter; a blank one falls back as listed):
+
+- ``store``: ``$LIANZHENG_STORE``, else ``responses.sqlite`` in the current folder;
+- ``session``: ``$LIANZHENG_SESSION``, else the audience id;
+- ``sheet``: the document's name (``worksheet`` or ``quiz``);
+- ``learner``: ``?learner=`` in the page's address (Voilà passes the query string to the kernel as
+  ``$QUERY_STRING``), else ``$LIANZHENG_LEARNER``, else a field the learner fills in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import datetime as dt
+import os
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import ipywidgets as widgets
+
+from toolkit.documents.quiz import QuizPaper
+from toolkit.documents.worksheet import Worksheet
+from toolkit.errors import ResponseError, ToolkitError
+from toolkit.handout import Handout
+from toolkit.i18n import Catalog, catalog
+from toolkit.render import environment
+from toolkit.responses.sheets import sheet_record
+from toolkit.responses.store import ResponseStore, SheetRecord, Submission, check_id
+
+DEFAULT_STORE = "responses.sqlite"
+TYPING_PAUSE = 0.8  # seconds without a key before a text box's value is saved
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the answers go and who gives them, every fallback resolved."""
+
+    store: Path
+    session: str
+    sheet: str
+    learner: str
+    name: str
+    pass_mark: float
+
+
+def query_parameters() -> dict[str, str]:
+    """The page address's query parameters under Voilà (``$QUERY_STRING``); empty elsewhere."""
+    parsed = parse_qs(os.environ.get("QUERY_STRING", ""))
+    return {key: values[-1] for key, values in parsed.items() if values}
+
+
+def resolve(handout: Handout) -> Settings:
+    """The interactive edition's settings of an assembled worksheet or quiz (see the module docstring)."""
+    values = handout.learner or {}
+    query = query_parameters()
+    return Settings(
+        store=Path(values.get("store") or os.environ.get("LIANZHENG_STORE") or DEFAULT_STORE).expanduser(),
+        session=values.get("session") or os.environ.get("LIANZHENG_SESSION") or handout.document.cover.audience,
+        sheet=values.get("sheet") or handout.name,
+        learner=values.get("learner") or query.get("learner") or os.environ.get("LIANZHENG_LEARNER") or "",
+        name=query.get("name", ""),
+        pass_mark=int(values.get("pass_mark", 60)) / 100,
+    )
+
+
+def answer_text(value: Any, t: Catalog) -> str:
+    """An answer as the learner reads it: a letter, letters, true or false in words, or "no answer"."""
+    if value is None or value == []:
+        return t("learner.no_answer")
+    if isinstance(value, bool):
+        return t("quiz.true") if value else t("quiz.false")
+    if isinstance(value, list):
+        return "".join(str(v) for v in value)
+    return str(value)
+
+
+def _css_name(item_id: str) -> str:
+    return "lz-item-" + "".join(c if c.isalnum() or c in "-_" else "-" for c in item_id)
+
+
+class Control:
+    """One item's widget: ``value`` in the store's form, ``changed`` called with each new value."""
+
+    def __init__(self, item: dict[str, Any], widget: widgets.Widget, *, typing: bool = False) -> None:
+        self.item = item
+        self.widget = widget
+        self.typing = typing  # a text box: its value changes at every key
+        self.widget.add_class(_css_name(item["id"]))
+        self.changed: Callable[[Any], None] = lambda value: None
+
+    @property
+    def value(self) -> Any:
+        return self.widget.value
+
+    @value.setter
+    def value(self, value: Any) -> None:
+        self.widget.value = value
+
+    def watch(self, changed: Callable[[Any], None]) -> None:
+        self.changed = changed
+        self.widget.observe(lambda change: self.changed(self.value), names="value")
+
+    def disable(self) -> None:
+        self.widget.disabled = True
+
+
+class ManyControl(Control):
+    """A multiple-choice question: one toggle a letter; the value is the sorted list of letters chosen."""
+
+    def __init__(self, item: dict[str, Any]) -> None:
+        self.toggles = {
+            letter: widgets.ToggleButton(description=letter, value=False, layout=widgets.Layout(width="3.5em"))
+            for letter, _ in item["options"]
+        }
+        super().__init__(item, widgets.HBox(list(self.toggles.values())))
+
+    @property
+    def value(self) -> Any:
+        return [letter for letter, toggle in self.toggles.items() if toggle.value]
+
+    @value.setter
+    def value(self, value: Any) -> None:
+        for letter, toggle in self.toggles.items():
+            toggle.value = letter in (value or [])
+
+    def watch(self, changed: Callable[[Any], None]) -> None:
+        self.changed = changed
+        for toggle in self.toggles.values():
+            toggle.observe(lambda change: self.changed(self.value), names="value")
+
+    def disable(self) -> None:
+        for toggle in self.toggles.values():
+            toggle.disabled = True
+
+
+def make_control(item: dict[str, Any], t: Catalog) -> Control:
+    """The widget of one item by its type."""
+    kind = item["type"]
+    if kind == "self-check":
+        options = [
+            (t("learner.answer.yes"), "yes"),
+            (t("learner.answer.no"), "no"),
+            (t("learner.answer.unsure"), "unsure"),
+        ]
+        return Control(item, widgets.ToggleButtons(options=options, value=None))
+    if kind in ("reflection", "table"):
+        area = widgets.Textarea(
+            value="",
+            placeholder=t("learner.placeholder"),
+            continuous_update=True,  # every key reaches the kernel; LearnerSheet.typed saves when typing pauses
+            rows=4,
+            layout=widgets.Layout(width="100%"),
+        )
+        return Control(item, area, typing=True)
+    if kind == "single":
+        return Control(item, widgets.ToggleButtons(options=[letter for letter, _ in item["options"]], value=None))
+    if kind == "multiple":
+        return ManyControl(item)
+    if kind == "true-false":
+        return Control(
+            item, widgets.ToggleButtons(options=[(t("quiz.true"), True), (t("quiz.false"), False)], value=None)
+        )
+    raise ResponseError(f"item '{item['id']}': no widget for type '{kind}'")
+
+
+class LearnerSheet:
+    """The interactive edition of one worksheet or quiz paper, for one learner at a time."""
+
+    def __init__(self, handout: Handout, settings: Settings | None = None) -> None:
+        if not isinstance(handout.document, Worksheet | QuizPaper):
+            raise ResponseError(f"'{handout.name}' has no interactive edition; valid: worksheet, quiz")
+        self.handout = handout
+        self.document: Worksheet | QuizPaper = handout.document
+        self.settings = settings or resolve(handout)
+        self.t = catalog(self.document.cover.lang)
+        self.store: ResponseStore | None = None
+        self.record: SheetRecord | None = None
+        self.learner = ""
+        self.controls: dict[str, Control] = {}
+        self.submission: Submission | None = None
+        self.typing_pause = TYPING_PAUSE
+        # Deferred only in a kernel, whose loop runs: elsewhere a running loop may be another library's.
+        self.defer_typing = _in_kernel()
+        self._pending: dict[str, Any] = {}
+        self._timer: asyncio.TimerHandle | None = None
+        atexit.register(_flush_at_exit, weakref.ref(self))
+        t = self.t
+        labels = {"description_width": "initial"}  # the whole label, in either language
+        self.learner_id = widgets.Text(description=t("learner.id"), placeholder="li-ming", style=labels)
+        self.learner_name = widgets.Text(description=t("learner.name"), value=self.settings.name, style=labels)
+        self.start_button = widgets.Button(description=t("learner.start"), button_style="primary")
+        self.start_button.on_click(lambda _: self.start(self.learner_id.value.strip(), self.learner_name.value.strip()))
+        self.message = widgets.HTML()
+        self.status = widgets.HTML()
+        self.submit_button = widgets.Button(description=t("learner.submit"), button_style="warning")
+        self.submit_button.on_click(lambda _: self.ask_to_submit())
+        # Submitting cannot be undone: the first click asks, with the count of items left unanswered.
+        self.confirm_text = widgets.HTML()
+        self.confirm_button = widgets.Button(description=t("learner.confirm"), button_style="danger")
+        self.confirm_button.on_click(lambda _: self.submit())
+        self.cancel_button = widgets.Button(description=t("learner.cancel"))
+        self.cancel_button.on_click(lambda _: self._show_confirm(False))
+        self.confirm_row = widgets.VBox(
+            [self.confirm_text, widgets.HBox([self.confirm_button, self.cancel_button])],
+            layout=widgets.Layout(display="none"),
+        )
+        self.result = widgets.HTML()
+        for widget, name in (
+            (self.learner_id, "lz-learner-id"),
+            (self.start_button, "lz-start"),
+            (self.submit_button, "lz-submit"),
+            (self.confirm_row, "lz-confirm-row"),
+            (self.confirm_button, "lz-confirm"),
+            (self.cancel_button, "lz-cancel"),
+            (self.status, "lz-status"),
+            (self.message, "lz-message"),
+            (self.result, "lz-result-box"),
+        ):
+            widget.add_class(name)  # hooks for the page's style and for tests that drive a browser
+        self.body = widgets.VBox()
+        intro = widgets.HTML(f"<p>{_escape(t('learner.identify'))}</p>")
+        self.identity = widgets.VBox([intro, self.learner_id, self.learner_name, self.start_button, self.message])
+        self.root = widgets.VBox([self.identity, self.body])
+        self.root.add_class("lz-learner-sheet")
+        if self.settings.learner:
+            self.start(self.settings.learner, self.settings.name)
+
+    # -- what the notebook shows ------------------------------------------------------------------
+
+    def header_html(self) -> str:
+        """The sheet's header: title, audience, date, how to answer, and provenance."""
+        if isinstance(self.document, QuizPaper):
+            instructions = self.t("learner.quiz_instructions", count=len(self.document.items))
+        else:
+            instructions = self.t("learner.worksheet_instructions")
+        template = environment(self.t.lang).get_template("learner_header.html.j2")
+        return template.render(doc=self.document, instructions=instructions)
+
+    # -- identifying ------------------------------------------------------------------------------
+
+    def start(self, learner: str, name: str = "") -> bool:
+        """Identify the learner, open the sheet in the store and show the items with their answers."""
+        try:
+            check_id(learner, "learner")
+            store = ResponseStore(self.settings.store)
+            store.register_learner(learner, name or None)
+            record = store.register_sheet(
+                sheet_record(
+                    self.document,
+                    self.handout.parameters,
+                    self.handout.library_version,
+                    self.settings.session,
+                    self.settings.sheet,
+                )
+            )
+            answers = store.answers(record.session, record.sheet, learner)
+            submission = store.submission(record.session, record.sheet, learner)
+        except ToolkitError as exc:
+            self.message.value = f"<p class='lz-error'>{_escape(str(exc))}</p>"
+            return False
+        self.store, self.record, self.learner = store, record, learner
+        self.identity.children = (
+            widgets.HTML(f"<p><strong>{_escape(self.t('learner.signed_in', learner=learner))}</strong></p>"),
+        )
+        self._build(record, answers)
+        if submission is not None:
+            self._locked(submission)
+        return True
+
+    def _build(self, record: SheetRecord, answers: dict[str, Any]) -> None:
+        t = self.t
+        rows: list[widgets.Widget] = []
+        heading: str | None = None
+        group: str | None = None
+        number = 0
+        for item in record.items:
+            section = _section(item["type"], isinstance(self.document, QuizPaper), t)
+            if section and section != heading:
+                rows.append(widgets.HTML(f"<h2>{_escape(section)}</h2>"))
+                heading = section
+            if item.get("group") and item["group"] != group:  # a self-check group: a discipline or risk post
+                group = item["group"]
+                rows.append(widgets.HTML(f"<h3>{_escape(group)}</h3>"))
+            control = make_control(item, t)
+            if item["id"] in answers and answers[item["id"]] is not None:
+                control.value = answers[item["id"]]  # restored before watching: not saved again
+            control.watch(self._saver(item["id"], control.typing))
+            self.controls[item["id"]] = control
+            if "answer" in item:
+                number += 1
+            rows.append(widgets.HTML(_item_html(item, number, t)))
+            rows.append(control.widget)
+        hint = widgets.HTML(f"<p>{_escape(t('learner.submit_hint'))}</p>")
+        rows += [hint, self.submit_button, self.confirm_row, self.status]
+        rows.append(self.result)
+        self.body.children = tuple(rows)
+
+    # -- saving and submitting --------------------------------------------------------------------
+
+    def _saver(self, item_id: str, typing: bool) -> Callable[[Any], None]:
+        if typing:
+            return lambda value: self.typed(item_id, value)
+        return lambda value: self.save(item_id, value)
+
+    def typed(self, item_id: str, value: Any) -> None:
+        """A text box's value at one key: saved once typing pauses for ``typing_pause`` seconds.
+
+        The pending value is also saved before any other answer, before submitting, and when the kernel
+        exits (Voilà shuts it down when the page is closed). Outside a kernel (a script, a test) it is
+        saved at once.
+        """
+        loop = self._loop()
+        if loop is None:
+            self.save(item_id, value)
+            return
+        self._pending[item_id] = value
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = loop.call_later(self.typing_pause, self.flush)
+
+    def _loop(self) -> asyncio.AbstractEventLoop | None:
+        """The event loop that will run a deferred save: the kernel's; ``None`` outside a kernel."""
+        if not self.defer_typing:
+            return None
+        try:
+            return asyncio.get_running_loop()
+        except RuntimeError:
+            return None
+
+    def flush(self) -> None:
+        """Save the text still waiting for a pause in typing."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        pending, self._pending = self._pending, {}
+        for item_id, value in pending.items():
+            self.save(item_id, value)
+
+    def save(self, item_id: str, value: Any) -> None:
+        """Save one answer now; the status line says when, or why it was not saved."""
+        if self.store is None or self.record is None:
+            return
+        if self._pending:
+            self.flush()
+        try:
+            self.store.save(self.record.session, self.record.sheet, self.learner, item_id, value)
+        except ToolkitError as exc:
+            self.status.value = f"<p class='lz-error'>{_escape(self.t('learner.not_saved', error=str(exc)))}</p>"
+            return
+        self.status.value = f"<p class='lz-muted'>{_escape(self.t('learner.saved', time=_clock()))}</p>"
+
+    def unanswered(self) -> list[str]:
+        """The items with no answer yet (a text box left blank counts as unanswered)."""
+        return [item_id for item_id, control in self.controls.items() if control.value in (None, "", [])]
+
+    def ask_to_submit(self) -> None:
+        """The first click on Submit: ask to confirm, saying how many items are left unanswered."""
+        self.flush()
+        question = _escape(self.t("learner.confirm_question"))
+        left = _escape(self.t("learner.unanswered", count=len(self.unanswered())))
+        self.confirm_text.value = f"<p><strong>{question}</strong> {left}</p>"
+        self._show_confirm(True)
+
+    def _show_confirm(self, shown: bool) -> None:
+        self.confirm_row.layout.display = "flex" if shown else "none"
+
+    def submit(self) -> Submission | None:
+        """Lock the answers, grade the quiz and show the score and each question's explanation and rule."""
+        if self.store is None or self.record is None:
+            return None
+        self.flush()
+        submission: Submission | None
+        try:
+            submission = self.store.submit(
+                self.record.session, self.record.sheet, self.learner, pass_mark=self.settings.pass_mark
+            )
+        except ToolkitError as exc:
+            self.status.value = f"<p class='lz-error'>{_escape(str(exc))}</p>"
+            submission = self.store.submission(self.record.session, self.record.sheet, self.learner)
+            if submission is None:
+                return None
+        self._locked(submission)
+        return submission
+
+    def _locked(self, submission: Submission) -> None:
+        self.submission = submission
+        for control in self.controls.values():
+            control.disable()
+        self.submit_button.disabled = True
+        self._show_confirm(False)
+        self.result.value = self.result_html(submission)
+
+    def result_html(self, submission: Submission) -> str:
+        assert self.record is not None
+        t = self.t
+        items = {item["id"]: item for item in self.record.items}
+        questions = []
+        for number, row in enumerate(submission.results, start=1):
+            item = items[row["item"]]
+            questions.append(
+                {
+                    "id": row["item"],
+                    "number": number,
+                    "text": item["text"],
+                    "correct": row["correct"],
+                    "given": answer_text(row["given"], t),
+                    "answer": answer_text(item["answer"], t),
+                    "explanation": item.get("explanation", ""),
+                    "rule": item.get("rule", ""),
+                }
+            )
+        percent = round(100 * submission.score / submission.max_score) if submission.max_score else 100
+        template = environment(t.lang).get_template("learner_result.html.j2")
+        return template.render(
+            lang=t.lang,
+            score=_number(submission.score),
+            max_score=_number(submission.max_score),
+            percent=percent,
+            passed=submission.passed,
+            mark=round(submission.pass_mark * 100),
+            submitted_at=_local(submission.submitted_at),
+            questions=questions,
+        )
+
+
+def _section(kind: str, quiz_only: bool, t: Catalog) -> str | None:
+    if quiz_only:
+        return None
+    return {
+        "self-check": t("worksheet.part.checks"),
+        "reflection": t("worksheet.part.reflection"),
+        "table": t("worksheet.part.table"),
+    }.get(kind, t("worksheet.part.quiz"))
+
+
+def _item_html(item: dict[str, Any], number: int, t: Catalog) -> str:
+    from toolkit.render import md_inline
+
+    kind = item["type"]
+    if kind == "self-check":
+        return f"<p class='lz-check'>{md_inline(item['text'])}</p>"
+    if kind == "table":
+        hints = "".join(f"<li>{md_inline(hint)}</li>" for hint in item.get("hints", []))
+        return f"<h3>{_escape(item['text'])}</h3><ul class='lz-muted'>{hints}</ul>"
+    if kind == "reflection":
+        return f"<p class='lz-reflection'>{md_inline(item['text'])}</p>"
+    options = "".join(f"<li>{_escape(letter)}. {md_inline(text)}</li>" for letter, text in item.get("options", []))
+    hint = f"<p class='lz-muted'>{_escape(t('learner.multiple_hint'))}</p>" if kind == "multiple" else ""
+    stem = f"<p>{number}. {md_inline(item['text'])}</p>"
+    return f"<div class='lz-question'>{stem}<ul class='lz-options'>{options}</ul>{hint}</div>"
+
+
+def _escape(text: str) -> str:
+    from html import escape
+
+    return escape(text)
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _clock() -> str:
+    return dt.datetime.now().strftime("%H:%M:%S")
+
+
+def _local(stamp: str) -> str:
+    """A store time (UTC) in the machine's time zone, to the minute."""
+    moment = dt.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _in_kernel() -> bool:
+    """Whether this runs in a Jupyter kernel (Voilà, JupyterLab, papermill), not a script or a test."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
+        return False
+    return getattr(get_ipython(), "kernel", None) is not None
+
+
+def _flush_at_exit(ref: weakref.ReferenceType[LearnerSheet]) -> None:
+    sheet = ref()
+    if sheet is not None:
+        sheet.flush()
+
+
+def learner_sheet(handout: Handout) -> LearnerSheet:
+    """The interactive edition of an assembled worksheet or quiz (what ``handout.show`` displays)."""
+    return LearnerSheet(handout)
