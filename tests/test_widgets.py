@@ -46,18 +46,23 @@ def wrong_answer(item: dict[str, Any]) -> Any:
     return next(letter for letter, _ in item["options"] if letter != item["answer"])
 
 
+def give(sheet: LearnerSheet, item: dict[str, Any], value: Any) -> None:
+    """Answer a question through its widget (a click on each letter's toggle for a multiple choice)."""
+    control = sheet.controls[item["id"]]
+    if isinstance(control, ManyControl):
+        for letter in value:
+            control.toggles[letter].value = True
+    else:
+        control.widget.value = value
+
+
 def fill(sheet: LearnerSheet) -> dict[str, Any]:
     """Answer every item through its widgets: the first two questions right, the others wrong."""
     assert sheet.record is not None
     expected: dict[str, Any] = {}
     for n, item in enumerate(sheet.record.questions()):
         value = item["answer"] if n < 2 else wrong_answer(item)
-        control = sheet.controls[item["id"]]
-        if isinstance(control, ManyControl):
-            for letter in value:
-                control.toggles[letter].value = True  # as a click on each letter's toggle
-        else:
-            control.widget.value = value
+        give(sheet, item, value)
         expected[item["id"]] = value
     for n, item_id in enumerate(ids_of(sheet, "self-check")):
         sheet.controls[item_id].widget.value = ("yes", "no", "unsure")[n % 3]
@@ -270,3 +275,44 @@ def _run(function: Any, argument: Any, failures: list[BaseException]) -> None:
         function(argument)
     except BaseException as exc:  # reported by the test in the main thread
         failures.append(exc)
+
+
+def test_what_learners_do_in_the_widgets_is_what_the_trainer_report_counts(bundled: Library, store_path: Path) -> None:
+    from toolkit.responses import analysis
+
+    # Three learners on the quiz: one all right, one half right, one who opens it and answers nothing.
+    right = LearnerSheet(prepare(bundled, store_path, name="quiz", questions=4, learner="amber"))
+    assert right.record is not None
+    questions = right.record.questions()
+    for item in questions:
+        give(right, item, item["answer"])
+    assert right.submit() is not None
+    half = LearnerSheet(prepare(bundled, store_path, name="quiz", questions=4, learner="birch"))
+    for n, item in enumerate(questions):
+        give(half, item, item["answer"] if n < 2 else wrong_answer(item))
+    assert half.submit() is not None
+    LearnerSheet(prepare(bundled, store_path, name="quiz", questions=4, learner="cedar"))
+    LearnerSheet(prepare(bundled, store_path, name="quiz", questions=4, learner="cedar"))
+    opens = (
+        ResponseStore(store_path)
+        .conn.execute("SELECT times, opened_at <= last_opened_at FROM opens WHERE learner = 'cedar'")
+        .fetchall()
+    )
+    assert opens == [(2, 1)]
+    # One learner on the worksheet answers "no" to its first self-check item and submits nothing.
+    sheet = LearnerSheet(prepare(bundled, store_path, learner="dune"))
+    first_check = ids_of(sheet, "self-check")[0]
+    sheet.controls[first_check].widget.value = "no"
+
+    responses = analysis.read_store(store_path)
+    (row,) = analysis.completion(responses).to_dict("records")
+    assert (row["session"], row["opened"], row["saved"], row["submitted"]) == (SESSION, 4, 3, 2)
+    items = analysis.item_analysis(responses).set_index("item")
+    for n, item in enumerate(questions):
+        assert items.loc[item["id"], "difficulty"] == (1.0 if n < 2 else 0.5)
+    noes = analysis.self_check_no(responses).to_dict("records")
+    assert [(r["item"], r["answered"], r["no"]) for r in noes] == [(first_check, 1, 1)]
+    records = analysis.training_records(responses, show_names=True).set_index("learner")
+    assert sorted(records.index) == ["amber", "birch"]
+    assert (records.loc["amber", "score"], records.loc["birch", "score"]) == (4, 2)
+    assert bool(records.loc["amber", "passed"]) and not bool(records.loc["birch", "passed"])

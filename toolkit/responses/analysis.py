@@ -5,7 +5,8 @@ Every function here is pure: :func:`read_store` reads the tables a report needs 
 function of that.
 
 Completion (:func:`completion`), per audience and session:
-    *opened*: learners with any save (even an empty one) or a submission in the session;
+    *opened*: learners who opened a sheet of the session (the ``opens`` table), saved anything (even an
+    empty answer) or submitted;
     *saved*: learners with at least one non-empty answer; *submitted*: learners with a submission.
     Rates are shares of *opened*.
 Scores (:func:`score_summary`): each submission's score as a percentage of its maximum, counted in
@@ -34,7 +35,7 @@ import json
 import math
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -65,6 +66,7 @@ class Responses:
     submissions: pd.DataFrame
     results: pd.DataFrame
     saves: int  # rows in the append-only history (all sessions)
+    opens: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["session", "sheet", "learner"]))
 
     def counts(self) -> dict[str, int]:
         """What the store holds after filtering, for the report's provenance line."""
@@ -150,6 +152,11 @@ def read_store(
             frame = pd.read_sql_query(query.format(table), conn, params=args)
             frames[table] = frame[pd.MultiIndex.from_frame(frame[["session", "sheet"]]).isin(keys)]
             frames[table] = frames[table].reset_index(drop=True)
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'opens'").fetchone():
+            # A store written before the table existed has none; its "opened" counts saves and submissions.
+            frame = pd.read_sql_query(query.format("opens"), conn, params=args)
+            frames["opens"] = frame[pd.MultiIndex.from_frame(frame[["session", "sheet"]]).isin(keys)]
+            frames["opens"] = frames["opens"].reset_index(drop=True)
         learners = pd.read_sql_query("SELECT * FROM learners ORDER BY learner", conn)
         saves = int(conn.execute("SELECT count(*) FROM saves").fetchone()[0])
     finally:
@@ -171,11 +178,13 @@ def _blank(value: str) -> bool:
 def completion(responses: Responses) -> pd.DataFrame:
     """Per audience and session: learners who opened, saved anything, submitted, and the rates."""
     rows = []
-    answers, subs = responses.answers, responses.submissions
+    answers, subs, opens = responses.answers, responses.submissions, responses.opens
     filled = answers[~answers["value"].map(_blank)] if len(answers) else answers
     for (audience, session), _ in responses.sheets.groupby(["audience", "session"], sort=True):
-        opened = set(answers.loc[answers["session"] == session, "learner"]) | set(
-            subs.loc[subs["session"] == session, "learner"]
+        opened = (
+            set(opens.loc[opens["session"] == session, "learner"])
+            | set(answers.loc[answers["session"] == session, "learner"])
+            | set(subs.loc[subs["session"] == session, "learner"])
         )
         saved = set(filled.loc[filled["session"] == session, "learner"])
         submitted = set(subs.loc[subs["session"] == session, "learner"])

@@ -12,6 +12,10 @@ Tables (all text columns UTF-8; times are ISO 8601 in UTC with microseconds, ``2
 ``learners``
     ``learner`` (the id a learner gives), ``name`` (optional display name; the report shows it only when
     asked to), ``registered_at``.
+``opens``
+    One row per learner and sheet they opened: ``session``, ``sheet``, ``learner``, ``opened_at`` (the
+    first time), ``last_opened_at`` and ``times``. A learner who opens a sheet and answers nothing is here
+    and nowhere else, which is how the report tells "opened" from "saved anything".
 ``saves``
     Append-only history: every save of one item, ``id`` increasing, ``session``, ``sheet``, ``learner``,
     ``item``, ``value`` (JSON), ``saved_at``. Nothing is ever updated or deleted here.
@@ -59,6 +63,15 @@ CREATE TABLE IF NOT EXISTS learners (
     learner       TEXT PRIMARY KEY,
     name          TEXT,
     registered_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS opens (
+    session        TEXT NOT NULL,
+    sheet          TEXT NOT NULL,
+    learner        TEXT NOT NULL,
+    opened_at      TEXT NOT NULL,
+    last_opened_at TEXT NOT NULL,
+    times          INTEGER NOT NULL,
+    PRIMARY KEY (session, sheet, learner)
 );
 CREATE TABLE IF NOT EXISTS saves (
     id       INTEGER PRIMARY KEY AUTOINCREMENT,

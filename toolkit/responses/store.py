@@ -290,6 +290,19 @@ class ResponseStore:
                 (learner, name or None, now()),
             )
 
+    def record_open(self, session: str, sheet: str, learner: str) -> None:
+        """Record that ``learner`` opened the sheet (the first time kept, the last time and count updated)."""
+        check_id(learner, "learner")
+        self.sheet(session, sheet)
+        when = now()
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO opens (session, sheet, learner, opened_at, last_opened_at, times) "
+                "VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT (session, sheet, learner) "
+                "DO UPDATE SET last_opened_at = excluded.last_opened_at, times = opens.times + 1",
+                (session, sheet, learner, when, when),
+            )
+
     # -- saving -----------------------------------------------------------------------------------
 
     def save(self, session: str, sheet: str, learner: str, item: str, value: Any) -> int:

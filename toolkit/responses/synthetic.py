@@ -263,6 +263,7 @@ def _learner(
     path = rng.random()
     truth.opened[session] += 1
     clock = [start]
+    conn.execute("INSERT INTO opens VALUES (?, 'worksheet', ?, ?, ?, 1)", (session, learner, _iso(start), _iso(start)))
 
     def save(sheet: str, item: str, value: object) -> None:
         clock[0] += dt.timedelta(seconds=7)
@@ -278,8 +279,7 @@ def _learner(
         )
 
     if path < p_open_only:
-        save("worksheet", material.reflection, "")  # opened, typed nothing
-        return
+        return  # opened, answered nothing
     truth.saved[session] += 1
     for check, said_no in zip(truth.checks, no, strict=True):
         value = "no" if said_no else ("yes" if rng.random() < 0.8 else "unsure")

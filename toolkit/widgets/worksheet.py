@@ -265,6 +265,7 @@ class LearnerSheet:
                     self.settings.sheet,
                 )
             )
+            store.record_open(record.session, record.sheet, learner)
             answers = store.answers(record.session, record.sheet, learner)
             submission = store.submission(record.session, record.sheet, learner)
         except ToolkitError as exc:
