@@ -19,10 +19,14 @@ from toolkit.paths import bundled_library
 
 NOTEBOOKS = sorted(notebooks_dir().glob("*.ipynb"))
 BY_NOTEBOOK = {kind.notebook: kind for kind in DOCUMENTS.values()}
+# Notebooks that are tools rather than documents; each has tests of its own (tests/test_studio.py).
+TOOLS = {"studio.ipynb"}
+DOCUMENT_NOTEBOOKS = [path for path in NOTEBOOKS if path.name not in TOOLS]
 
 
 def test_every_document_has_its_notebook() -> None:
-    assert sorted(path.name for path in NOTEBOOKS) == sorted(BY_NOTEBOOK)
+    assert sorted(path.name for path in DOCUMENT_NOTEBOOKS) == sorted(BY_NOTEBOOK)
+    assert TOOLS <= {path.name for path in NOTEBOOKS}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -42,7 +46,7 @@ def test_notebook_is_clean_and_thin(path: Path) -> None:
             assert not isinstance(node, ast.FunctionDef | ast.ClassDef | ast.For | ast.While), (path.name, cell.source)
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", DOCUMENT_NOTEBOOKS, ids=lambda p: p.name)
 def test_parameters_cell_matches_the_parameters_table(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
@@ -64,7 +68,7 @@ def warm() -> Iterator[None]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", DOCUMENT_NOTEBOOKS, ids=lambda p: p.name)
 def test_papermill_runs_each_notebook(path: Path, tmp_path: Path, warm: None) -> None:
     import papermill
 

@@ -83,6 +83,19 @@ def render(document: Any) -> str:
     return template.render(doc=document)
 
 
+def render_case(case: Any, lang: str, number: int = 1) -> str:
+    """One case (a ``CaseView``) as the casebook prints it, with why it was chosen: an ``<article>``."""
+    return environment(lang).get_template("case.html.j2").render(case=case, number=number, lang=lang)
+
+
+def page(fragment: str, lang: str) -> str:
+    """A fragment as a whole HTML page with the stylesheet inlined (for a frame of its own)."""
+    return (
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
+        f"<style>{stylesheet()}</style></head><body>{fragment}</body></html>"
+    )
+
+
 @lru_cache(maxsize=1)
 def stylesheet() -> str:
     """The handout stylesheet (screen and print)."""
