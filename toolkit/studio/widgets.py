@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
-from IPython.display import HTML, display
+from IPython.display import HTML
 
 from toolkit.errors import ToolkitError
 from toolkit.i18n import catalog
@@ -318,9 +318,8 @@ class StudioUI:
         counts = report.counts()
         index = report.out / "index.html"
         self.status.value = f'<div class="lz-built">{escape(t("studio.built", index=str(index), **counts))}</div>'
-        self.links.clear_output()
-        with self.links:
-            display(HTML(output_links(report)))
+        self.links.outputs = ()
+        self.links.append_display_data(HTML(output_links(report)))
         return report
 
 
