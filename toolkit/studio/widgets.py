@@ -169,7 +169,10 @@ class StudioUI:
 
         filters = w.VBox([w.HTML(f"<h3>{escape(t('studio.filters'))}</h3>"), *self.facets.values()])
         filters.children += (self.years, self.keyword)
-        left = w.VBox([filters, self.count, self.results, self.pick_button], layout=w.Layout(width="38%"))
+        left = w.VBox([filters, self.count, self.results, self.pick_button], layout=w.Layout(width="50%"))
+        saving = w.VBox(
+            [self.path, w.HBox([self.save_button, self.build_button]), self.progress, self.status, self.links]
+        )
         session = w.VBox(
             [
                 w.HTML(f"<h3>{escape(t('studio.session'))}</h3>"),
@@ -180,19 +183,11 @@ class StudioUI:
                 self.picks_label,
                 self.picks,
                 w.HBox(buttons),
+                saving,
             ],
-            layout=w.Layout(width="30%"),
+            layout=w.Layout(width="50%", padding="0 0 0 1em"),
         )
-        saving = w.VBox(
-            [self.path, w.HBox([self.save_button, self.build_button]), self.progress, self.status, self.links]
-        )
-        self.widget = w.VBox(
-            [
-                w.HTML(f"<h2>{escape(t('studio.title'))}</h2>"),
-                w.HBox([left, session, w.VBox([saving], layout=w.Layout(width="32%"))]),
-                self.tabs,
-            ]
-        )
+        self.widget = w.VBox([w.HTML(f"<h2>{escape(t('studio.title'))}</h2>"), w.HBox([left, session]), self.tabs])
         self.widget.add_class("lz-studio")
         self.refresh_results()
         self.refresh_session()
