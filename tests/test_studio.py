@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
@@ -310,6 +311,17 @@ def test_widgets_speak_chinese(small: Library) -> None:
 # The notebook, and a real build of a saved spec
 
 
+def widget_states(notebook: Any) -> dict[str, dict[str, Any]]:
+    """The saved state of each studio widget in an executed notebook, by its ``lz-`` class."""
+    states = notebook.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    return {
+        name: model["state"]
+        for model in states.values()
+        for name in model["state"].get("_dom_classes", ())
+        if name.startswith("lz-")
+    }
+
+
 @pytest.mark.slow
 def test_studio_notebook_runs_under_papermill(tmp_path: Path, bundled: Library) -> None:
     import papermill
@@ -321,15 +333,21 @@ def test_studio_notebook_runs_under_papermill(tmp_path: Path, bundled: Library) 
     outputs = [o for c in nb.cells for o in c.get("outputs", [])]
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
     assert not [o for o in outputs if o.get("output_type") == "error"]
-    # Reopening a saved spec through the parameters.
+    states = widget_states(nb)
+    assert states["lz-count"]["value"] == f"<b>{len(bundled.cases)} of {len(bundled.cases)} cases</b>"
+    assert len(states["lz-results"]["_options_labels"]) == len(bundled.cases)
+    # Reopening a saved spec through the parameters restores its picks and audience.
     studio = Studio(bundled, audience="retired")
-    studio.add(bundled.cases[0].id)
+    studio.add(bundled.cases[3].id)
     spec = studio.save(tmp_path / "saved.yaml")
     papermill.execute_notebook(
         str(source), str(out), parameters={"spec": str(spec)}, cwd=str(tmp_path), progress_bar=False
     )
-    texts = json.dumps(nbformat.read(out, as_version=4).cells[-1].outputs)
-    assert "widget-view" in texts
+    states = widget_states(nbformat.read(out, as_version=4))
+    assert states["lz-picks"]["_options_labels"] == [f"1. {studio.label(bundled.cases[3].id)}"]
+    assert states["lz-status"]["value"] == f"Opened {spec}"
+    retired = bundled.taxonomy.label("audiences", "retired")
+    assert states["lz-session-audience"]["_options_labels"][states["lz-session-audience"]["index"]] == retired
 
 
 @pytest.mark.slow

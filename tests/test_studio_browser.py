@@ -140,6 +140,9 @@ def test_a_trainer_filters_picks_and_saves_in_jupyterlab(
         options = page.locator(".lz-results select option")
         assert options.count() == len(expected)
         page.select_option(".lz-results select", label=Studio(bundled).label(chosen), timeout=10_000)
+        # The preview frame follows the selection: the case as the casebook prints it.
+        heading = page.frame_locator(".lz-frame").first.locator("section.lz-case h2")
+        heading.filter(has_text=bundled.case(chosen).title).wait_for(timeout=30_000)
         page.click("button.lz-pick", timeout=10_000)
         page.wait_for_selector(".lz-picks select option", timeout=30_000)
         assert page.locator(".lz-picks select option").count() == 1
@@ -164,3 +167,13 @@ def test_a_trainer_filters_picks_and_saves_in_jupyterlab(
     assert session.parameters["outline"]["picks"] == chosen
     assert spec.library == bundled.root.resolve()
     assert not [u for u in refused if "127.0.0.1" in u]
+
+
+def test_the_widgets_extension_is_enabled_in_jupyterlab() -> None:
+    """Without it JupyterLab shows the studio as text ("VBox(children=...)") instead of controls."""
+    listed = subprocess.run(
+        [sys.executable, "-m", "jupyter", "labextension", "list"], capture_output=True, text=True, check=True
+    )
+    text = listed.stdout + listed.stderr
+    line = next((row for row in text.splitlines() if "@jupyter-widgets/jupyterlab-manager" in row), "")
+    assert "enabled" in line and "OK" in line, text

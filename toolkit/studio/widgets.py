@@ -98,12 +98,12 @@ class StudioUI:
         self.picks = w.Select(options=[], rows=8, layout=wide)
         self.picks.add_class("lz-picks")
         buttons = []
-        for key, icon, action in (
-            ("studio.up", "arrow-up", lambda _: self._move(-1)),
-            ("studio.down", "arrow-down", lambda _: self._move(1)),
-            ("studio.remove", "times", lambda _: self._remove()),
+        for label, icon, action in (
+            (t("studio.up"), "arrow-up", lambda _: self._move(-1)),
+            (t("studio.down"), "arrow-down", lambda _: self._move(1)),
+            (t("studio.remove"), "times", lambda _: self._remove()),
         ):
-            button = w.Button(description=t(key) if key else "", icon=icon)
+            button = w.Button(description=label, icon=icon)
             button.on_click(action)
             buttons.append(button)
         self.up, self.down, self.remove = buttons
@@ -117,6 +117,7 @@ class StudioUI:
             style=style,
             layout=wide,
         )
+        self.audience.add_class("lz-session-audience")
         self.theme = w.Dropdown(
             options=[(t("studio.theme_best"), ""), *((theme.title, theme.id) for theme in library.themes)],
             value=studio.theme,
