@@ -86,9 +86,11 @@ def test_facet_and_date_filters_combine(small: Library) -> None:
     assert studio.set_filters(audience="key-posts") == ["banquet-road-works", "sample-case", "zh-red-envelope"]
 
 
-def test_unknown_filter_is_named(small: Library) -> None:
+def test_unknown_filter_and_bad_dates_are_named(small: Library) -> None:
     with pytest.raises(ParameterError, match=r"unknown filter 'keywords'; valid: .*keyword"):
         Studio(small).set_filters(keywords="x")
+    with pytest.raises(ParameterError, match="filter 'date_to' is '2023/05'; valid: YYYY, YYYY-MM or YYYY-MM-DD"):
+        Studio(small).set_filters(date_to="2023/05")
 
 
 def test_counts_follow_the_results(bundled: Library) -> None:
@@ -240,6 +242,8 @@ def test_opening_a_saved_spec_restores_the_studio(bundled: Library, tmp_path: Pa
     assert {name: getattr(again, name) for name in fields} == {name: getattr(studio, name) for name in fields}
     assert again.library.root.resolve() == bundled.root.resolve()
     assert again.to_spec(path) == path.read_text(encoding="utf-8")
+    from_text = Studio.from_spec(path.read_text(encoding="utf-8"), bundled, path)
+    assert {name: getattr(from_text, name) for name in fields} == {name: getattr(studio, name) for name in fields}
 
 
 def test_an_invalid_session_is_not_saved_and_the_old_file_stays(bundled: Library, tmp_path: Path) -> None:

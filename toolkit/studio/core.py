@@ -16,6 +16,7 @@ Several words must all occur; Chinese has no spaces between words, so a word is 
 from __future__ import annotations
 
 import os
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -53,7 +54,8 @@ FACETS: tuple[tuple[str, str], ...] = (
 STUDIO_DOCUMENTS: tuple[str, ...] = ("casebook", "outline")
 MAX_PICKS = 60  # the casebook's limit
 OUTLINE_CASES = 12  # the outline weaves in at most this many (the first picks)
-NO_POST = ""  # the coverage column of cases tied to no risk post
+NO_POST = ""
+PARTIAL_DATE = re.compile(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?")  # the coverage column of cases tied to no risk post
 
 
 def normalize(text: str) -> str:
@@ -171,6 +173,10 @@ class Studio:
         for name in changes:
             if name not in known:
                 raise ParameterError(f"unknown filter '{name}'; valid: {', '.join(sorted(known))}", name)
+        for name in ("date_from", "date_to"):
+            value = changes.get(name, "")
+            if value and not PARTIAL_DATE.fullmatch(value):
+                raise ParameterError(f"filter '{name}' is '{value}'; valid: YYYY, YYYY-MM or YYYY-MM-DD, or ''", name)
         self.filters = replace(self.filters, **changes)
         self.results = search(self._ordered, self.filters)
         return self.results
@@ -333,21 +339,27 @@ class Studio:
 
     @classmethod
     def open(cls, spec_path: Path, library: Library | None = None, **settings: Any) -> Studio:
-        """A studio restored from a saved spec (its first session); the spec's library unless given one."""
+        """A studio restored from a saved spec file; the library the spec names unless given one."""
         spec_path = Path(spec_path)
         text = spec_path.read_text(encoding="utf-8")
-        model, _ = parse_spec(text, str(spec_path))
-        base = spec_path.resolve().parent
         if library is None:
+            model, _ = parse_spec(text, str(spec_path))
+            base = spec_path.resolve().parent
             library = load_library((base / model.library) if model.library else default_library())
+        return cls.from_spec(text, library, spec_path, **settings)
+
+    @classmethod
+    def from_spec(cls, text: str, library: Library, spec_path: Path | None = None, **settings: Any) -> Studio:
+        """A studio restored from spec text (its first session), checked as ``lianzheng build`` checks it."""
+        shown = str(spec_path) if spec_path else "<studio>"
+        model, _ = parse_spec(text, shown)
         resolved = check_spec(text, library, spec_path)
         if not resolved.sessions:
-            raise ParameterError(f"{spec_path}: the spec has no session to open", "sessions")
+            raise ParameterError(f"{shown}: the spec has no session to open", "sessions")
         first = resolved.sessions[0]
         values = next(iter(first.parameters.values()))
         outline = first.parameters.get("outline", {})
-        hand = picked(first.parameters.get("casebook", {})) or picked(outline)
-        studio = cls(
+        return cls(
             library,
             lang=values["lang"],
             audience=first.audience,
@@ -356,13 +368,13 @@ class Studio:
             documents=list(first.documents),
             formats=list(resolved.formats),
             seed=values["seed"],
+            # the spec's own date: the checked parameters hold today's for a blank one
             date=str((model.sessions[0].date if model.sessions else None) or model.date or ""),
             unit=values["unit"],
             out=model.out or "handouts",
-            picks=hand,
+            picks=picked(first.parameters.get("casebook", {})) or picked(outline),
             **settings,
         )
-        return studio
 
     def build(
         self,
