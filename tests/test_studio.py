@@ -276,11 +276,15 @@ def test_widgets_filter_pick_and_save(small: Library, tmp_path: Path) -> None:
     ui.keyword.value = "红包"
     assert [value for _, value in ui.results.options] == ["zh-red-envelope"]
     assert "1 of 3 cases" in ui.count.value
+    # Each facet's terms carry how many of the results have them; the chosen value stays chosen.
+    assert ("Warning case · 1", "warning") in ui.facets["kind"].options
+    assert ("Typical problem notice · 0", "typical-notice") in ui.facets["kind"].options
     assert "srcdoc=" in ui.case_preview.value and "春节收受红包礼金案" in ui.case_preview.value
     ui.pick_button.click()
     ui.keyword.value = ""
     ui.facets["kind"].value = "typical-notice"
     assert [value for _, value in ui.results.options] == ["banquet-road-works"]
+    assert ui.facets["kind"].value == "typical-notice"
     ui.pick_button.click()
     ui.picks.value = "banquet-road-works"
     ui.up.click()

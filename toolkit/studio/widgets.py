@@ -196,6 +196,8 @@ class StudioUI:
     # What the controls do
 
     def _on_filter(self, _change: Any = None) -> None:
+        if self._busy:  # the facet labels being redrawn with new counts
+            return
         first, last = self.years.value
         low, high = self.years.min, self.years.max
         self.studio.set_filters(
@@ -248,6 +250,16 @@ class StudioUI:
         try:
             self.results.options = [(studio.label(case_id), case_id) for case_id in ids]
             self.results.value = keep
+        finally:
+            self._busy = False
+        counts = studio.counts()
+        self._busy = True
+        try:
+            for name, dropdown in self.facets.items():
+                value = dropdown.value
+                labelled = [(f"{label} · {counts[name][term]}", term) for label, term in studio.options(name)]
+                dropdown.options = [(t("studio.any"), ""), *labelled]
+                dropdown.value = value
         finally:
             self._busy = False
         text = t("studio.results", count=len(ids), total=len(studio.rows))
