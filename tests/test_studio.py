@@ -256,6 +256,15 @@ def test_an_invalid_session_is_not_saved_and_the_old_file_stays(bundled: Library
     assert path.read_bytes() == before
 
 
+def test_a_session_with_no_document_or_format_is_refused(bundled: Library, tmp_path: Path) -> None:
+    # In a spec an empty list means the defaults: saving one would build every document.
+    with pytest.raises(ParameterError, match="choose at least one document"):
+        Studio(bundled, documents=[]).save(tmp_path / "s.yaml")
+    with pytest.raises(ParameterError, match="choose at least one format"):
+        Studio(bundled, formats=[]).save(tmp_path / "s.yaml")
+    assert not (tmp_path / "s.yaml").exists()
+
+
 def test_a_spec_with_a_bad_pick_names_its_line(bundled: Library, tmp_path: Path) -> None:
     studio = Studio(bundled)
     studio.add(bundled.cases[0].id)

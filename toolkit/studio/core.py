@@ -302,6 +302,11 @@ class Studio:
     def spec_data(self, spec_path: Path | None = None) -> dict[str, Any]:
         """The session as a build spec (a mapping), paths relative to where the spec is saved."""
         base = (spec_path.resolve().parent if spec_path else Path.cwd()).resolve()
+        # An empty list in a spec means the defaults (every document, the usual formats): refuse it here.
+        if not self.documents:
+            raise ParameterError("choose at least one document to build", "documents")
+        if not self.formats:
+            raise ParameterError("choose at least one format to build", "formats")
         data: dict[str, Any] = {
             "library": _relative(self.library.root.resolve(), base),
             "out": self.out,

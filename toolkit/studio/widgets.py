@@ -17,6 +17,7 @@ from typing import Any
 import ipywidgets as w
 from IPython.display import HTML
 
+from toolkit.build.spec import FORMATS
 from toolkit.errors import ToolkitError
 from toolkit.i18n import catalog
 from toolkit.render import page
@@ -142,7 +143,17 @@ class StudioUI:
             style=style,
             layout=wide,
         )
-        for control in (self.audience, self.theme, self.minutes, self.documents):
+        self.documents.add_class("lz-documents")
+        self.formats = w.SelectMultiple(
+            options=list(FORMATS),
+            value=tuple(studio.formats),
+            description=t("studio.formats"),
+            rows=len(FORMATS),
+            style=style,
+            layout=wide,
+        )
+        self.formats.add_class("lz-formats")
+        for control in (self.audience, self.theme, self.minutes, self.documents, self.formats):
             control.observe(self._on_session, names="value")
 
         # Live previews and coverage.
@@ -164,6 +175,7 @@ class StudioUI:
         self.build_button.add_class("lz-build")
         self.build_button.on_click(lambda _: self.build())
         self.progress = w.IntProgress(value=0, min=0, max=1, layout=w.Layout(width="100%", visibility="hidden"))
+        self.progress.add_class("lz-progress")
         self.status = w.HTML(escape(message))
         self.status.add_class("lz-status")
         self.links = w.Output()  # outputs, not widget HTML, so that JupyterLab resolves the links to its files
@@ -181,6 +193,7 @@ class StudioUI:
                 self.theme,
                 self.minutes,
                 self.documents,
+                self.formats,
                 self.picks_label,
                 self.picks,
                 w.HBox(buttons),
@@ -217,6 +230,7 @@ class StudioUI:
         self.studio.theme = self.theme.value
         self.studio.minutes = self.minutes.value
         self.studio.documents = list(self.documents.value)
+        self.studio.formats = list(self.formats.value)
         self.refresh_session()
         self.show_case(self.results.value)
 
