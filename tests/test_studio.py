@@ -246,6 +246,46 @@ def test_opening_a_saved_spec_restores_the_studio(bundled: Library, tmp_path: Pa
     assert {name: getattr(from_text, name) for name in fields} == {name: getattr(studio, name) for name in fields}
 
 
+def test_what_the_studio_does_not_edit_survives_open_and_save(bundled: Library, tmp_path: Path) -> None:
+    case = bundled.cases[2].id
+    spec = tmp_path / "hand.yaml"
+    spec.write_text(
+        f"""library: {bundled.root}
+parameters:
+  quiz: {{questions: 30}}
+  casebook: {{title: "Spring warning education", cases: 5}}
+sessions:
+  - id: spring-retired
+    audience: retired
+    documents: [casebook, quiz, outline]
+    editions: {{casebook: [trainer]}}
+    parameters:
+      outline: {{minutes: 60, cases: 2}}
+      casebook: {{picks: [{case}]}}
+""",
+        encoding="utf-8",
+    )
+    studio = Studio.open(spec)
+    assert studio.picks == [case] and studio.minutes == 60
+    studio.add(bundled.cases[4].id)
+    saved = studio.save(tmp_path / "again.yaml")
+    (session,) = check_spec(saved.read_text(encoding="utf-8"), bundled, saved).sessions
+    assert session.id == "spring-retired"
+    assert session.editions["casebook"] == ("trainer",)
+    assert session.parameters["quiz"]["questions"] == 30
+    assert session.parameters["casebook"]["title"] == "Spring warning education"
+    assert session.parameters["casebook"]["picks"] == f"{case},{bundled.cases[4].id}"
+    assert session.parameters["casebook"]["cases"] == 2  # the picks, and only them
+    assert session.parameters["outline"]["minutes"] == 60
+
+
+def test_a_spec_of_several_sessions_is_not_opened(bundled: Library, tmp_path: Path) -> None:
+    spec = tmp_path / "two.yaml"
+    spec.write_text(f"library: {bundled.root}\naudiences: [retired, families]\n", encoding="utf-8")
+    with pytest.raises(ParameterError, match="the spec has 2 sessions; the studio edits a spec of one session"):
+        Studio.open(spec)
+
+
 def test_an_invalid_session_is_not_saved_and_the_old_file_stays(bundled: Library, tmp_path: Path) -> None:
     studio = Studio(bundled)
     path = studio.save(tmp_path / "s.yaml")

@@ -52,6 +52,8 @@ FACETS: tuple[tuple[str, str], ...] = (
 )
 # The documents the studio prepares and their limits on the number of cases.
 STUDIO_DOCUMENTS: tuple[str, ...] = ("casebook", "outline")
+# The parameters the studio sets itself (the rest of a reopened spec's are kept as they were).
+STUDIO_PARAMETERS: dict[str, tuple[str, ...]] = {"casebook": ("picks",), "outline": ("minutes", "picks", "theme")}
 MAX_PICKS = 60  # the casebook's limit
 OUTLINE_CASES = 12  # the outline weaves in at most this many (the first picks)
 NO_POST = ""
@@ -155,6 +157,11 @@ class Studio:
     unit: str = ""
     out: str = "handouts"
     picks: list[str] = field(default_factory=list)
+    # What a reopened spec set that the studio has no control for, written back unchanged on save:
+    # other parameters by document (a title, the quiz's questions...), editions, the session's id.
+    kept: dict[str, dict[str, Any]] = field(default_factory=dict)
+    editions: dict[str, list[str]] = field(default_factory=dict)
+    session_id: str | None = None
     filters: Filters = field(default_factory=Filters)
     results: list[str] = field(default_factory=list)
 
@@ -238,13 +245,14 @@ class Studio:
         """What the spec sets for one document of the session (beyond audience, lang, seed, date, unit)."""
         values: dict[str, Any] = {}
         if document == "casebook" and self.picks:
-            values = {"cases": len(self.picks), "picks": list(self.picks)}
+            values.update(cases=len(self.picks), picks=list(self.picks))
         elif document == "outline":
-            values = {"minutes": self.minutes}
+            values["minutes"] = self.minutes
             if self.picks:
                 chosen = self.picks[:OUTLINE_CASES]
                 values.update(cases=len(chosen), picks=chosen)
-        return values
+        kept = {name: value for name, value in self.kept.get(document, {}).items() if name not in values}
+        return {**kept, **values}
 
     def _values(self, document: str) -> dict[str, Any]:
         values: dict[str, Any] = {"audience": self.audience, "lang": self.lang, "seed": self.seed}
@@ -318,7 +326,11 @@ class Studio:
             data["date"] = self.date
         if self.unit:
             data["unit"] = self.unit
-        session: dict[str, Any] = {"audience": self.audience, "documents": list(self.documents)}
+        session: dict[str, Any] = {"id": self.session_id} if self.session_id else {}
+        session.update(audience=self.audience, documents=list(self.documents))
+        editions = {name: list(chosen) for name, chosen in self.editions.items() if name in self.documents}
+        if editions:
+            session["editions"] = editions
         if self.theme and "outline" in self.documents:
             session["theme"] = self.theme
         parameters = {name: values for name in self.documents if (values := self.parameters(name))}
@@ -361,9 +373,23 @@ class Studio:
         resolved = check_spec(text, library, spec_path)
         if not resolved.sessions:
             raise ParameterError(f"{shown}: the spec has no session to open", "sessions")
+        if len(resolved.sessions) > 1:
+            raise ParameterError(
+                f"{shown}: the spec has {len(resolved.sessions)} sessions; the studio edits a spec of one session "
+                "(build this one with 'lianzheng build')",
+                "sessions",
+            )
         first = resolved.sessions[0]
         values = next(iter(first.parameters.values()))
         outline = first.parameters.get("outline", {})
+        raw = model.sessions[0] if model.sessions else None
+        kept: dict[str, dict[str, Any]] = {}
+        for layer in (model.parameters, raw.parameters if raw else {}):
+            for name, given in layer.items():
+                kept.setdefault(name, {}).update(given)
+        for name, given in kept.items():
+            for managed in STUDIO_PARAMETERS.get(name, ()):
+                given.pop(managed, None)
         return cls(
             library,
             lang=values["lang"],
@@ -378,6 +404,9 @@ class Studio:
             unit=values["unit"],
             out=model.out or "handouts",
             picks=picked(first.parameters.get("casebook", {})) or picked(outline),
+            kept={name: given for name, given in kept.items() if given},
+            editions={**model.editions, **(raw.editions if raw else {})},
+            session_id=raw.id if raw else None,
             **settings,
         )
 
