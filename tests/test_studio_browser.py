@@ -94,7 +94,9 @@ def lab(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 
 
 @pytest.fixture
-def lab_page(lab: tuple[str, Path], browser: Any, artifacts: Path, request: pytest.FixtureRequest) -> Iterator[Any]:
+def lab_page(
+    lab: tuple[str, Path], browser: Any, artifacts: Path, bundled: Library, request: pytest.FixtureRequest
+) -> Iterator[Any]:
     """A page with the studio notebook open in JupyterLab and run; only the server is reachable.
 
     On a failure the page is kept as ``<test>-failed.png`` and the browser's console is printed.
@@ -122,7 +124,8 @@ def lab_page(lab: tuple[str, Path], browser: Any, artifacts: Path, request: pyte
     page.click("li.lm-MenuBar-item:has-text('Run')", timeout=10_000)
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click(timeout=10_000)
     page.wait_for_selector(".lz-studio", timeout=90_000)
-    page.wait_for_selector(".lz-count:has-text('45 of 45 cases')", timeout=30_000)
+    total = len(bundled.cases)
+    page.wait_for_selector(f".lz-count:has-text('{total} of {total} cases')", timeout=30_000)
     no_news = page.locator(".jp-toast-button:has-text('No')")
     if no_news.count():
         no_news.first.click()
@@ -146,7 +149,7 @@ def test_a_trainer_filters_picks_and_saves_in_jupyterlab(
     chosen = expected[1]
 
     page.fill(".lz-keyword input", "gift card", timeout=10_000)
-    page.wait_for_selector(f".lz-count:has-text('{len(expected)} of 45 cases')", timeout=30_000)
+    page.wait_for_selector(f".lz-count:has-text('{len(expected)} of {len(bundled.cases)} cases')", timeout=30_000)
     assert page.locator(".lz-results select option").count() == len(expected)
     page.select_option(".lz-results select", label=Studio(bundled).label(chosen), timeout=10_000)
     # The preview frame follows the selection: the case as the casebook prints it.
