@@ -284,8 +284,10 @@ class Studio:
         counts = self.coverage(case_ids)
         posts = [*tax.terms("risk_posts"), NO_POST]
         top = max(counts.values(), default=0) or 1
+        edge = "border:1px solid #ccc;padding:2px 4px;"
         head = "".join(
-            f"<th>{escape(tax.label('risk_posts', p, self.lang) if p else t('studio.coverage.no_post'))}</th>"
+            f'<th style="{edge}font-weight:normal;font-size:85%">'
+            f"{escape(tax.label('risk_posts', p, self.lang) if p else t('studio.coverage.no_post'))}</th>"
             for p in posts
         )
         rows = []
@@ -293,15 +295,18 @@ class Studio:
             cells = []
             for post in posts:
                 n = counts.get((discipline, post), 0)
-                style = f"background:rgba(140,28,19,{0.12 + 0.88 * n / top:.2f});" if n else "background:#fff;"
-                colour = "color:#fff;" if n / top > 0.5 else ""
-                cells.append(f'<td class="lz-heat" style="{style}{colour}text-align:center">{n or ""}</td>')
+                fill = f"background:rgba(140,28,19,{0.12 + 0.88 * n / top:.2f});" if n else "background:#fff;"
+                ink = "color:#fff;" if n / top > 0.5 else ""
+                cells.append(f'<td class="lz-heat" style="{edge}{fill}{ink}text-align:center">{n or ""}</td>')
             label = escape(tax.label("disciplines", discipline, self.lang))
-            rows.append(f'<tr><th scope="row">{label}</th>{"".join(cells)}</tr>')
-        caption_html = f"<caption>{escape(caption)}</caption>" if caption else ""
+            rows.append(f'<tr><th scope="row" style="{edge}text-align:left">{label}</th>{"".join(cells)}</tr>')
+        caption_html = (
+            f'<caption style="font-weight:bold;text-align:left">{escape(caption)}</caption>' if caption else ""
+        )
         corner = escape(t("studio.coverage.corner"))
         return (
-            f'<table class="lz-coverage">{caption_html}<thead><tr><th>{corner}</th>{head}</tr></thead>'
+            f'<table class="lz-coverage" style="border-collapse:collapse;font-size:12px;margin:0 0 1em;'
+            f'table-layout:fixed">{caption_html}<thead><tr><th style="{edge}">{corner}</th>{head}</tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table>"
         )
 
