@@ -19,7 +19,7 @@ from toolkit.build.jobs import notebooks_dir
 from toolkit.documents import assemble
 from toolkit.errors import ParameterError, SpecError
 from toolkit.render import render
-from toolkit.studio import Studio, check_spec
+from toolkit.studio import Studio, check_spec, open_studio
 from toolkit.studio.core import MAX_PICKS, OUTLINE_CASES, normalize
 from toolkit.studio.widgets import StudioUI
 
@@ -348,6 +348,18 @@ def test_widgets_filter_pick_and_save(small: Library, tmp_path: Path) -> None:
     spec = check_spec((tmp_path / "session.yaml").read_text(encoding="utf-8"), small, tmp_path / "session.yaml")
     assert spec.sessions[0].parameters["casebook"]["picks"] == "banquet-road-works,zh-red-envelope"
     assert spec.sessions[0].parameters["outline"]["minutes"] == 30
+
+
+def test_open_studio_reopens_a_spec_or_starts_one_saved_where_asked(bundled: Library, tmp_path: Path) -> None:
+    fresh = tmp_path / "new.yaml"
+    ui = open_studio(str(bundled.root), str(fresh), "zh-CN")
+    assert ui.studio.lang == "zh-CN" and ui.studio.picks == []
+    ui.studio.add(bundled.cases[0].id)
+    ui.save_button.click()
+    assert fresh.is_file() and "已保存" in ui.status.value
+    again = open_studio(spec=str(fresh))
+    assert again.studio.picks == [bundled.cases[0].id] and again.studio.lang == "zh-CN"
+    assert again.status.value == f"已打开 {fresh}" and again.spec_path == fresh
 
 
 def test_widgets_report_a_save_that_fails(small: Library, tmp_path: Path) -> None:

@@ -7,17 +7,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from toolkit.studio.core import Filters, Studio, check_spec
+
+if TYPE_CHECKING:  # ipywidgets is imported when the studio is opened, not with the package
+    from toolkit.studio.widgets import StudioUI
 
 __all__ = ["Filters", "Studio", "check_spec", "open_studio"]
 
 
-def open_studio(library: str = "", spec: str = "", lang: str = "en", save_to: str = "session.yaml") -> Any:
-    """The studio's widget: the spec ``spec`` reopened when it exists, else a new session on ``library``.
+def open_studio(library: str = "", spec: str = "", lang: str = "en", save_to: str = "session.yaml") -> StudioUI:
+    """The studio, displayed as its widgets: the spec ``spec`` reopened, or a new session on ``library``.
 
-    Saving writes to ``save_to`` (or back to ``spec`` when one was opened).
+    Saving writes back to ``spec``; with no ``spec``, to ``save_to``.
     """
     from toolkit.i18n import catalog
     from toolkit.library.load import load_library
@@ -33,4 +36,4 @@ def open_studio(library: str = "", spec: str = "", lang: str = "en", save_to: st
     else:
         studio = Studio(load_library(Path(library) if library else default_library()), lang=lang)
         target = spec or save_to
-    return StudioUI(studio, target, message).widget
+    return StudioUI(studio, target, message)

@@ -206,6 +206,10 @@ class StudioUI:
         self.refresh_results()
         self.refresh_session()
 
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """Displayed as its widgets (the notebook's last line shows the studio)."""
+        return self.widget._repr_mimebundle_(**kwargs)
+
     # What the controls do
 
     def _on_filter(self, _change: Any = None) -> None:
