@@ -38,7 +38,7 @@ check: lint test
 bench: $(STAMP)
 	$(BIN)/python bench/library_load.py
 	$(BIN)/python bench/build.py
-	$(BIN)/python bench/studio.py
+	$(BIN)/python bench/studio.py --browser
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info

@@ -4,6 +4,7 @@ browser; the widgets driven programmatically; the notebook under papermill; a re
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +19,7 @@ from toolkit import Library, load_library
 from toolkit.build.jobs import notebooks_dir
 from toolkit.documents import assemble
 from toolkit.errors import ParameterError, SpecError
-from toolkit.render import render
+from toolkit.render import render, scoped_stylesheet
 from toolkit.studio import Studio, check_spec, open_studio
 from toolkit.studio.core import MAX_PICKS, OUTLINE_CASES, normalize
 from toolkit.studio.widgets import StudioUI
@@ -328,7 +329,8 @@ def test_widgets_filter_pick_and_save(small: Library, tmp_path: Path) -> None:
     # Each facet's terms carry how many of the results have them; the chosen value stays chosen.
     assert ("Warning case · 1", "warning") in ui.facets["kind"].options
     assert ("Typical problem notice · 0", "typical-notice") in ui.facets["kind"].options
-    assert "srcdoc=" in ui.case_preview.value and "春节收受红包礼金案" in ui.case_preview.value
+    assert 'class="lz-preview"' in ui.case_preview.value and "春节收受红包礼金案" in ui.case_preview.value
+    assert "srcdoc=" in ui.casebook_preview.value and "srcdoc=" in ui.outline_preview.value
     ui.pick_button.click()
     ui.keyword.value = ""
     ui.facets["kind"].value = "typical-notice"
@@ -360,6 +362,25 @@ def test_open_studio_reopens_a_spec_or_starts_one_saved_where_asked(bundled: Lib
     again = open_studio(spec=str(fresh))
     assert again.studio.picks == [bundled.cases[0].id] and again.studio.lang == "zh-CN"
     assert again.status.value == f"已打开 {fresh}" and again.spec_path == fresh
+
+
+def test_a_long_results_list_is_cut_and_says_so(small: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    from toolkit.studio import widgets
+
+    monkeypatch.setattr(widgets, "MAX_LISTED", 2)
+    ui = StudioUI(Studio(small))
+    assert [value for _, value in ui.results.options] == ["banquet-road-works", "sample-case"]
+    assert "3 of 3 cases" in ui.count.value and "The list shows the first 2" in ui.count.value
+    ui.keyword.value = "mooncakes"
+    assert "The list shows" not in ui.count.value and ui.results.value == "sample-case"
+
+
+def test_the_inline_preview_stylesheet_stays_inside_its_box() -> None:
+    css = scoped_stylesheet(".lz-preview")
+    selectors = [part.strip() for rule in re.findall(r"([^{}]+)\{", css) for part in rule.split(",")]
+    assert len(selectors) > 30 and all(sel == ".lz-preview" or sel.startswith(".lz-preview ") for sel in selectors)
+    assert ".lz-preview h2 {" in css and ".lz-preview { margin: 0 auto;" in css
+    assert "@page" not in css and "@media" not in css and "leader(" not in css
 
 
 def test_widgets_report_a_save_that_fails(small: Library, tmp_path: Path) -> None:

@@ -67,8 +67,8 @@ def test_a_trainer_filters_picks_and_saves_in_jupyterlab(
     page.wait_for_selector(f".lz-count:has-text('{len(expected)} of {len(bundled.cases)} cases')", timeout=30_000)
     assert page.locator(".lz-results select option").count() == len(expected)
     page.select_option(".lz-results select", label=Studio(bundled).label(chosen), timeout=10_000)
-    # The preview frame follows the selection: the case as the casebook prints it.
-    heading = page.frame_locator(".lz-frame").first.locator("section.lz-case h2")
+    # The preview follows the selection: the case as the casebook prints it.
+    heading = page.locator(".lz-preview section.lz-case h2")
     heading.filter(has_text=bundled.case(chosen).title).wait_for(timeout=30_000)
     page.click("button.lz-pick", timeout=10_000)
     page.wait_for_selector(".lz-picks select option", timeout=30_000)

@@ -96,6 +96,28 @@ def page(fragment: str, lang: str) -> str:
     )
 
 
+@cache
+def scoped_stylesheet(scope: str) -> str:
+    """The screen rules of the stylesheet confined to the element matching ``scope``.
+
+    For showing a fragment inside another page (the studio's previews in JupyterLab) without a
+    frame: ``:root``, ``html`` and ``body`` become the scope itself, every other selector is put
+    under it, and the print rules (``@page``, ``@media print``) are left out.
+    """
+    import re
+
+    screen = stylesheet().split("@page", 1)[0]
+    screen = re.sub(r"/\*.*?\*/", "", screen, flags=re.DOTALL)
+    rules = []
+    for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", screen):
+        scoped = []
+        for selector in selectors.split(","):
+            selector = selector.strip()
+            scoped.append(scope if selector in (":root", "html", "body") else f"{scope} {selector}")
+        rules.append(f"{', '.join(scoped)} {{{body}}}")
+    return "\n".join(rules)
+
+
 @lru_cache(maxsize=1)
 def stylesheet() -> str:
     """The handout stylesheet (screen and print)."""

@@ -36,8 +36,10 @@ class Lab:
     log: Path
 
     def url(self, notebook: str) -> str:
-        """The address that opens ``notebook`` (relative to the served folder), token included."""
-        return f"{self.base}/lab/tree/{notebook}?token={self.token}"
+        """The address that opens ``notebook`` (relative to the served folder), token included, in a
+        workspace of its own: a notebook opened earlier in another page is not restored beside it."""
+        workspace = Path(notebook).stem
+        return f"{self.base}/lab/workspaces/{workspace}/tree/{notebook}?token={self.token}"
 
     def files(self, rel: str) -> str:
         """The address of a file of the served folder, as JupyterLab serves it."""

@@ -20,10 +20,13 @@ from IPython.display import HTML
 from toolkit.build.spec import FORMATS
 from toolkit.errors import ToolkitError
 from toolkit.i18n import catalog
-from toolkit.render import page
+from toolkit.render import page, scoped_stylesheet
 from toolkit.studio.core import FACETS, Studio
 
 FRAME_HEIGHT = "560px"
+# The results list shows at most this many cases (the count says how many match): a longer list is
+# not read, only scrolled, and every entry is sent to the browser on each change.
+MAX_LISTED = 100
 
 
 def framed(fragment: str, lang: str, height: str = FRAME_HEIGHT) -> str:
@@ -31,6 +34,18 @@ def framed(fragment: str, lang: str, height: str = FRAME_HEIGHT) -> str:
     return (
         f'<iframe class="lz-frame" style="width:100%;height:{height};border:1px solid #ccc;background:#fff" '
         f'srcdoc="{escape(page(fragment, lang), quote=True)}"></iframe>'
+    )
+
+
+def inline(fragment: str, height: str = FRAME_HEIGHT) -> str:
+    """A handout fragment shown in place under the stylesheet's screen rules, confined to it.
+
+    Lighter than a frame (no page to create for every change), so the case preview, which follows
+    every filter change, uses it; the casebook and outline previews are framed as pages.
+    """
+    return (
+        f'<div class="lz-preview" style="height:{height};overflow:auto;border:1px solid #ccc;background:#fff">'
+        f"<style>{scoped_stylesheet('.lz-preview')}</style>{fragment}</div>"
     )
 
 
@@ -259,33 +274,44 @@ class StudioUI:
     # Views drawn from the studio
 
     def refresh_results(self) -> None:
-        """The results list, its count, and the preview of the selected (or first) case."""
+        """The results list, its count and the preview of the selected (or first) case, then the facet counts.
+
+        Each widget's changes go to the browser as one message (``hold_sync``): a list's new options
+        and its kept selection would otherwise be two redraws.
+        """
         studio = self.studio
         t = catalog(studio.lang)
         ids = studio.results
-        keep = self.results.value if self.results.value in ids else (ids[0] if ids else None)
+        keep = self.results.value if self.results.value in ids[:MAX_LISTED] else (ids[0] if ids else None)
         self._busy = True
         try:
-            self.results.options = [(studio.label(case_id), case_id) for case_id in ids]
-            self.results.value = keep
+            with self.results.hold_sync():
+                self.results.options = [(studio.label(case_id), case_id) for case_id in ids[:MAX_LISTED]]
+                self.results.value = keep
         finally:
             self._busy = False
+        text = t("studio.results", count=len(ids), total=len(studio.rows))
+        if not ids:
+            text += "\n" + t("studio.no_results")
+        elif len(ids) > MAX_LISTED:
+            text += "\n" + t("studio.listed", shown=MAX_LISTED)
+        first, _, rest = text.partition("\n")
+        self.count.value = f"<b>{escape(first)}</b>" + (f"<br>{escape(rest)}" if rest else "")
+        self.show_case(keep)
         counts = studio.counts()
         self._busy = True
         try:
             for name, dropdown in self.facets.items():
                 value = dropdown.value
                 labelled = [(f"{label} · {counts[name][term]}", term) for label, term in studio.options(name)]
-                dropdown.options = [(t("studio.any"), ""), *labelled]
-                dropdown.value = value
+                with dropdown.hold_sync():
+                    dropdown.options = [(t("studio.any"), ""), *labelled]
+                    dropdown.value = value
         finally:
             self._busy = False
-        text = t("studio.results", count=len(ids), total=len(studio.rows))
-        self.count.value = f"<b>{escape(text)}</b>" + ("" if ids else f"<br>{escape(t('studio.no_results'))}")
-        self.show_case(keep)
 
     def show_case(self, case_id: str | None) -> None:
-        self.case_preview.value = framed(self.studio.preview(case_id), self.studio.lang) if case_id else ""
+        self.case_preview.value = inline(self.studio.preview(case_id)) if case_id else ""
 
     def refresh_session(self, selected: str | None = None) -> None:
         """The picks list, the casebook and outline previews and the coverage maps."""
