@@ -70,8 +70,9 @@ def test_chinese_keywords_match_inside_text_without_spaces(small: Library) -> No
     assert studio.set_filters(keyword=label) == ["banquet-road-works"]
 
 
-def test_full_width_letters_match_ascii() -> None:
+def test_full_width_letters_match_ascii(small: Library) -> None:
     assert normalize("ＧＩＦＴ Card") == "gift card"
+    assert Studio(small).set_filters(keyword="ＣＯＮＴＲＡＣＴＯＲ") == ["banquet-road-works"]
 
 
 def test_facet_and_date_filters_combine(small: Library) -> None:
