@@ -120,8 +120,12 @@ def test_picks_keep_order_and_move(small: Library) -> None:
     assert studio.picks == ["sample-case", "banquet-road-works", "zh-red-envelope"]
     studio.remove("sample-case")
     assert studio.picks == ["banquet-road-works", "zh-red-envelope"]
-    with pytest.raises(KeyError):
-        studio.add("no-such-case")
+    with pytest.raises(
+        ParameterError, match="no case 'sample-cases' in the library \\(did you mean 'sample-case'\\?\\)"
+    ):
+        studio.add("sample-cases")
+    with pytest.raises(ParameterError, match="unknown audience 'retiree' \\(did you mean 'retired'\\?\\); valid: "):
+        Studio(small, audience="retiree")
 
 
 def test_picks_are_limited_to_what_a_casebook_holds(bundled: Library) -> None:

@@ -30,7 +30,7 @@ import yaml
 from toolkit.build.spec import DEFAULT_FORMATS, BuildSpec, parse_spec, resolve
 from toolkit.documents import assemble
 from toolkit.documents.common import case_view, reason_text
-from toolkit.documents.params import picked
+from toolkit.documents.params import did_you_mean, picked
 from toolkit.errors import ParameterError
 from toolkit.fileio import write_atomic
 from toolkit.i18n import LANGUAGES, catalog
@@ -169,7 +169,11 @@ class Studio:
         catalog(self.lang)  # an unknown language fails here, naming the valid ones
         self.rows = {case.id: _row(case, self.library) for case in self.library.cases}
         self._ordered = list(self.rows.values())
-        self.audience = self.audience or self.library.taxonomy.audiences[0].id
+        audiences = [audience.id for audience in self.library.taxonomy.audiences]
+        self.audience = self.audience or audiences[0]
+        if self.audience not in audiences:
+            hint = did_you_mean(self.audience, audiences)
+            raise ParameterError(f"unknown audience '{self.audience}'{hint}; valid: {', '.join(audiences)}", "audience")
         self.results = search(self._ordered, self.filters)
 
     # Finding cases
@@ -222,7 +226,9 @@ class Studio:
 
     def add(self, case_id: str) -> None:
         """Pick a case (at the end); picking it again changes nothing."""
-        self.library.case(case_id)  # KeyError for an unknown id
+        if case_id not in self.rows:
+            hint = did_you_mean(case_id, list(self.rows))
+            raise ParameterError(f"no case '{case_id}' in the library{hint}", "picks")
         if case_id in self.picks:
             return
         if len(self.picks) >= MAX_PICKS:
