@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install handouts test lint check bench clean
+.PHONY: install handouts studio test lint check bench clean
 
 $(STAMP): pyproject.toml
 	@bash scripts/system-packages.sh
@@ -20,6 +20,10 @@ install: $(STAMP)
 handouts: $(STAMP)
 	$(BIN)/lianzheng check casebook
 	$(BIN)/lianzheng build --library casebook --out handouts
+
+## The trainer studio: JupyterLab with notebooks/studio.ipynb open (the address is printed below).
+studio: $(STAMP)
+	$(BIN)/jupyter lab notebooks/studio.ipynb $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -36,6 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/build.py
 	$(BIN)/python bench/report.py
 	$(BIN)/python bench/responses.py
+	$(BIN)/python bench/studio.py --browser
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info

@@ -18,13 +18,14 @@ from toolkit.paths import bundled_library
 
 NOTEBOOKS = sorted(notebooks_dir().glob("*.ipynb"))
 BY_NOTEBOOK = {kind.notebook: kind for kind in DOCUMENTS.values()}
-# Notebooks that are not documents of the library, each tested in its own file.
-OTHER_NOTEBOOKS = {"report.ipynb": "tests/test_report.py"}
+# Notebooks that are tools rather than documents of the library, each tested in its own file.
+OTHER_NOTEBOOKS = {"report.ipynb": "tests/test_report.py", "studio.ipynb": "tests/test_studio.py"}
 DOCUMENT_NOTEBOOKS = [path for path in NOTEBOOKS if path.name not in OTHER_NOTEBOOKS]
 
 
 def test_every_document_has_its_notebook() -> None:
     assert sorted(path.name for path in DOCUMENT_NOTEBOOKS) == sorted(BY_NOTEBOOK)
+    assert {path.name for path in NOTEBOOKS} >= set(OTHER_NOTEBOOKS)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

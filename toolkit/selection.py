@@ -146,6 +146,17 @@ def select_cases(
     return tuple(pick for _, pick in picks)
 
 
+def picked_cases(library: Library, audience_id: str, case_ids: Sequence[str]) -> tuple[Pick, ...]:
+    """Cases chosen by hand, in the given order, with the reason "picked" and their relevance."""
+    audience = audience_of(library.taxonomy, audience_id)
+    picks = []
+    for case_id in case_ids:
+        case = library.case(case_id)
+        score, reasons = case_relevance(case, audience)
+        picks.append(Pick(case, score, (Reason.of("reason.picked"), *reasons)))
+    return tuple(picks)
+
+
 def _invert(digest: str) -> str:
     return digest.translate(str.maketrans("0123456789abcdef", "fedcba9876543210"))
 

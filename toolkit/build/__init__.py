@@ -147,7 +147,13 @@ def _entry(result: JobResult) -> dict[str, Any]:
     return entry
 
 
-def _run(todo: list[tuple[Job, str]], out: Path, workers: int, progress: bool) -> list[JobResult]:
+def _run(
+    todo: list[tuple[Job, str]],
+    out: Path,
+    workers: int,
+    progress: bool,
+    on_job: Callable[[JobResult], None] | None = None,
+) -> list[JobResult]:
     """Run jobs in this process (one worker) or in a pool of forked workers, each with a warm kernel."""
     from toolkit.build.worker import init_pool_worker, init_worker, run_job
 
@@ -160,6 +166,8 @@ def _run(todo: list[tuple[Job, str]], out: Path, workers: int, progress: bool) -
     def done(result: JobResult) -> None:
         if bar is not None:
             bar.update(1)
+        if on_job is not None:
+            on_job(result)
 
     results: list[JobResult] = []
     try:
@@ -224,8 +232,13 @@ def build(
     force: bool = False,
     progress: bool = False,
     on_plan: Callable[[int, int], None] | None = None,
+    on_job: Callable[[JobResult], None] | None = None,
 ) -> BuildReport:
-    """Build every job of ``spec`` into ``out``; unchanged jobs are ``cached`` unless ``force``."""
+    """Build every job of ``spec`` into ``out``; unchanged jobs are ``cached`` unless ``force``.
+
+    ``on_plan(to_run, cached)`` is called once the jobs are planned, ``on_job(result)`` as each job
+    that runs finishes (the studio's progress bar; the command line uses ``progress``).
+    """
     started = time.perf_counter()
     phases: dict[str, float] = {}
     out = out.resolve()
@@ -262,7 +275,7 @@ def build(
         tick = time.perf_counter()
         workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
         try:
-            finished = _run(todo, out, workers, progress)
+            finished = _run(todo, out, workers, progress, on_job)
         except Interrupted as stop:
             # Record what finished, so that running the command again builds only the rest; a job that
             # had not finished keeps its earlier entry (its files were not touched).

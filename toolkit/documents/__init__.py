@@ -14,7 +14,7 @@ from typing import Any
 
 from toolkit.documents.casebook import Casebook, assemble_casebook
 from toolkit.documents.outline import Outline, assemble_outline
-from toolkit.documents.params import LEARNER, Param, params_for, validate
+from toolkit.documents.params import LEARNER, Param, params_for, picks_param, validate
 from toolkit.documents.quiz import QuizPaper, assemble_quiz
 from toolkit.documents.worksheet import Worksheet, assemble_worksheet
 from toolkit.errors import ParameterError
@@ -54,7 +54,11 @@ DOCUMENTS: dict[str, DocumentKind] = {
             "casebook.ipynb",
             "casebook.html.j2",
             ("learner", "trainer"),
-            params_for(("learner", "trainer"), Param("cases", 8, "how many cases", minimum=1, maximum=60)),
+            params_for(
+                ("learner", "trainer"),
+                Param("cases", 8, "how many cases", minimum=1, maximum=60),
+                picks_param("case ids shown first, in order (comma-separated); the rest of 'cases' chosen as usual"),
+            ),
             assemble_casebook,
         ),
         DocumentKind(
@@ -67,6 +71,7 @@ DOCUMENTS: dict[str, DocumentKind] = {
                 Param("theme", "", "theme id; '' for the theme that fits the audience best", _themes, blank_ok=True),
                 Param("minutes", 45, "length of the session in minutes", minimum=15, maximum=480),
                 Param("cases", 4, "how many cases to weave in", minimum=1, maximum=12),
+                picks_param("case ids woven in first, in order (comma-separated); the rest from the theme"),
             ),
             assemble_outline,
             slides=True,

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from toolkit.documents.common import CaseView, Cover, case_view, cover, reason_text
+from toolkit.documents.params import picked
 from toolkit.i18n import catalog
 from toolkit.library.catalog import Library
-from toolkit.selection import select_cases
+from toolkit.selection import picked_cases, select_cases
 
 DISCUSSION_PER_CASE = 1
 DISCUSSION_MAX = 10
@@ -37,7 +38,10 @@ def assemble_casebook(library: Library, params: dict[str, Any]) -> Casebook:
     """Assemble a casebook for ``params["audience"]`` from checked parameters (see ``params.validate``)."""
     t = catalog(params["lang"])
     tax = library.taxonomy
-    picks = select_cases(library, params["audience"], params["cases"], params["seed"])
+    chosen = picked(params)[: params["cases"]]
+    picks = picked_cases(library, params["audience"], chosen)
+    if len(picks) < params["cases"]:
+        picks += select_cases(library, params["audience"], params["cases"] - len(picks), params["seed"], exclude=chosen)
     page = cover(library, params, "casebook", t("casebook.title"), t)
     views = tuple(
         case_view(pick.case, tax, t, tuple(reason_text(reason, tax, t) for reason in pick.reasons)) for pick in picks

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from toolkit.documents.common import Cover, cover
+from toolkit.documents.params import picked
 from toolkit.i18n import Catalog, catalog
 from toolkit.library.catalog import Library
 from toolkit.library.model import Theme
@@ -70,10 +71,15 @@ def timings(minutes: int) -> list[int]:
 def _briefs(library: Library, theme: Theme, params: dict[str, Any], t: Catalog) -> tuple[CaseBrief, ...]:
     audience = audience_of(library.taxonomy, params["audience"])
     known = {case.id: case for case in library.cases}
+    hand_ids = picked(params)
+    hand = [known[cid] for cid in hand_ids]
     ranked = [
-        pick.case for pick in rank_cases((known[cid] for cid in theme.cases if cid in known), audience, params["seed"])
+        pick.case
+        for pick in rank_cases(
+            (known[cid] for cid in theme.cases if cid in known and cid not in hand_ids), audience, params["seed"]
+        )
     ]
-    chosen = ranked[: params["cases"]]
+    chosen = [*hand, *ranked][: params["cases"]]
     if len(chosen) < params["cases"]:
         extra = select_cases(
             library, audience.id, params["cases"] - len(chosen), params["seed"], exclude=[c.id for c in chosen]

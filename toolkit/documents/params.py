@@ -35,6 +35,7 @@ class Param:
     minimum: int | None = None
     maximum: int | None = None
     blank_ok: bool = False
+    many: bool = False  # a list of choices, in order: a YAML list or comma-separated text
 
     def valid_choices(self, library: Library) -> Sequence[str] | None:
         if self.choices is None or isinstance(self.choices, (list, tuple)):
@@ -64,6 +65,8 @@ class Param:
             if (low is not None and value < low) or (high is not None and value > high):
                 raise ParameterError(f"{where}: parameter '{self.name}' is {value}; valid: {low} to {high}", self.name)
             return value
+        if self.many:
+            return self._check_many(value, library, where)
         if not isinstance(value, str):
             raise ParameterError(f"{where}: parameter '{self.name}' must be text, not {value!r}", self.name)
         if value == "" and self.blank_ok:
@@ -86,6 +89,30 @@ class Param:
                 ) from None
         return value
 
+    def _check_many(self, value: Any, library: Library, where: str) -> str:
+        """A list of choices as comma-separated text (the form a notebook's parameters cell holds)."""
+        if isinstance(value, str):
+            items = [item.strip() for item in value.split(",") if item.strip()]
+        elif isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value):
+            items = [item.strip() for item in value]
+        else:
+            raise ParameterError(
+                f"{where}: parameter '{self.name}' must be a list of ids or comma-separated text, not {value!r}",
+                self.name,
+            )
+        choices = self.valid_choices(library) or ()
+        known = set(choices)
+        for item in items:
+            if item not in known:
+                hint = did_you_mean(item, choices)
+                raise ParameterError(
+                    f"{where}: parameter '{self.name}' names '{item}', which is not in the library{hint}", self.name
+                )
+        if len(set(items)) != len(items):
+            twice = next(item for item in items if items.count(item) > 1)
+            raise ParameterError(f"{where}: parameter '{self.name}' names '{twice}' twice", self.name)
+        return ",".join(items)
+
 
 def did_you_mean(value: str, choices: Sequence[str]) -> str:
     """`` (did you mean 'x'?)`` when a valid choice is close to ``value``, else an empty string."""
@@ -99,6 +126,20 @@ def _audiences(library: Library) -> list[str]:
 
 def _themes(library: Library) -> list[str]:
     return [theme.id for theme in library.themes]
+
+
+def _case_ids(library: Library) -> list[str]:
+    return [case.id for case in library.cases]
+
+
+def picks_param(help: str) -> Param:
+    """``picks``: case ids chosen by hand, in order, shown before any chosen automatically."""
+    return Param("picks", "", help, _case_ids, blank_ok=True, many=True)
+
+
+def picked(params: Mapping[str, Any]) -> list[str]:
+    """The case ids of a checked ``picks`` parameter, in order."""
+    return [item for item in str(params.get("picks", "")).split(",") if item]
 
 
 COMMON: tuple[Param, ...] = (

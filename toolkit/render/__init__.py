@@ -83,6 +83,41 @@ def render(document: Any) -> str:
     return template.render(doc=document)
 
 
+def render_case(case: Any, lang: str, number: int = 1) -> str:
+    """One case (a ``CaseView``) as the casebook prints it, with why it was chosen: an ``<article>``."""
+    return environment(lang).get_template("case.html.j2").render(case=case, number=number, lang=lang)
+
+
+def page(fragment: str, lang: str) -> str:
+    """A fragment as a whole HTML page with the stylesheet inlined (for a frame of its own)."""
+    return (
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
+        f"<style>{stylesheet()}</style></head><body>{fragment}</body></html>"
+    )
+
+
+@cache
+def scoped_stylesheet(scope: str) -> str:
+    """The screen rules of the stylesheet confined to the element matching ``scope``.
+
+    For showing a fragment inside another page (the studio's previews in JupyterLab) without a
+    frame: ``:root``, ``html`` and ``body`` become the scope itself, every other selector is put
+    under it, and the print rules (``@page``, ``@media print``) are left out.
+    """
+    import re
+
+    screen = stylesheet().split("@page", 1)[0]
+    screen = re.sub(r"/\*.*?\*/", "", screen, flags=re.DOTALL)
+    rules = []
+    for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", screen):
+        scoped = []
+        for selector in selectors.split(","):
+            selector = selector.strip()
+            scoped.append(scope if selector in (":root", "html", "body") else f"{scope} {selector}")
+        rules.append(f"{', '.join(scoped)} {{{body}}}")
+    return "\n".join(rules)
+
+
 @lru_cache(maxsize=1)
 def stylesheet() -> str:
     """The handout stylesheet (screen and print)."""
