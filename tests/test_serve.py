@@ -143,8 +143,11 @@ def test_xlsx_is_a_real_workbook(filled: Path, tmp_path: Path) -> None:
 
     out = tmp_path / "answers.xlsx"
     assert main(["responses", "export", "--store", str(filled), "--out", str(out)]) == 0
-    sheet = load_workbook(out, read_only=True)["answers"]
-    rows = list(sheet.iter_rows(values_only=True))
+    book = load_workbook(out, read_only=True)
+    try:
+        rows = list(book["answers"].iter_rows(values_only=True))
+    finally:
+        book.close()  # a read-only workbook keeps its file open until closed
     assert rows[0] == COLUMNS and len(rows) == 14
     assert rows[1][0] == SESSION
 
