@@ -307,6 +307,7 @@ def test_what_learners_do_in_the_widgets_is_what_the_trainer_report_counts(bundl
     responses = analysis.read_store(store_path)
     (row,) = analysis.completion(responses).to_dict("records")
     assert (row["session"], row["opened"], row["saved"], row["submitted"]) == (SESSION, 4, 3, 2)
+    assert responses.counts()["learners"] == 4  # the provenance line counts the learner who only looked too
     items = analysis.item_analysis(responses).set_index("item")
     for n, item in enumerate(questions):
         assert items.loc[item["id"], "difficulty"] == (1.0 if n < 2 else 0.5)

@@ -73,7 +73,9 @@ class Responses:
         return {
             "sessions": int(self.sheets["session"].nunique()),
             "sheets": len(self.sheets),
-            "learners": int(self.answers["learner"].nunique()) if len(self.answers) else 0,
+            "learners": len(
+                set(self.opens["learner"]) | set(self.answers["learner"]) | set(self.submissions["learner"])
+            ),
             "answers": len(self.answers),
             "submissions": len(self.submissions),
             "saves": self.saves,
