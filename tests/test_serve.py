@@ -403,3 +403,24 @@ def test_the_same_notebook_works_in_jupyterlab(browser: Any, tmp_path: Path, art
         context.close()
         stop(server)
         log.close()
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_text_typed_just_before_the_page_is_closed_is_saved(browser: Any, voila: tuple[str, Path]) -> None:
+    """Closing the tab before typing has paused loses nothing: the kernel outlives the page and saves it."""
+    base, store = voila
+    context = browser.new_context()
+    context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort())
+    page = context.new_page()
+    page.goto(f"{base}/?learner=li-ming", timeout=90_000)
+    record_items = _wait_for(lambda: store.exists() and ResponseStore(store).sheet(SESSION, "worksheet").items)
+    reflection = next(i for i in record_items if i["type"] == "reflection")
+    css = ".lz-item-" + "".join(c if c.isalnum() or c in "-_" else "-" for c in reflection["id"])
+    area = page.locator(f"{css} textarea")
+    area.wait_for(timeout=60_000)
+    area.press_sequentially("Last words before closing.", delay=5)
+    page.wait_for_timeout(300)  # the keys reach the kernel; the typing pause (0.8 s) has not passed
+    context.close()
+    text = "Last words before closing."
+    assert _wait_for(lambda: _answers(store).get(reflection["id"]) == text, seconds=30)
