@@ -530,3 +530,19 @@ def test_cli_reports_spec_problems_without_building(tmp_path: Path, capsys: pyte
     assert f"{spec}:2: unknown audience 'retird'" in err
     assert f"{spec}:4: unknown document 'quizz' (did you mean 'quiz'?)" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_kernel_killed_right_after_it_started_leaves_no_thread_failing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failed job's successor is started at once and may be killed at once (the end of a run): no
+    client thread may then open a socket on the destroyed context."""
+    import threading
+    import time
+
+    from toolkit.build.kernels import WarmKernel
+
+    failures: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: failures.append(args.exc_value))
+    for _ in range(12):
+        WarmKernel().kill()
+    time.sleep(1)  # time for a late thread to fail
+    assert failures == []

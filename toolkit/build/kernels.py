@@ -55,7 +55,11 @@ class WarmKernel:
             extra_arguments=["--HistoryManager.enabled=False"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         self.kc = self.km.client()
-        self.kc.start_channels()
+        # No heartbeat channel: the client asks its manager whether the kernel lives. The heartbeat's
+        # thread opens its socket only once running, so a kernel killed right after it was started
+        # (a failed job's successor at the end of a run) could see that thread open a socket on the
+        # manager's context after the context was destroyed ("Too many open files").
+        self.kc.start_channels(hb=False)
         self.used = 0
         self._ready = False
 
