@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.errors import ToolkitError
+from toolkit.responses.schema import SELF_CHECK_VALUES
 
 EASY = 0.95
 HARD = 0.20
@@ -149,16 +150,13 @@ def read_store(
         where, args = _in("session", sorted(sheets["session"].unique()))
         query = "SELECT * FROM {} WHERE " + where + " ORDER BY session, sheet, learner"
         keys = pd.MultiIndex.from_frame(sheets[["session", "sheet"]])
+        # A store written before the ``opens`` table existed has none: its "opened" counts saves and submissions.
+        has_opens = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'opens'").fetchone()
         frames = {}
-        for table in ("answers", "submissions", "results"):
+        for table in ("answers", "submissions", "results", *(("opens",) if has_opens else ())):
             frame = pd.read_sql_query(query.format(table), conn, params=args)
             frames[table] = frame[pd.MultiIndex.from_frame(frame[["session", "sheet"]]).isin(keys)]
             frames[table] = frames[table].reset_index(drop=True)
-        if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'opens'").fetchone():
-            # A store written before the table existed has none; its "opened" counts saves and submissions.
-            frame = pd.read_sql_query(query.format("opens"), conn, params=args)
-            frames["opens"] = frame[pd.MultiIndex.from_frame(frame[["session", "sheet"]]).isin(keys)]
-            frames["opens"] = frames["opens"].reset_index(drop=True)
         learners = pd.read_sql_query("SELECT * FROM learners ORDER BY learner", conn)
         saves = int(conn.execute("SELECT count(*) FROM saves").fetchone()[0])
     finally:
@@ -329,8 +327,9 @@ def self_check_no(responses: Responses, top: int = 10) -> pd.DataFrame:
     if answers.empty:
         return pd.DataFrame(columns=columns)
     values = answers["value"].map(json.loads)
-    answered = answers[values.isin(["yes", "no", "unsure"])]
-    said_no = values[values.isin(["yes", "no", "unsure"])] == "no"
+    given = values.isin(SELF_CHECK_VALUES)
+    answered = answers[given]
+    said_no = values[given] == "no"
     table = answered.assign(no=said_no.astype(int)).groupby("item").agg(answered=("no", "size"), no=("no", "sum"))
     table = table.reset_index()
     table["no_rate"] = table["no"] / table["answered"]

@@ -40,6 +40,7 @@ import sqlite3
 from pathlib import Path
 
 SCHEMA_VERSION = 1
+SELF_CHECK_VALUES = ("yes", "no", "unsure")  # what a self-check item's answer may be
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta (

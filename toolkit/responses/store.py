@@ -33,12 +33,11 @@ from typing import Any
 
 from toolkit.errors import ResponseError, SubmittedError
 from toolkit.responses.grading import Grade, grade, grading_key
-from toolkit.responses.schema import connect
+from toolkit.responses.schema import SELF_CHECK_VALUES, connect
 
 # Session, sheet and learner ids: letters (any script), digits and . _ @ -, 1 to 64 characters.
 ID = re.compile(r"[^\W_][\w.@-]{0,63}")
 KINDS = ("worksheet", "quiz")
-SELF_CHECK_VALUES = ("yes", "no", "unsure")
 MAX_TEXT = 20_000
 
 
@@ -361,11 +360,7 @@ class ResponseStore:
 
     def answers(self, session: str, sheet: str, learner: str) -> dict[str, Any]:
         """The latest value of each item the learner answered (a cleared answer is ``None``)."""
-        rows = self.conn.execute(
-            "SELECT item, value FROM answers WHERE session = ? AND sheet = ? AND learner = ?",
-            (session, sheet, learner),
-        ).fetchall()
-        return {item: json.loads(value) for item, value in rows}
+        return _answers(self.conn, session, sheet, learner)
 
     # -- submitting -------------------------------------------------------------------------------
 
@@ -376,11 +371,7 @@ class ResponseStore:
         keys = [grading_key(item) for item in record.questions()]
         with self.transaction() as conn:
             self._refuse_if_submitted(conn, session, sheet, learner)
-            rows = conn.execute(
-                "SELECT item, value FROM answers WHERE session = ? AND sheet = ? AND learner = ?",
-                (session, sheet, learner),
-            ).fetchall()
-            result: Grade = grade(keys, {item: json.loads(value) for item, value in rows}, pass_mark)
+            result: Grade = grade(keys, _answers(conn, session, sheet, learner), pass_mark)
             stamp = now()
             conn.execute("INSERT OR IGNORE INTO learners (learner, registered_at) VALUES (?, ?)", (learner, stamp))
             conn.execute(
@@ -476,6 +467,14 @@ class ResponseStore:
                 }
             )
         return out
+
+
+def _answers(conn: sqlite3.Connection, session: str, sheet: str, learner: str) -> dict[str, Any]:
+    rows = conn.execute(
+        "SELECT item, value FROM answers WHERE session = ? AND sheet = ? AND learner = ?",
+        (session, sheet, learner),
+    ).fetchall()
+    return {item: json.loads(value) for item, value in rows}
 
 
 def _cell(value: Any) -> str:
