@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from toolkit.documents import Document, DocumentKind, document_kind
+from toolkit.documents import Document, DocumentKind, check_learner_parameters, document_kind
 from toolkit.documents.params import did_you_mean, validate
 from toolkit.errors import ParameterError
 from toolkit.library.catalog import Library
@@ -129,10 +129,7 @@ def prepare(name: str, namespace: Mapping[str, Any], library: Library | None = N
     document_values = {key: value for key, value in values.items() if key not in learner_names(kind)}
     params = validate(name, kind.params, document_values, library)
     document = kind.assembler(library, params)
-    learner = None
-    if kind.learner_params:
-        where = f"{name} parameters"
-        learner = {p.name: p.check(values.get(p.name, p.default), library, where) for p in kind.learner_params}
+    learner = check_learner_parameters(name, values, library) if kind.learner_params else None
     return Handout(name, params, document, render(document), library.version, learner)
 
 

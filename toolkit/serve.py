@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from toolkit.documents import DOCUMENTS, check_parameters, document_kind
+from toolkit.documents import DOCUMENTS, check_learner_parameters, check_parameters, document_kind
 from toolkit.errors import ParameterError
 from toolkit.fileio import staged
 from toolkit.library.catalog import Library
@@ -75,9 +75,7 @@ def prepare_sheets(
         document = kind.assembler(library, checked)
         ResponseStore(store).check_same_items(sheet_record(document, checked, library.version, session, name))
         learner = {"interactive": True, "store": str(store), "session": session, "pass_mark": pass_mark}
-        for param in kind.learner_params:
-            if param.name in learner:
-                param.check(learner[param.name], library, f"{name} parameters")
+        check_learner_parameters(name, learner, library)
         params = {**params, "library": str(library.root.resolve()), **learner}
         target = folder / kind.notebook
         with staged(target) as temp:

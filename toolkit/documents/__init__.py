@@ -128,6 +128,13 @@ def check_parameters(name: str, values: Mapping[str, Any], library: Library) -> 
     return validate(name, kind.params, values, library)
 
 
+def check_learner_parameters(name: str, values: Mapping[str, Any], library: Library) -> dict[str, Any]:
+    """The interactive edition's parameters of a worksheet or quiz (see ``params.LEARNER``), checked and
+    completed with defaults; names that are not among them are left to :func:`check_parameters`."""
+    where = f"{name} parameters"
+    return {p.name: p.check(values.get(p.name, p.default), library, where) for p in document_kind(name).learner_params}
+
+
 def assemble(name: str, values: Mapping[str, Any], library: Library) -> Document:
     """Check the parameters and assemble the document (pure: no files written)."""
     kind = document_kind(name)
@@ -144,6 +151,7 @@ __all__ = [
     "QuizPaper",
     "Worksheet",
     "assemble",
+    "check_learner_parameters",
     "check_parameters",
     "document_kind",
     "printable_parameters",
