@@ -308,18 +308,24 @@ def parse_spec(text: str, path: str = "<spec>") -> tuple[SpecModel, Where]:
     return model, where
 
 
-def load_spec(path: Path, library_for: Any, overrides: Overrides | None = None) -> tuple[BuildSpec, Library]:
-    """Read and resolve a spec file. ``library_for(path_or_None)`` loads the library the spec names."""
+def read_spec(path: Path) -> str:
+    """A spec file's text (BOM and CRLF handled as for the library); a :class:`SpecError` when it is
+    missing or not UTF-8."""
     shown = str(path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise SpecError([Problem(shown, None, "no such build spec file")]) from None
     try:
-        text = decode(raw)
+        return decode(raw)
     except ParseError as exc:
         raise SpecError([Problem(shown, exc.line, exc.message)]) from None
-    model, where = parse_spec(text, shown)
+
+
+def load_spec(path: Path, library_for: Any, overrides: Overrides | None = None) -> tuple[BuildSpec, Library]:
+    """Read and resolve a spec file. ``library_for(path_or_None)`` loads the library the spec names."""
+    shown = str(path)
+    model, where = parse_spec(read_spec(path), shown)
     base = path.resolve().parent
     library = library_for((base / model.library).resolve() if model.library else None)
     return resolve(model, library, where=where, base=base, overrides=overrides), library

@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from toolkit.build.spec import DEFAULT_FORMATS, BuildSpec, parse_spec, resolve
+from toolkit.build.spec import DEFAULT_FORMATS, BuildSpec, SpecModel, parse_spec, read_spec, resolve
 from toolkit.documents import assemble
 from toolkit.documents.common import case_view, reason_text
 from toolkit.documents.params import did_you_mean, picked
@@ -50,14 +50,14 @@ FACETS: tuple[tuple[str, str], ...] = (
     ("kind", "case_kinds"),
     ("occasion", "occasions"),
 )
-# The documents the studio prepares and their limits on the number of cases.
+# The documents a new session prepares.
 STUDIO_DOCUMENTS: tuple[str, ...] = ("casebook", "outline")
 # The parameters the studio sets itself (the rest of a reopened spec's are kept as they were).
 STUDIO_PARAMETERS: dict[str, tuple[str, ...]] = {"casebook": ("picks",), "outline": ("minutes", "picks", "theme")}
 MAX_PICKS = 60  # the casebook's limit
 OUTLINE_CASES = 12  # the outline weaves in at most this many (the first picks)
-NO_POST = ""
-PARTIAL_DATE = re.compile(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?")  # the coverage column of cases tied to no risk post
+NO_POST = ""  # the coverage column of cases tied to no risk post
+PARTIAL_DATE = re.compile(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?")  # a date filter: YYYY, YYYY-MM or YYYY-MM-DD
 
 
 def normalize(text: str) -> str:
@@ -369,7 +369,7 @@ class Studio:
     def open(cls, spec_path: Path, library: Library | None = None, **settings: Any) -> Studio:
         """A studio restored from a saved spec file; the library the spec names unless given one."""
         spec_path = Path(spec_path)
-        text = spec_path.read_text(encoding="utf-8")
+        text = read_spec(spec_path)
         if library is None:
             model, _ = parse_spec(text, str(spec_path))
             base = spec_path.resolve().parent
@@ -380,8 +380,7 @@ class Studio:
     def from_spec(cls, text: str, library: Library, spec_path: Path | None = None, **settings: Any) -> Studio:
         """A studio restored from spec text (its first session), checked as ``lianzheng build`` checks it."""
         shown = str(spec_path) if spec_path else "<studio>"
-        model, _ = parse_spec(text, shown)
-        resolved = check_spec(text, library, spec_path)
+        model, resolved = _checked(text, library, spec_path)
         if not resolved.sessions:
             raise ParameterError(f"{shown}: the spec has no session to open", "sessions")
         if len(resolved.sessions) > 1:
@@ -440,10 +439,15 @@ class Studio:
 
 def check_spec(text: str, library: Library, spec_path: Path | None = None) -> BuildSpec:
     """Validate spec text exactly as ``lianzheng build`` does; a :class:`SpecError` otherwise."""
+    return _checked(text, library, spec_path)[1]
+
+
+def _checked(text: str, library: Library, spec_path: Path | None) -> tuple[SpecModel, BuildSpec]:
+    """The spec text as parsed, and as ``lianzheng build`` resolves it."""
     shown = str(spec_path) if spec_path else "<studio>"
     model, where = parse_spec(text, shown)
     base = Path(spec_path).resolve().parent if spec_path else Path.cwd()
-    return resolve(model, library, where=where, base=base)
+    return model, resolve(model, library, where=where, base=base)
 
 
 def _relative(path: Path, base: Path) -> str:
