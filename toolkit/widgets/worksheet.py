@@ -24,6 +24,7 @@ import os
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -230,7 +231,7 @@ class LearnerSheet:
         ):
             widget.add_class(name)  # hooks for the page's style and for tests that drive a browser
         self.body = widgets.VBox()
-        intro = widgets.HTML(f"<p>{_escape(t('learner.identify'))}</p>")
+        intro = widgets.HTML(f"<p>{escape(t('learner.identify'))}</p>")
         self.identity = widgets.VBox([intro, self.learner_id, self.learner_name, self.start_button, self.message])
         self.root = widgets.VBox([self.identity, self.body])
         self.root.add_class("lz-learner-sheet")
@@ -269,11 +270,11 @@ class LearnerSheet:
             answers = store.answers(record.session, record.sheet, learner)
             submission = store.submission(record.session, record.sheet, learner)
         except ToolkitError as exc:
-            self.message.value = f"<p class='lz-error'>{_escape(str(exc))}</p>"
+            self.message.value = f"<p class='lz-error'>{escape(str(exc))}</p>"
             return False
         self.store, self.record, self.learner = store, record, learner
         self.identity.children = (
-            widgets.HTML(f"<p><strong>{_escape(self.t('learner.signed_in', learner=learner))}</strong></p>"),
+            widgets.HTML(f"<p><strong>{escape(self.t('learner.signed_in', learner=learner))}</strong></p>"),
         )
         self._build(record, answers)
         if submission is not None:
@@ -289,11 +290,11 @@ class LearnerSheet:
         for item in record.items:
             section = _section(item["type"], isinstance(self.document, QuizPaper), t)
             if section and section != heading:
-                rows.append(widgets.HTML(f"<h2>{_escape(section)}</h2>"))
+                rows.append(widgets.HTML(f"<h2>{escape(section)}</h2>"))
                 heading = section
             if item.get("group") and item["group"] != group:  # a self-check group: a discipline or risk post
                 group = item["group"]
-                rows.append(widgets.HTML(f"<h3>{_escape(group)}</h3>"))
+                rows.append(widgets.HTML(f"<h3>{escape(group)}</h3>"))
             control = make_control(item, t)
             if item["id"] in answers and answers[item["id"]] is not None:
                 control.value = answers[item["id"]]  # restored before watching: not saved again
@@ -303,7 +304,7 @@ class LearnerSheet:
                 number += 1
             rows.append(widgets.HTML(_item_html(item, number, t)))
             rows.append(control.widget)
-        hint = widgets.HTML(f"<p>{_escape(t('learner.submit_hint'))}</p>")
+        hint = widgets.HTML(f"<p>{escape(t('learner.submit_hint'))}</p>")
         rows += [hint, self.submit_button, self.confirm_row, self.status]
         rows.append(self.result)
         self.body.children = tuple(rows)
@@ -319,8 +320,8 @@ class LearnerSheet:
         """A text box's value at one key: saved once typing pauses for ``typing_pause`` seconds.
 
         The pending value is also saved before any other answer, before submitting, and when the kernel
-        exits (Voilà shuts it down when the page is closed). Outside a kernel (a script, a test) it is
-        saved at once.
+        exits; a page closed before the pause leaves the kernel running, which saves it once the pause
+        passes. Outside a kernel (a script, a test) it is saved at once.
         """
         loop = self._loop()
         if loop is None:
@@ -358,9 +359,9 @@ class LearnerSheet:
         try:
             self.store.save(self.record.session, self.record.sheet, self.learner, item_id, value)
         except ToolkitError as exc:
-            self.status.value = f"<p class='lz-error'>{_escape(self.t('learner.not_saved', error=str(exc)))}</p>"
+            self.status.value = f"<p class='lz-error'>{escape(self.t('learner.not_saved', error=str(exc)))}</p>"
             return
-        self.status.value = f"<p class='lz-muted'>{_escape(self.t('learner.saved', time=_clock()))}</p>"
+        self.status.value = f"<p class='lz-muted'>{escape(self.t('learner.saved', time=_clock()))}</p>"
 
     def unanswered(self) -> list[str]:
         """The items with no answer yet (a text box left blank counts as unanswered)."""
@@ -369,8 +370,8 @@ class LearnerSheet:
     def ask_to_submit(self) -> None:
         """The first click on Submit: ask to confirm, saying how many items are left unanswered."""
         self.flush()
-        question = _escape(self.t("learner.confirm_question"))
-        left = _escape(self.t("learner.unanswered", count=len(self.unanswered())))
+        question = escape(self.t("learner.confirm_question"))
+        left = escape(self.t("learner.unanswered", count=len(self.unanswered())))
         self.confirm_text.value = f"<p><strong>{question}</strong> {left}</p>"
         self._show_confirm(True)
 
@@ -388,7 +389,7 @@ class LearnerSheet:
                 self.record.session, self.record.sheet, self.learner, pass_mark=self.settings.pass_mark
             )
         except ToolkitError as exc:
-            self.status.value = f"<p class='lz-error'>{_escape(str(exc))}</p>"
+            self.status.value = f"<p class='lz-error'>{escape(str(exc))}</p>"
             submission = self.store.submission(self.record.session, self.record.sheet, self.learner)
             if submission is None:
                 return None
@@ -454,19 +455,13 @@ def _item_html(item: dict[str, Any], number: int, t: Catalog) -> str:
         return f"<p class='lz-check'>{md_inline(item['text'])}</p>"
     if kind == "table":
         hints = "".join(f"<li>{md_inline(hint)}</li>" for hint in item.get("hints", []))
-        return f"<h3>{_escape(item['text'])}</h3><ul class='lz-muted'>{hints}</ul>"
+        return f"<h3>{escape(item['text'])}</h3><ul class='lz-muted'>{hints}</ul>"
     if kind == "reflection":
         return f"<p class='lz-reflection'>{md_inline(item['text'])}</p>"
-    options = "".join(f"<li>{_escape(letter)}. {md_inline(text)}</li>" for letter, text in item.get("options", []))
-    hint = f"<p class='lz-muted'>{_escape(t('learner.multiple_hint'))}</p>" if kind == "multiple" else ""
+    options = "".join(f"<li>{escape(letter)}. {md_inline(text)}</li>" for letter, text in item.get("options", []))
+    hint = f"<p class='lz-muted'>{escape(t('learner.multiple_hint'))}</p>" if kind == "multiple" else ""
     stem = f"<p>{number}. {md_inline(item['text'])}</p>"
     return f"<div class='lz-question'>{stem}<ul class='lz-options'>{options}</ul>{hint}</div>"
-
-
-def _escape(text: str) -> str:
-    from html import escape
-
-    return escape(text)
 
 
 def _number(value: float) -> str:
