@@ -175,6 +175,8 @@ class StudioUI:
         self.casebook_preview = w.HTML()
         self.outline_preview = w.HTML()
         self.coverage = w.HTML()
+        # The whole library's map does not change while the studio is open: drawn once, beside the picks'.
+        self.library_coverage = studio.coverage_html(caption=t("studio.coverage.library"))
         self.tabs = w.Tab(children=[self.case_preview, self.casebook_preview, self.outline_preview, self.coverage])
         for index, title in enumerate(
             (t("studio.case_preview"), t("document.casebook"), t("document.outline"), t("studio.coverage"))
@@ -328,7 +330,7 @@ class StudioUI:
         )
         for document, view in (("casebook", self.casebook_preview), ("outline", self.outline_preview)):
             view.value = framed(studio.document_preview(document), studio.lang)
-        self.coverage.value = studio.coverage_html(caption=t("studio.coverage.library")) + studio.coverage_html(
+        self.coverage.value = self.library_coverage + studio.coverage_html(
             studio.picks, caption=t("studio.coverage.selection")
         )
 
