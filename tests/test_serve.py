@@ -24,6 +24,8 @@ from toolkit.documents import assemble
 from toolkit.responses.export import COLUMNS
 from toolkit.responses.sheets import sheet_record
 from toolkit.responses.store import ResponseStore
+from toolkit.studio import lab
+from toolkit.studio.lab import free_port
 
 SESSION = "autumn-2026"
 
@@ -172,12 +174,6 @@ def test_export_errors_are_one_line_and_keep_an_earlier_file(
 
 
 # -- end to end: Voilà on localhost, Debian's Chromium -----------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def listening(server: subprocess.Popen[Any], port: int, log: Path | None) -> None:
@@ -360,49 +356,28 @@ def test_the_same_notebook_works_in_jupyterlab(browser: Any, tmp_path: Path, art
     store = tmp_path / "responses.sqlite"
     argv = ["serve", "quiz", "--store", str(store), "--session", SESSION, "--audience", "families", "--dry-run"]
     assert main([*argv, "--questions", "3", "--date", "2026-12-01", "--dir", str(tmp_path / "lab")]) == 0
-    port = free_port()
-    command = [
-        *(sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1"),
-        *("--IdentityProvider.token=", "--allow-root", f"--ServerApp.root_dir={tmp_path / 'lab'}"),
-    ]
-    # Runtime files and workspaces in the test's folder, not the user's.
-    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt"), "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "ws")}
-    log = (tmp_path / "lab.log").open("w")
-    server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    base = f"http://127.0.0.1:{port}"
-
-    def route(request_route: Any) -> None:
-        if request_route.request.url.startswith(base):
-            request_route.continue_()
-        else:
-            request_route.abort()
-
-    context.route("**/*", route)
-    try:
-        listening(server, port, tmp_path / "lab.log")
-        page = context.new_page()
-        page.goto(f"{base}/lab/tree/quiz.ipynb?reset", timeout=120_000)
-        page.get_by_text("| Idle").first.wait_for(timeout=120_000)  # the kernel is up: Run All is enabled
-        page.get_by_role("menuitem", name="Run", exact=True).click(timeout=120_000)
-        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-        page.locator(".lz-learner-id input").fill("li-ming", timeout=120_000)
-        page.locator(".lz-start").click()
-        question = page.locator(".widget-toggle-buttons").first
-        question.locator("button").first.click(timeout=60_000)
-        answers = _wait_for(lambda: store.exists() and ResponseStore(store).answers(SESSION, "quiz", "li-ming"))
-        assert len(answers) == 1 and next(iter(answers.values())) == "A"
-        page.locator(".lz-submit").click()
-        page.locator(".lz-confirm").click()  # submitting asks first
-        result = page.locator(".lz-result")
-        result.wait_for(timeout=60_000)
-        assert "of 3" in result.inner_text() and result.inner_text().count("Rule:") == 3
-        result.scroll_into_view_if_needed()
-        page.screenshot(path=str(artifacts / "learner-quiz-jupyterlab.png"))
-    finally:
-        context.close()
-        stop(server)
-        log.close()
+    # JupyterLab on localhost, its runtime files and workspaces in the test's folder, not the user's.
+    with lab.serve(tmp_path / "lab", tmp_path / "state", start_seconds=120) as server:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(server.base) else r.abort())
+        try:
+            page = context.new_page()
+            lab.run_notebook(page, server, "quiz.ipynb", ".lz-learner-id input", seconds=120)
+            page.locator(".lz-learner-id input").fill("li-ming", timeout=120_000)
+            page.locator(".lz-start").click()
+            question = page.locator(".widget-toggle-buttons").first
+            question.locator("button").first.click(timeout=60_000)
+            answers = _wait_for(lambda: store.exists() and ResponseStore(store).answers(SESSION, "quiz", "li-ming"))
+            assert len(answers) == 1 and next(iter(answers.values())) == "A"
+            page.locator(".lz-submit").click()
+            page.locator(".lz-confirm").click()  # submitting asks first
+            result = page.locator(".lz-result")
+            result.wait_for(timeout=60_000)
+            assert "of 3" in result.inner_text() and result.inner_text().count("Rule:") == 3
+            result.scroll_into_view_if_needed()
+            page.screenshot(path=str(artifacts / "learner-quiz-jupyterlab.png"))
+        finally:
+            context.close()
 
 
 @pytest.mark.slow
