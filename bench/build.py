@@ -38,9 +38,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from toolkit.build import Overrides, build, default_spec
-from toolkit.build.jobs import Job, expand
-from toolkit.build.spec import BuildSpec
+from toolkit.batch import Overrides, build, default_spec
+from toolkit.batch.jobs import Job, expand
+from toolkit.batch.spec import BuildSpec
 from toolkit.library.catalog import Library
 from toolkit.library.load import load_library
 
@@ -295,7 +295,7 @@ def floor(jobs: list[Job], library: Library, out: Path) -> dict[str, Any]:
     import nbformat
     import weasyprint  # noqa: F401
 
-    from toolkit.build import export
+    from toolkit.batch import export
     from toolkit.documents import assemble, check_parameters
     from toolkit.handout import Handout
     from toolkit.render import render

@@ -28,7 +28,7 @@ from typing import Any
 
 from build import REPEAT, median_of, timed  # bench/build.py, beside this script
 
-from toolkit.build import kernels
+from toolkit.batch import kernels
 from toolkit.i18n import catalog
 from toolkit.responses import analysis, charts
 from toolkit.responses.report import build_report, make_report

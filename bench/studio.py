@@ -186,7 +186,7 @@ def in_browser(library: Library, tmp: Path, rounds: int = 5) -> None:
     import nbformat
     from playwright.sync_api import sync_playwright
 
-    from toolkit.build.jobs import notebooks_dir
+    from toolkit.batch.jobs import notebooks_dir
     from toolkit.studio.lab import run_notebook, serve
     from toolkit.studio.widgets import MAX_LISTED
 

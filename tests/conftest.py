@@ -247,7 +247,7 @@ def artifacts() -> Path:
 @pytest.fixture(scope="module")
 def warm() -> Iterator[None]:
     """Papermill's ``lianzheng`` engine registered; the process's warm kernel killed after the module."""
-    from toolkit.build import kernels
+    from toolkit.batch import kernels
 
     kernels.register()
     yield

@@ -16,10 +16,10 @@ import pytest
 from conftest import Tab
 
 from toolkit import Library, load_library
-from toolkit.build import build, read_manifest
-from toolkit.build import jobs as jobs_module
-from toolkit.build.kernels import KernelPool
-from toolkit.build.spec import Overrides, default_spec
+from toolkit.batch import build, read_manifest
+from toolkit.batch import jobs as jobs_module
+from toolkit.batch.kernels import KernelPool
+from toolkit.batch.spec import Overrides, default_spec
 from toolkit.cli import main
 from toolkit.paths import bundled_library
 
@@ -183,9 +183,9 @@ def test_index_links_every_output(built: Any) -> None:
 
 
 def test_the_index_speaks_the_handouts_language(tmp_path: Path, bundled: Library) -> None:
-    from toolkit.build import BuildReport, write_index
-    from toolkit.build.jobs import expand
-    from toolkit.build.worker import JobResult
+    from toolkit.batch import BuildReport, write_index
+    from toolkit.batch.jobs import expand
+    from toolkit.batch.worker import JobResult
     from toolkit.documents import assemble
 
     def index_for(lang: str) -> str:
@@ -383,7 +383,7 @@ def test_a_failed_job_is_isolated_and_keeps_the_previous_output(
 def test_a_failure_while_exporting_publishes_no_format(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bundled: Library
 ) -> None:
-    from toolkit.build import export
+    from toolkit.batch import export
 
     out = tmp_path / "out"
     spec = _quick_spec(bundled, audiences=["retired"], documents=["quiz"], formats=["html", "docx"])
@@ -538,7 +538,7 @@ def test_a_kernel_killed_right_after_it_started_leaves_no_thread_failing(monkeyp
     import threading
     import time
 
-    from toolkit.build.kernels import WarmKernel
+    from toolkit.batch.kernels import WarmKernel
 
     failures: list[BaseException | None] = []
     monkeypatch.setattr(threading, "excepthook", lambda args: failures.append(args.exc_value))

@@ -10,11 +10,10 @@ from typing import Any
 import nbformat
 import pytest
 
-from toolkit.build import kernels
-from toolkit.build.export import handout_metadata
-from toolkit.build.jobs import notebooks_dir
+from toolkit.batch import kernels
+from toolkit.batch.export import handout_metadata
 from toolkit.documents import DOCUMENTS
-from toolkit.paths import bundled_library
+from toolkit.paths import bundled_library, notebooks_dir
 
 NOTEBOOKS = sorted(notebooks_dir().glob("*.ipynb"))
 BY_NOTEBOOK = {kind.notebook: kind for kind in DOCUMENTS.values()}

@@ -18,7 +18,7 @@ from typing import Any
 import nbformat
 import pytest
 
-from toolkit.build.jobs import notebooks_dir
+from toolkit.batch.jobs import notebooks_dir
 from toolkit.cli import main
 from toolkit.errors import ParameterError
 from toolkit.responses import analysis
@@ -559,7 +559,7 @@ def test_report_page_in_chromium(
 def test_a_failed_run_leaves_the_previous_report(
     small: Path, tmp_path: Path, warm: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from toolkit.build import jobs
+    from toolkit.batch import jobs
 
     out = tmp_path / "out" / "report.html"
     assert main(["report", "--store", str(small), "--out", str(out), "--date", DATE]) == 0

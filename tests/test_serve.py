@@ -231,7 +231,7 @@ def voila(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 @pytest.mark.slow
 def test_plain_voila_with_the_store_in_the_environment_and_the_learner_in_the_address(tmp_path: Path) -> None:
     """The documented command line without ``lianzheng serve``: the original notebook, as it is."""
-    from toolkit.build.jobs import notebooks_dir
+    from toolkit.batch.jobs import notebooks_dir
 
     port = free_port()
     store = tmp_path / "responses.sqlite"

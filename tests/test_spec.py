@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from toolkit import Library, load_library
-from toolkit.build.jobs import expand
-from toolkit.build.spec import DEFAULT_FORMATS, Overrides, default_spec, load_spec, parse_spec, resolve
+from toolkit.batch.jobs import expand
+from toolkit.batch.spec import DEFAULT_FORMATS, Overrides, default_spec, load_spec, parse_spec, resolve
 from toolkit.documents import DOCUMENTS
 from toolkit.errors import SpecError
 

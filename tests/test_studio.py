@@ -16,7 +16,7 @@ import yaml
 
 from tests.conftest import CASE, MakeLibrary
 from toolkit import Library, load_library
-from toolkit.build.jobs import notebooks_dir
+from toolkit.batch.jobs import notebooks_dir
 from toolkit.documents import assemble
 from toolkit.errors import ParameterError, SpecError
 from toolkit.render import render, scoped_stylesheet

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from toolkit import Library
-from toolkit.build.jobs import notebooks_dir
+from toolkit.batch.jobs import notebooks_dir
 from toolkit.studio import Studio, check_spec
 from toolkit.studio.lab import Lab, run_notebook, serve
 

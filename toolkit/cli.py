@@ -90,8 +90,8 @@ def _csv(value: str) -> list[str]:
 def cmd_build(args: argparse.Namespace) -> int:
     import time
 
-    from toolkit.build import Interrupted, build
-    from toolkit.build.spec import Overrides, default_spec, load_spec
+    from toolkit.batch import Interrupted, build
+    from toolkit.batch.spec import Overrides, default_spec, load_spec
     from toolkit.errors import LibraryError
     from toolkit.library.load import load_library
 
@@ -143,7 +143,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from toolkit.build import kernels
+    from toolkit.batch import kernels
     from toolkit.responses.report import build_report
 
     values = {"store": str(args.store), "show_names": args.show_names}

@@ -19,6 +19,14 @@ def bundled_library() -> Path:
     raise LibraryNotFoundError(str(_PACKAGE / "casebook"))
 
 
+def notebooks_dir() -> Path:
+    """The folder of the document notebooks: the source tree's ``notebooks/`` or the installed copy."""
+    for candidate in (_PACKAGE.parent / "notebooks", _PACKAGE / "notebooks"):
+        if candidate.is_dir():
+            return candidate
+    return _PACKAGE / "notebooks"
+
+
 def default_library() -> Path:
     """``$LIANZHENG_LIBRARY``, else ``./casebook`` when it is a library, else the bundled library."""
     chosen = os.environ.get("LIANZHENG_LIBRARY")

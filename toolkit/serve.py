@@ -60,7 +60,7 @@ def prepare_sheets(
     import nbformat
     import papermill
 
-    from toolkit.build.jobs import notebooks_dir
+    from toolkit.paths import notebooks_dir
 
     check_id(session, "session")
     paths = []

@@ -348,7 +348,7 @@ def build_report(out: Path, values: Mapping[str, Any], *, kernel: str = "python3
     """Run ``notebooks/report.ipynb`` with papermill and write ``out`` (``.html`` or ``.pdf``).
 
     The notebook runs on this process's warm kernel (the build's papermill engine, see
-    :mod:`toolkit.build.kernels`); call ``kernels.close_pool()`` when done with reports.
+    :mod:`toolkit.batch.kernels`); call ``kernels.close_pool()`` when done with reports.
 
     The store is read once here first, so a missing or empty store is reported in one line before a
     kernel starts. Returns the provenance: the output, store, counts, date, toolkit version, timings.
@@ -359,10 +359,10 @@ def build_report(out: Path, values: Mapping[str, Any], *, kernel: str = "python3
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    from toolkit.build import export, kernels
-    from toolkit.build.jobs import notebooks_dir
-    from toolkit.build.worker import settle
+    from toolkit.batch import export, kernels
+    from toolkit.batch.worker import settle
     from toolkit.fileio import discard, publish, stage
+    from toolkit.paths import notebooks_dir
 
     fmt = out.suffix.lstrip(".").lower()
     if fmt not in FORMATS:

@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from toolkit.build.spec import DEFAULT_FORMATS, BuildSpec, SpecModel, parse_spec, read_spec, resolve
+from toolkit.batch.spec import DEFAULT_FORMATS, BuildSpec, SpecModel, parse_spec, read_spec, resolve
 from toolkit.documents import assemble
 from toolkit.documents.common import case_view, reason_text
 from toolkit.documents.params import did_you_mean, picked
@@ -429,7 +429,7 @@ class Studio:
         on_job: Callable[[Any], None] | None = None,
     ) -> Any:
         """Save the spec and build it as ``lianzheng build SPEC`` would; the build report."""
-        from toolkit.build import build, load_spec
+        from toolkit.batch import build, load_spec
 
         self.save(spec_path)
         spec, library = load_spec(Path(spec_path), lambda _path: self.library)

@@ -17,7 +17,7 @@ from typing import Any
 import ipywidgets as w
 from IPython.display import HTML
 
-from toolkit.build.spec import FORMATS
+from toolkit.batch.spec import FORMATS
 from toolkit.errors import ToolkitError
 from toolkit.i18n import catalog
 from toolkit.render import page, scoped_stylesheet

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit.build.jobs import Job, expand, job_key
-from toolkit.build.spec import BuildSpec, Overrides, default_spec, load_spec
-from toolkit.build.worker import JobResult
+from toolkit.batch.jobs import Job, expand, job_key
+from toolkit.batch.spec import BuildSpec, Overrides, default_spec, load_spec
+from toolkit.batch.worker import JobResult
 from toolkit.documents import assemble
 from toolkit.fileio import remove_staged, write_atomic
 from toolkit.library.catalog import Library
@@ -155,7 +155,7 @@ def _run(
     on_job: Callable[[JobResult], None] | None = None,
 ) -> list[JobResult]:
     """Run jobs in this process (one worker) or in a pool of forked workers, each with a warm kernel."""
-    from toolkit.build.worker import init_pool_worker, init_worker, run_job
+    from toolkit.batch.worker import init_pool_worker, init_worker, run_job
 
     bar = None
     if progress:
@@ -172,7 +172,7 @@ def _run(
     results: list[JobResult] = []
     try:
         if workers <= 1 or len(todo) == 1:
-            from toolkit.build import kernels
+            from toolkit.batch import kernels
 
             init_worker()
             try:
@@ -266,7 +266,7 @@ def build(
     if on_plan is not None:
         on_plan(len(todo), len(planned) - len(todo))
     if todo:
-        from toolkit.build import worker
+        from toolkit.batch import worker
 
         # Longest first, so that the last jobs to finish are short ones and both workers end together.
         todo.sort(key=lambda item: -_expected_seconds(item[0], previous.get(item[0].id)))

@@ -15,18 +15,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from toolkit.build.spec import BuildSpec
+from toolkit.batch.spec import BuildSpec
 from toolkit.documents import DOCUMENTS, Document
 from toolkit.library.catalog import Library
+from toolkit.paths import notebooks_dir
 from toolkit.version import source_digest
-
-NOTEBOOKS = Path(__file__).resolve().parent.parent.parent / "notebooks"
-
-
-def notebooks_dir() -> Path:
-    """The folder of the document notebooks: the source tree's ``notebooks/`` or the installed copy."""
-    installed = Path(__file__).resolve().parent.parent / "notebooks"
-    return NOTEBOOKS if NOTEBOOKS.is_dir() else installed
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit.build.jobs import Job
+from toolkit.batch.jobs import Job
 from toolkit.documents import printable_parameters
 from toolkit.fileio import discard, publish, stage, write_atomic
 
@@ -58,7 +58,7 @@ def init_worker() -> None:
     An exporter that cannot be imported does not stop the worker: the jobs that ask for its format fail
     with the reason, and the others are built.
     """
-    from toolkit.build import kernels
+    from toolkit.batch import kernels
 
     kernels.register()
     kernels.pool(KERNEL)
@@ -70,7 +70,7 @@ def init_worker() -> None:
         except Exception as exc:
             _unavailable[fmt] = unavailable(fmt, module, exc)
 
-    from toolkit.build.export import _html_exporter
+    from toolkit.batch.export import _html_exporter
 
     _html_exporter()
 
@@ -124,7 +124,7 @@ def run_job(job: Job, out: Path, key: str) -> JobResult:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    from toolkit.build import export, kernels
+    from toolkit.batch import export, kernels
 
     kernels.register()
     started = time.perf_counter()
