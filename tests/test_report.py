@@ -559,7 +559,7 @@ def test_report_page_in_chromium(
 def test_a_failed_run_leaves_the_previous_report(
     small: Path, tmp_path: Path, warm: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from toolkit.batch import jobs
+    from toolkit import paths
 
     out = tmp_path / "out" / "report.html"
     assert main(["report", "--store", str(small), "--out", str(out), "--date", DATE]) == 0
@@ -569,7 +569,7 @@ def test_a_failed_run_leaves_the_previous_report(
     nb = nbformat.read(notebooks_dir() / "report.ipynb", as_version=4)
     nb.cells[-1].source = "raise RuntimeError('the disk is full')"
     nbformat.write(nb, broken / "report.ipynb")
-    monkeypatch.setattr(jobs, "notebooks_dir", lambda: broken)
+    monkeypatch.setattr(paths, "notebooks_dir", lambda: broken)
     assert main(["report", "--store", str(small), "--out", str(out), "--date", "2026-12-02"]) == 2
     assert capsys.readouterr().err == "lianzheng: report notebook failed: RuntimeError: the disk is full\n"
     assert out.read_bytes() == before
