@@ -297,7 +297,7 @@ def floor(jobs: list[Job], library: Library, out: Path) -> dict[str, Any]:
 
     from toolkit.batch import export
     from toolkit.documents import assemble, check_parameters
-    from toolkit.handout import Handout
+    from toolkit.documents.handout import Handout
     from toolkit.render import render
 
     export._html_exporter()

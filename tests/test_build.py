@@ -95,15 +95,16 @@ def test_executed_notebooks_are_kept_with_their_parameters(built: Any) -> None:
 def test_the_build_asks_for_the_printable_worksheet_and_quiz(built: Any) -> None:
     import nbformat
 
-    for stem in ("worksheet", "quiz", "quiz-key"):
+    for stem, edition in (("worksheet", "print"), ("quiz", "learner"), ("quiz-key", "key")):
         nb = nbformat.read(built.out / "retired" / f"{stem}.ipynb", as_version=4)
-        assert nb.metadata["papermill"]["parameters"]["interactive"] is False
+        assert nb.metadata["papermill"]["parameters"]["edition"] == edition
         outputs = [o for c in nb.cells for o in c.get("outputs", [])]
         assert not any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
     html = (built.out / "retired" / "worksheet.html").read_text(encoding="utf-8")
     assert "lz-worksheet" in html and "Interactive edition" not in html
     manifest = json.loads((built.out / "manifest.json").read_text(encoding="utf-8"))
-    assert all("interactive" not in entry["parameters"] for entry in manifest["jobs"])
+    assert all(entry["parameters"]["edition"] != "interactive" for entry in manifest["jobs"])
+    assert all("store" not in entry["parameters"] for entry in manifest["jobs"])
 
 
 def test_html_is_self_contained_and_hides_code(built: Any) -> None:

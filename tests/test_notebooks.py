@@ -13,6 +13,7 @@ import pytest
 from toolkit.batch import kernels
 from toolkit.batch.export import handout_metadata
 from toolkit.documents import DOCUMENTS
+from toolkit.documents.params import INTERACTIVE
 from toolkit.paths import bundled_library, notebooks_dir
 
 NOTEBOOKS = sorted(notebooks_dir().glob("*.ipynb"))
@@ -55,9 +56,13 @@ def test_parameters_cell_matches_the_parameters_table(path: Path) -> None:
         assert isinstance(target, ast.Name)
         values[target.id] = ast.literal_eval(node.value)
     kind = BY_NOTEBOOK[path.name]
-    # The document's parameters, then (worksheet and quiz) the interactive edition's.
-    assert values == {param.name: param.default for param in (*kind.params, *kind.learner_params)}
-    assert kind.interactive == (values.get("interactive") is True)
+    # The document's parameters, then (worksheet and quiz) the interactive edition's, which is what
+    # the notebook is opened as; papermill's ``-p edition`` (the build) asks for a printable one.
+    defaults = {param.name: param.default for param in (*kind.params, *kind.learner_params)}
+    if kind.interactive:
+        defaults["edition"] = INTERACTIVE
+    assert values == defaults
+    assert kind.interactive == (values["edition"] == INTERACTIVE)
 
 
 @pytest.mark.slow
@@ -104,7 +109,7 @@ def test_unknown_or_invalid_parameters_fail_at_once_with_the_valid_choices(tmp_p
             engine_name=kernels.ENGINE,
             progress_bar=False,
         )
-    assert "parameter 'edition' is 'teacher'; valid: learner, key" in caught.value.evalue
+    assert "parameter 'edition' is 'teacher'; valid: learner, key, interactive" in caught.value.evalue
 
 
 @pytest.mark.slow
@@ -144,3 +149,31 @@ def test_opened_as_it_is_a_worksheet_or_quiz_is_the_interactive_edition(name: st
     record = ResponseStore(store).sheet("retired", name)
     assert record.kind == name and record.items
     assert ResponseStore(store).counts()["learners"] == 1
+
+
+@pytest.mark.slow
+def test_the_answer_key_never_opens_a_learner_login(tmp_path: Path, warm: None) -> None:
+    """Run for real: a learner id with the key edition is refused in one line; the key alone shows no widgets."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    path = notebooks_dir() / "quiz.ipynb"
+    store = tmp_path / "responses.sqlite"
+    params = {"audience": "retired", "date": "2026-12-01", "edition": "key"}
+    with pytest.raises(PapermillExecutionError) as caught:
+        papermill.execute_notebook(
+            str(path),
+            str(tmp_path / "a.ipynb"),
+            parameters={**params, "learner": "li-ming", "store": str(store)},
+            engine_name=kernels.ENGINE,
+            progress_bar=False,
+        )
+    assert caught.value.ename == "ParameterError"
+    assert caught.value.evalue.endswith("is for the interactive edition only, not the key edition")
+    assert not store.exists(), "no store opened"
+    nb = papermill.execute_notebook(
+        str(path), str(tmp_path / "b.ipynb"), parameters=params, engine_name=kernels.ENGINE, progress_bar=False
+    )
+    outputs = [o for c in nb.cells for o in c.get("outputs", [])]
+    assert handout_metadata(nb)["edition"] == "key" and "interactive" not in handout_metadata(nb)
+    assert not any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)

@@ -47,7 +47,7 @@ def test_serve_prepares_parameterized_notebooks_and_prints_the_voila_command(
         assert all(c.outputs == [] for c in nb.cells), "parameterized, not executed"
         injected = nb.metadata["papermill"]["parameters"]
         assert injected["store"] == str(store.resolve()) and injected["session"] == SESSION
-        assert injected["lang"] == "zh-CN" and injected["questions"] == 4 and injected["interactive"] is True
+        assert injected["lang"] == "zh-CN" and injected["questions"] == 4 and injected["edition"] == "interactive"
         assert Path(injected["library"]).is_dir()
 
 
@@ -82,6 +82,17 @@ def test_serve_refuses_a_session_whose_sheet_was_opened_with_other_questions(
     capsys.readouterr()
     assert main([*argv, "--questions", "6"]) == 2
     assert "sheet 'quiz' of session 'autumn-2026' is already open with other items" in capsys.readouterr().err
+
+
+def test_serve_serves_the_interactive_edition_only(tmp_path: Path, bundled: Library) -> None:
+    """The answer key is never served to learners: asking for another edition is refused before any file is written."""
+    from toolkit.errors import ParameterError
+    from toolkit.serve import serve_plan
+
+    store = tmp_path / "r.sqlite"
+    with pytest.raises(ParameterError, match=r"^quiz is served in the interactive edition, not 'key'$"):
+        serve_plan(["quiz"], {"audience": "retired", "edition": "key"}, bundled, store=store, session=SESSION)
+    assert not (tmp_path / SESSION).exists()
 
 
 def test_serve_refuses_a_file_that_is_not_a_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -158,6 +158,23 @@ def test_a_missing_spec_file_is_one_clear_problem(tmp_path: Path) -> None:
 
 
 def test_a_spec_cannot_ask_for_the_interactive_edition(bundled: Library) -> None:
-    """The build makes printable handouts; the interactive edition's parameters are not the document's."""
+    """The build makes printable handouts; the interactive edition is served, and its parameters are not
+    the document's."""
     problems = spec_problems("parameters:\n  worksheet: {interactive: true}\n", bundled)
     assert len(problems) == 1 and "worksheet parameters: unknown parameter 'interactive'" in problems[0]
+    problems = spec_problems("parameters:\n  quiz: {store: answers.sqlite}\n", bundled)
+    assert len(problems) == 1 and "quiz parameters: unknown parameter 'store'" in problems[0]
+    problems = spec_problems("editions:\n  quiz: [key, interactive]\n", bundled)
+    assert problems == [
+        "spec.yaml:2: the interactive edition of quiz is served to learners (lianzheng serve), not built; "
+        "valid: learner, key"
+    ]
+    assert "\n" not in problems[0]
+
+
+def test_the_default_editions_are_the_printable_ones(bundled: Library) -> None:
+    spec = resolve(parse_spec("audiences: [retired]\n", "spec.yaml")[0], bundled)
+    editions = spec.sessions[0].editions
+    assert editions["worksheet"] == ("print",) and editions["quiz"] == ("learner", "key")
+    assert all("interactive" not in chosen for chosen in editions.values())
+    assert all(editions[name] == kind.printable_editions for name, kind in DOCUMENTS.items())

@@ -11,9 +11,9 @@ import pytest
 from ipywidgets import HTML
 
 from toolkit import Library, handout
+from toolkit.documents.handout import Handout
 from toolkit.documents.worksheet import Worksheet
-from toolkit.errors import ParameterError
-from toolkit.handout import Handout
+from toolkit.errors import ParameterError, ResponseError
 from toolkit.responses.store import ResponseStore
 from toolkit.widgets.worksheet import LearnerSheet, ManyControl, answer_text, resolve
 
@@ -21,7 +21,13 @@ SESSION = "autumn-2026"
 
 
 def prepare(library: Library, store: Path, name: str = "worksheet", **values: Any) -> Handout:
-    params: dict[str, Any] = {"audience": "key-posts", "date": "2026-12-01", "store": str(store), "session": SESSION}
+    params: dict[str, Any] = {
+        "audience": "key-posts",
+        "date": "2026-12-01",
+        "edition": "interactive",
+        "store": str(store),
+        "session": SESSION,
+    }
     if name == "worksheet":
         params["questions"] = 4
     params.update(values)
@@ -185,22 +191,57 @@ def test_the_store_defaults_to_the_environment_then_the_current_folder(
     monkeypatch.delenv("LIANZHENG_SESSION", raising=False)
     monkeypatch.delenv("QUERY_STRING", raising=False)
     monkeypatch.delenv("LIANZHENG_LEARNER", raising=False)
-    settings = resolve(handout.prepare("quiz", {"audience": "retired"}, bundled))
+    quiz = {"audience": "retired", "edition": "interactive"}
+    settings = resolve(handout.prepare("quiz", quiz, bundled))
     assert (settings.store, settings.session, settings.learner) == (Path("responses.sqlite"), "retired", "")
     monkeypatch.setenv("LIANZHENG_STORE", str(tmp_path / "x.sqlite"))
-    assert resolve(handout.prepare("quiz", {"audience": "retired"}, bundled)).store == tmp_path / "x.sqlite"
+    assert resolve(handout.prepare("quiz", quiz, bundled)).store == tmp_path / "x.sqlite"
 
 
 def test_interactive_parameters_are_checked(bundled: Library) -> None:
-    with pytest.raises(ParameterError, match="parameter 'interactive' must be True or False, not 'maybe'"):
-        handout.prepare("quiz", {"interactive": "maybe"}, bundled)
+    with pytest.raises(ParameterError, match="parameter 'edition' is 'widgets'; valid: learner, key, interactive"):
+        handout.prepare("quiz", {"edition": "widgets"}, bundled)
     with pytest.raises(ParameterError, match="parameter 'pass_mark' is 120; valid: 0 to 100"):
-        handout.prepare("quiz", {"pass_mark": 120}, bundled)
+        handout.prepare("quiz", {"edition": "interactive", "pass_mark": 120}, bundled)
     with pytest.raises(ParameterError, match="unknown parameter 'learner'"):
         handout.prepare("casebook", {"learner": "li-ming"}, bundled)
-    printable = handout.prepare("worksheet", {"interactive": "false"}, bundled)
-    assert not printable.interactive and "interactive" not in printable.parameters
-    assert "interactive" not in printable.document.cover.provenance.parameters_text()
+    printable = handout.prepare("worksheet", {"edition": "print"}, bundled)
+    assert not printable.interactive and printable.learner is None
+    assert set(printable.parameters).isdisjoint({"store", "session", "sheet", "learner", "pass_mark"})
+    assert "store" not in printable.document.cover.provenance.parameters_text()
+    interactive = handout.prepare("worksheet", {"edition": "interactive"}, bundled)
+    assert interactive.interactive and interactive.learner is not None
+    assert "store" not in interactive.document.cover.provenance.parameters_text()
+
+
+@pytest.mark.parametrize("name", ["learner", "store", "session", "sheet", "pass_mark"])
+def test_the_answer_key_refuses_learner_parameters_in_one_line(bundled: Library, name: str) -> None:
+    """``edition="key"`` can never open a learner login: any learner parameter with it is an error."""
+    value = 50 if name == "pass_mark" else "li-ming"
+    with pytest.raises(ParameterError) as caught:
+        handout.prepare("quiz", {"audience": "retired", "edition": "key", name: value}, bundled)
+    message = str(caught.value)
+    assert message == f"quiz parameters: parameter '{name}' is for the interactive edition only, not the key edition"
+    assert "\n" not in message and caught.value.name == name
+    # The same for the worksheet's printable edition.
+    with pytest.raises(ParameterError, match=f"parameter '{name}' is for the interactive edition only"):
+        handout.prepare("worksheet", {"audience": "retired", "edition": "print", name: value}, bundled)
+
+
+def test_the_answer_key_never_builds_widgets(bundled: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Left at their defaults (as a notebook's parameters cell holds them) the learner parameters change
+    nothing: the key is shown as HTML, and no learner sheet can be built over it."""
+    import IPython.display
+
+    defaults = {"store": "", "session": "", "sheet": "", "learner": "", "pass_mark": 60}
+    key = handout.prepare("quiz", {"audience": "retired", "edition": "key", **defaults}, bundled)
+    assert not key.interactive and key.learner is None and key.document.cover.edition == "key"
+    with pytest.raises(ResponseError, match="'quiz' key edition has no widgets; valid: interactive"):
+        LearnerSheet(key)
+    shown: list[Any] = []
+    monkeypatch.setattr(IPython.display, "display", lambda *objs, **kwargs: shown.extend(objs))
+    handout.show(key)
+    assert len(shown) == 1 and shown[0]["text/html"] == key.html
 
 
 def test_answers_read_as_words() -> None:

@@ -7,7 +7,10 @@ A notebook is thin: a ``parameters`` cell of plain values, then::
     handout.show(document)
 
 ``prepare`` refuses unknown parameter names (a typo in papermill's ``-p`` would otherwise be
-ignored silently) and invalid values, naming the valid choices.
+ignored silently) and invalid values, naming the valid choices. ``show`` displays the interactive
+edition of a worksheet or quiz as widgets (:mod:`toolkit.widgets`), any other edition as HTML. The
+record both pass around, :class:`~toolkit.documents.handout.Handout`, lives below this module and
+the widgets, so neither imports the other's callers.
 """
 
 from __future__ import annotations
@@ -15,11 +18,11 @@ from __future__ import annotations
 import os
 import types
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from toolkit.documents import Document, DocumentKind, check_learner_parameters, document_kind
+from toolkit.documents import DocumentKind, check_learner_parameters, document_kind
+from toolkit.documents.handout import Handout
 from toolkit.documents.params import did_you_mean, validate
 from toolkit.errors import ParameterError
 from toolkit.library.catalog import Library
@@ -28,36 +31,6 @@ from toolkit.paths import default_library
 from toolkit.render import render
 
 MIME = "application/vnd.lianzheng.handout+json"
-
-
-@dataclass(frozen=True)
-class Handout:
-    """An assembled document with its checked parameters and rendered HTML fragment."""
-
-    name: str
-    parameters: dict[str, Any]
-    document: Document
-    html: str
-    library_version: str
-    learner: dict[str, Any] | None = None  # the interactive edition's parameters (worksheet and quiz)
-
-    @property
-    def interactive(self) -> bool:
-        return bool(self.learner and self.learner["interactive"])
-
-    def metadata(self) -> dict[str, Any]:
-        """What the builder reads back from an executed notebook: title, language, entries used."""
-        return {
-            "document": self.name,
-            "title": self.document.cover.title,
-            "lang": self.document.cover.lang,
-            "edition": self.document.cover.edition,
-            "library_version": self.library_version,
-            "uses": sorted(self.document.uses),
-        }
-
-    def _repr_html_(self) -> str:
-        return self.html
 
 
 def _hidden_names() -> set[str]:
@@ -128,8 +101,8 @@ def prepare(name: str, namespace: Mapping[str, Any], library: Library | None = N
         library = _library(str(values.get("library", "")))
     document_values = {key: value for key, value in values.items() if key not in learner_names(kind)}
     params = validate(name, kind.params, document_values, library)
+    learner = check_learner_parameters(name, params["edition"], values, library) if kind.interactive else None
     document = kind.assembler(library, params)
-    learner = check_learner_parameters(name, values, library) if kind.learner_params else None
     return Handout(name, params, document, render(document), library.version, learner)
 
 
@@ -144,7 +117,7 @@ def show(handout: Handout) -> None:
     from IPython.display import display
 
     if handout.interactive:
-        from toolkit.widgets.worksheet import learner_sheet
+        from toolkit.widgets.worksheet import learner_sheet  # ipywidgets: only for the page learners answer in
 
         app = learner_sheet(handout)
         display(

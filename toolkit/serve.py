@@ -1,8 +1,8 @@
 """Serving the interactive worksheet and quiz to learners with Voilà: no code in their way.
 
 Voilà runs a notebook as it is and cannot inject papermill parameters, so :func:`prepare_sheets`
-writes a copy of each notebook with the session's parameters injected by papermill (``prepare_only``:
-the copy is parameterized, not executed), and Voilà serves the copies::
+writes a copy of each notebook with the session's parameters and the interactive edition injected by
+papermill (``prepare_only``: the copy is parameterized, not executed), and Voilà serves the copies::
 
     lianzheng serve --store responses.sqlite --session autumn-2026 --audience key-posts
 
@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.documents import DOCUMENTS, check_learner_parameters, check_parameters, document_kind
+from toolkit.documents.params import INTERACTIVE
 from toolkit.errors import ParameterError
 from toolkit.fileio import staged
 from toolkit.library.catalog import Library
@@ -68,14 +69,16 @@ def prepare_sheets(
         kind = document_kind(name)
         if not kind.interactive:
             raise ParameterError(f"'{name}' cannot be served; valid: {', '.join(SERVABLE)}", "documents")
+        if values.get("edition", INTERACTIVE) != INTERACTIVE:  # the answer key is never served to learners
+            raise ParameterError(f"{name} is served in the {INTERACTIVE} edition, not '{values['edition']}'", "edition")
         accepted = {p.name for p in kind.params}
-        params = {key: value for key, value in values.items() if key in accepted}
+        params = {key: value for key, value in values.items() if key in accepted} | {"edition": INTERACTIVE}
         checked = check_parameters(name, params, library)
         # Serving a sheet again with other questions would mix answers: refused here, not in a learner's page.
         document = kind.assembler(library, checked)
         ResponseStore(store).check_same_items(sheet_record(document, checked, library.version, session, name))
-        learner = {"interactive": True, "store": str(store), "session": session, "pass_mark": pass_mark}
-        check_learner_parameters(name, learner, library)
+        learner = {"store": str(store), "session": session, "pass_mark": pass_mark}
+        check_learner_parameters(name, INTERACTIVE, learner, library)
         params = {**params, "library": str(library.root.resolve()), **learner}
         target = folder / kind.notebook
         with staged(target) as temp:

@@ -31,7 +31,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from toolkit.documents import DOCUMENTS, check_parameters
-from toolkit.documents.params import did_you_mean
+from toolkit.documents.params import INTERACTIVE, did_you_mean
 from toolkit.errors import ParameterError, Problem, SpecError
 from toolkit.library.catalog import Library
 from toolkit.library.check import Where, validation_problems
@@ -153,8 +153,18 @@ def _session_problems(
     for name in documents:
         if name not in DOCUMENTS:
             continue
-        chosen = model.editions.get(name) or spec.editions.get(name) or list(DOCUMENTS[name].editions)
-        problems += _check_list(at, ("editions", name), chosen, DOCUMENTS[name].editions, f"edition of {name}")
+        kind = DOCUMENTS[name]
+        chosen = model.editions.get(name) or spec.editions.get(name) or list(kind.printable_editions)
+        for position, edition in enumerate(chosen):
+            if edition == INTERACTIVE and kind.interactive:  # learners answer it in Voila: nothing to build
+                problems.append(
+                    at.at(
+                        ("editions", name, position),
+                        f"the {INTERACTIVE} edition of {name} is served to learners (lianzheng serve), not built; "
+                        f"valid: {', '.join(kind.printable_editions)}",
+                    )
+                )
+        problems += _check_list(at, ("editions", name), chosen, kind.editions, f"edition of {name}")
         editions[name] = tuple(dict.fromkeys(chosen))
     parameters: dict[str, dict[str, Any]] = {}
     for name in documents:

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.batch.jobs import Job
-from toolkit.documents import printable_parameters
 from toolkit.fileio import discard, publish, stage, write_atomic
 
 KERNEL = "python3"
@@ -142,7 +141,7 @@ def run_job(job: Job, out: Path, key: str) -> JobResult:
             papermill.execute_notebook(
                 str(job.notebook),
                 str(executed),
-                parameters={**job.parameters, **printable_parameters(job.document)},
+                parameters=job.parameters,
                 engine_name=kernels.ENGINE,
                 kernel_name=KERNEL,
                 progress_bar=False,

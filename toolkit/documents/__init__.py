@@ -14,7 +14,7 @@ from typing import Any
 
 from toolkit.documents.casebook import Casebook, assemble_casebook
 from toolkit.documents.outline import Outline, assemble_outline
-from toolkit.documents.params import LEARNER, Param, params_for, picks_param, validate
+from toolkit.documents.params import INTERACTIVE, LEARNER, Param, params_for, picks_param, validate
 from toolkit.documents.quiz import QuizPaper, assemble_quiz
 from toolkit.documents.worksheet import Worksheet, assemble_worksheet
 from toolkit.errors import ParameterError
@@ -29,7 +29,11 @@ def _themes(library: Library) -> list[str]:
 
 @dataclass(frozen=True)
 class DocumentKind:
-    """One kind of document: the notebook that displays it, its editions and its parameters."""
+    """One kind of document: the notebook that displays it, its editions and its parameters.
+
+    An ``interactive`` edition (worksheet, quiz) is the one learners answer in widgets: it alone takes
+    the learner parameters (``params.LEARNER``), and the batch build never makes it.
+    """
 
     name: str
     notebook: str
@@ -38,12 +42,21 @@ class DocumentKind:
     params: tuple[Param, ...]
     assembler: Callable[[Library, dict[str, Any]], Any]
     slides: bool = False
-    learner_params: tuple[Param, ...] = ()  # the interactive edition's (see params.LEARNER)
 
     @property
     def interactive(self) -> bool:
         """Whether learners can answer this document in widgets (a worksheet or a quiz)."""
-        return bool(self.learner_params)
+        return INTERACTIVE in self.editions
+
+    @property
+    def printable_editions(self) -> tuple[str, ...]:
+        """The editions the batch build makes: all but the interactive one."""
+        return tuple(edition for edition in self.editions if edition != INTERACTIVE)
+
+    @property
+    def learner_params(self) -> tuple[Param, ...]:
+        """The interactive edition's parameters (see ``params.LEARNER``); none without one."""
+        return LEARNER if self.interactive else ()
 
 
 DOCUMENTS: dict[str, DocumentKind] = {
@@ -80,25 +93,25 @@ DOCUMENTS: dict[str, DocumentKind] = {
             "worksheet",
             "worksheet.ipynb",
             "worksheet.html.j2",
-            ("print",),
+            ("print", INTERACTIVE),
             params_for(
-                ("print",),
+                ("print", INTERACTIVE),
                 Param("self_checks", 3, "self-check items per discipline", minimum=1, maximum=10),
                 Param("reflections", 4, "reflection questions", minimum=0, maximum=12),
                 Param("questions", 5, "questions in the short quiz", minimum=0, maximum=40),
                 Param("writing_lines", 8, "ruled lines left for writing", minimum=0, maximum=40),
             ),
             assemble_worksheet,
-            learner_params=LEARNER,
         ),
         DocumentKind(
             "quiz",
             "quiz.ipynb",
             "quiz.html.j2",
-            ("learner", "key"),
-            params_for(("learner", "key"), Param("questions", 20, "how many questions", minimum=1, maximum=200)),
+            ("learner", "key", INTERACTIVE),
+            params_for(
+                ("learner", "key", INTERACTIVE), Param("questions", 20, "how many questions", minimum=1, maximum=200)
+            ),
             assemble_quiz,
-            learner_params=LEARNER,
         ),
     )
 }
@@ -117,22 +130,32 @@ def document_kind(name: str) -> DocumentKind:
         ) from None
 
 
-def printable_parameters(name: str) -> dict[str, Any]:
-    """What the batch build passes on top of a job's parameters: the printable edition, never the widgets."""
-    return {"interactive": False} if document_kind(name).interactive else {}
-
-
 def check_parameters(name: str, values: Mapping[str, Any], library: Library) -> dict[str, Any]:
     """The parameters of a document, checked and completed with defaults (see :mod:`.params`)."""
     kind = document_kind(name)
     return validate(name, kind.params, values, library)
 
 
-def check_learner_parameters(name: str, values: Mapping[str, Any], library: Library) -> dict[str, Any]:
-    """The interactive edition's parameters of a worksheet or quiz (see ``params.LEARNER``), checked and
-    completed with defaults; names that are not among them are left to :func:`check_parameters`."""
+def check_learner_parameters(
+    name: str, edition: str, values: Mapping[str, Any], library: Library
+) -> dict[str, Any] | None:
+    """The learner parameters (see ``params.LEARNER``) of the interactive edition, checked and completed
+    with defaults; ``None`` for any other edition, where setting one is an error (so the answer key can
+    never open a learner login). A value equal to its default sets nothing: a notebook's parameters cell
+    holds them all. Names that are not among them are left to :func:`check_parameters`."""
     where = f"{name} parameters"
-    return {p.name: p.check(values.get(p.name, p.default), library, where) for p in document_kind(name).learner_params}
+    checked = {
+        p.name: p.check(values.get(p.name, p.default), library, where) for p in document_kind(name).learner_params
+    }
+    if edition == INTERACTIVE:
+        return checked
+    for param in document_kind(name).learner_params:
+        if checked[param.name] != param.default:
+            raise ParameterError(
+                f"{where}: parameter '{param.name}' is for the {INTERACTIVE} edition only, not the {edition} edition",
+                param.name,
+            )
+    return None
 
 
 def assemble(name: str, values: Mapping[str, Any], library: Library) -> Document:
@@ -154,5 +177,4 @@ __all__ = [
     "check_learner_parameters",
     "check_parameters",
     "document_kind",
-    "printable_parameters",
 ]

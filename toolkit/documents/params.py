@@ -153,11 +153,13 @@ COMMON: tuple[Param, ...] = (
 )
 
 
-# Parameters of the interactive edition of a worksheet or quiz: where answers go and who gives them.
-# They change nothing in the document itself, so they are checked apart from the document's parameters
-# (the batch build never passes them, and the printed provenance does not list them).
+# The edition learners answer in widgets (worksheet and quiz): served by ``lianzheng serve``, never built.
+INTERACTIVE = "interactive"
+
+# Parameters of the interactive edition: where answers go and who gives them. They change nothing in
+# the document itself, so they are checked apart from the document's parameters (the printed
+# provenance does not list them), and only the interactive edition may set them.
 LEARNER: tuple[Param, ...] = (
-    Param("interactive", True, "True: learners answer in widgets, saved as they go; False: the printable edition"),
     Param("store", "", "response store (SQLite file); '' for $LIANZHENG_STORE, else responses.sqlite here"),
     Param("session", "", "training session's name; '' for $LIANZHENG_SESSION, else the audience id"),
     Param("sheet", "", "id of this sheet in the store; '' for the document's name"),
@@ -171,7 +173,11 @@ LEARNER: tuple[Param, ...] = (
 
 
 def params_for(editions: Sequence[str], *extra: Param) -> tuple[Param, ...]:
-    edition = Param("edition", editions[0], "which edition to produce", tuple(editions))
+    """The common parameters, ``edition`` (the first edition by default), then the document's own."""
+    help = "which edition to produce"
+    if INTERACTIVE in editions:
+        help += f"; '{INTERACTIVE}': learners answer in widgets, saved as they go"
+    edition = Param("edition", editions[0], help, tuple(editions))
     return (*COMMON, edition, *extra)
 
 

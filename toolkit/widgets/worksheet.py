@@ -31,10 +31,11 @@ from urllib.parse import parse_qs
 
 import ipywidgets as widgets
 
+from toolkit.documents.handout import Handout
+from toolkit.documents.params import INTERACTIVE
 from toolkit.documents.quiz import QuizPaper
 from toolkit.documents.worksheet import Worksheet
 from toolkit.errors import ResponseError, ToolkitError
-from toolkit.handout import Handout
 from toolkit.i18n import Catalog, catalog
 from toolkit.render import environment
 from toolkit.responses.sheets import sheet_record
@@ -182,6 +183,9 @@ class LearnerSheet:
     def __init__(self, handout: Handout, settings: Settings | None = None) -> None:
         if not isinstance(handout.document, Worksheet | QuizPaper):
             raise ResponseError(f"'{handout.name}' has no interactive edition; valid: worksheet, quiz")
+        if not handout.interactive:  # the answer key above all: no learner ever opens it in widgets
+            edition = handout.parameters.get("edition")
+            raise ResponseError(f"'{handout.name}' {edition} edition has no widgets; valid: {INTERACTIVE}")
         self.handout = handout
         self.document: Worksheet | QuizPaper = handout.document
         self.settings = settings or resolve(handout)
