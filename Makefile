@@ -32,6 +32,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check toolkit tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 check: lint test
 
