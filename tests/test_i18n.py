@@ -11,6 +11,7 @@ import pytest
 
 import toolkit
 from toolkit.documents import DOCUMENTS
+from toolkit.documents.items import ITEM_TYPES, catalog_keys
 from toolkit.documents.outline import PARTS
 from toolkit.errors import ParameterError
 from toolkit.i18n import LANGUAGES, Catalog, catalog
@@ -27,7 +28,8 @@ FSTRING_KEY = re.compile(r"""\bt\(\s*f(?:"([^"]+)"|'([^']+)')""")
 CONCAT_KEY = re.compile(r"""\bt\(\s*["']([A-Za-z0-9_.-]+)["']\s*~""")
 # Every call of the catalog; each must be one of the forms above or a known dynamic key.
 ANY_CALL = re.compile(r"""\bt\(""")
-DYNAMIC_CALL = re.compile(r"""\bt\(reason\.key\b""")  # documents/common.py: reason_text, keys from Reason.of
+# documents/common.py: reason_text, keys from Reason.of; widgets/worksheet.py: keys an item type's row names.
+DYNAMIC_CALL = re.compile(r"""\bt\((?:reason\.key|kind\.\w+|choice\.label)\b""")
 
 # Each key built at run time (f-string in code, "prefix." ~ value in templates), and its expansions.
 EDITIONS = {f"edition.{edition}" for kind in DOCUMENTS.values() for edition in kind.editions}
@@ -36,11 +38,17 @@ EXPANSIONS: dict[str, set[str]] = {
     "outline.part.{part_id}": {f"outline.part.{part_id}" for part_id, _, _ in PARTS},
     "outline.notes.{part_id}": {f"outline.notes.{part_id}" for part_id, _, _ in PARTS},
     "worksheet.table.{kind}": {f"worksheet.table.{kind}" for kind in ("problem", "cause", "measure")},
+    "learner.{self.document.cover.document}_instructions": {
+        f"learner.{name}_instructions" for name, kind in DOCUMENTS.items() if kind.interactive
+    },
     # the build index page (render/templates/index.html.j2)
     "document.": {f"document.{name}" for name in DOCUMENTS},
     "edition.": EDITIONS,
     "index.status.": {f"index.status.{status}" for status in ("built", "cached", "failed")},
 }
+
+# The keys the item registry's rows name (their labels, parts, hints and choices).
+ITEM_KEYS = {key for kind in ITEM_TYPES.values() for key in catalog_keys(kind)}
 
 # Keys no code uses yet: slides.title is used by the slide deck being written in toolkit/render/slides.py.
 NOT_YET_USED = {"slides.title"}
@@ -72,7 +80,7 @@ def _built_keys() -> set[str]:
 
 
 def _used_keys() -> set[str]:
-    keys = _literal_keys()
+    keys = _literal_keys() | ITEM_KEYS
     for expanded in EXPANSIONS.values():
         keys |= expanded
     return keys

@@ -71,7 +71,11 @@ def small(tmp_path: Path) -> Path:
     path = tmp_path / "small.db"
     conn = connect(path)
     conn.execute("BEGIN IMMEDIATE")
-    quiz_items = [{"id": f"q{i}", "type": "single-choice", "text": f"Question {i}", "answer": "A"} for i in range(1, 5)]
+    options = [["A", "yes"], ["B", "no"]]
+    quiz_items = [
+        {"id": f"q{i}", "type": "single", "text": f"Question {i}", "options": options, "answer": "A"}
+        for i in range(1, 5)
+    ]
     check_items = [{"id": f"c{i}", "type": "self-check", "text": f"Check item {i}"} for i in range(1, 4)]
     _sheet(conn, "s1", "quiz", "retired", quiz_items)
     _sheet(conn, "s1", "worksheet", "retired", check_items)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from toolkit.documents.common import Cover, cover
+from toolkit.documents.items import ItemType, check_graded, item_type
 from toolkit.i18n import Catalog, catalog
 from toolkit.library.catalog import Library
 from toolkit.library.model import Question, Taxonomy
@@ -32,6 +33,27 @@ class QuizItem:
     rule: str
     discipline_label: str
 
+    @property
+    def spec(self) -> ItemType:
+        """The row of its type in the item registry (how it is checked, graded, printed, answered)."""
+        return item_type(self.type)
+
+    def record(self, lang: str, points: float = 1.0) -> dict[str, Any]:
+        """The question as the response store registers it, the answer in the store's form."""
+        key = check_graded(self.id, self.type).key
+        assert key is not None, f"graded item type '{self.type}' has no key"
+        return {
+            "id": self.id,
+            "type": self.type,
+            "text": self.stem,
+            "options": [list(option) for option in self.options],
+            "answer": key(self.answer, catalog(lang)),
+            "points": points,
+            "rule": self.rule,
+            "discipline": self.discipline_label,
+            "explanation": self.explanation,
+        }
+
 
 @dataclass(frozen=True)
 class QuizGroup:
@@ -51,6 +73,10 @@ class QuizPaper:
     @property
     def items(self) -> tuple[QuizItem, ...]:
         return tuple(item for group in self.groups for item in group.items)
+
+    def answer_items(self) -> tuple[dict[str, Any], ...]:
+        """Every item a learner answers, as the response store registers it, in the order shown."""
+        return tuple(item.record(self.cover.lang) for item in self.items)
 
 
 def shuffled_options(question: Question, seed: int) -> tuple[list[tuple[str, str]], str]:

@@ -41,8 +41,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from toolkit.documents.items import item_type
 from toolkit.errors import ToolkitError
-from toolkit.responses.schema import SELF_CHECK_VALUES
 
 EASY = 0.95
 HARD = 0.20
@@ -50,6 +50,7 @@ LOW_DISCRIMINATION = 0.20
 GROUP_SHARE = 0.27
 BANDS = 10
 TABLES = ("sheets", "learners", "answers", "submissions", "results")
+SELF_CHECK = "self-check"  # the item type whose "no" answers the report counts
 
 
 class StoreError(ToolkitError, ValueError):
@@ -321,13 +322,13 @@ def self_check_no(responses: Responses, top: int = 10) -> pd.DataFrame:
     are left out. ``top`` = 0 keeps them all.
     """
     texts = item_texts(responses.sheets)
-    checks = {item for item, spec in texts.items() if spec.get("type") == "self-check"}
+    checks = {item for item, spec in texts.items() if spec.get("type") == SELF_CHECK}
     answers = responses.answers[responses.answers["item"].isin(checks)]
     columns = ["item", "text", "answered", "no", "no_rate"]
     if answers.empty:
         return pd.DataFrame(columns=columns)
     values = answers["value"].map(json.loads)
-    given = values.isin(SELF_CHECK_VALUES)
+    given = values.isin(item_type(SELF_CHECK).values())
     answered = answers[given]
     said_no = values[given] == "no"
     table = answered.assign(no=said_no.astype(int)).groupby("item").agg(answered=("no", "size"), no=("no", "sum"))

@@ -17,14 +17,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from toolkit.documents.items import check_graded
 from toolkit.documents.quiz import QuizItem
 from toolkit.errors import ResponseError
-from toolkit.i18n import catalog
 
-QUESTION_TYPES = ("single", "multiple", "true-false")
 DEFAULT_PASS_MARK = 0.6
-TRUE_WORDS = {"true", "t", "yes", "1"}
-FALSE_WORDS = {"false", "f", "no", "0"}
 
 Answer = str | list[str] | bool
 
@@ -74,37 +71,14 @@ def check_pass_mark(pass_mark: float) -> float:
     return float(pass_mark)
 
 
-def _check_type(qid: str, qtype: str) -> None:
-    if qtype not in QUESTION_TYPES:
-        raise ResponseError(f"question '{qid}': type '{qtype}' cannot be graded; valid: {', '.join(QUESTION_TYPES)}")
-
-
 def question_item(item: QuizItem, lang: str, points: float = 1.0) -> dict[str, Any]:
     """A quiz question as the store registers it: id, type, text, options, the answer in the store's form."""
-    _check_type(item.id, item.type)
-    answer: Answer
-    if item.type == "true-false":
-        answer = item.answer == catalog(lang)("quiz.true")
-    elif item.type == "multiple":
-        answer = sorted(item.answer)
-    else:
-        answer = item.answer
-    return {
-        "id": item.id,
-        "type": item.type,
-        "text": item.stem,
-        "options": [list(option) for option in item.options],
-        "answer": answer,
-        "points": points,
-        "rule": item.rule,
-        "discipline": item.discipline_label,
-        "explanation": item.explanation,
-    }
+    return item.record(lang, points)
 
 
 def grading_key(item: Mapping[str, Any]) -> Key:
     """The key of a question from its registered item (see :func:`question_item`)."""
-    _check_type(str(item["id"]), str(item["type"]))
+    check_graded(str(item["id"]), str(item["type"]))
     return Key(
         id=item["id"],
         type=item["type"],
@@ -116,30 +90,13 @@ def grading_key(item: Mapping[str, Any]) -> Key:
     )
 
 
-def _normalized(qtype: str, value: Any) -> Any:
-    """A given answer in the key's form; ``None`` when it cannot be one (unanswered or malformed)."""
-    if value is None:
-        return None
-    if qtype == "true-false":
-        if isinstance(value, bool):
-            return value
-        word = str(value).strip().lower()
-        return True if word in TRUE_WORDS else False if word in FALSE_WORDS else None
-    if qtype == "multiple":
-        letters = list(value) if isinstance(value, list | tuple | str) else []
-        cleaned = sorted({str(letter).strip().upper() for letter in letters if str(letter).strip()})
-        return cleaned or None
-    return str(value).strip().upper() or None
-
-
 def grade(keys: Sequence[Key], answers: Mapping[str, Any], pass_mark: float = DEFAULT_PASS_MARK) -> Grade:
     """Grade ``answers`` (question id -> given answer; missing means unanswered) against ``keys``."""
     pass_mark = check_pass_mark(pass_mark)
     results = []
     for key in keys:
         given = answers.get(key.id)
-        answer = sorted(key.answer) if isinstance(key.answer, list) else key.answer
-        correct = _normalized(key.type, given) == answer
+        correct = check_graded(key.id, key.type).correct(given, key.answer)
         results.append(
             QuestionResult(
                 key.id,

@@ -30,8 +30,9 @@ Tables (all text columns UTF-8; times are ISO 8601 in UTC with microseconds, ``2
     ``points``, ``max_points``.
 
 Item ids are the library's: prompt ids for self-check items and reflection questions, question ids for quiz
-questions, ``table:<step>`` for a row of the problems / causes / measures table. Self-check values are
-``"yes"``, ``"no"`` or ``"unsure"``.
+questions, ``table:<step>`` for a row of the problems / causes / measures table. The values an item's
+answer may take are its type's (``toolkit.documents.items.ITEM_TYPES``): a self-check's are ``"yes"``,
+``"no"`` or ``"unsure"``.
 """
 
 from __future__ import annotations
@@ -40,7 +41,6 @@ import sqlite3
 from pathlib import Path
 
 SCHEMA_VERSION = 1
-SELF_CHECK_VALUES = ("yes", "no", "unsure")  # what a self-check item's answer may be
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta (

@@ -31,14 +31,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from toolkit.documents import DOCUMENTS
+from toolkit.documents.items import item_type
 from toolkit.errors import ResponseError, SubmittedError
 from toolkit.responses.grading import Grade, grade, grading_key
-from toolkit.responses.schema import SELF_CHECK_VALUES, connect
+from toolkit.responses.schema import connect
 
 # Session, sheet and learner ids: letters (any script), digits and . _ @ -, 1 to 64 characters.
 ID = re.compile(r"[^\W_][\w.@-]{0,63}")
-KINDS = ("worksheet", "quiz")
-MAX_TEXT = 20_000
+
+
+def sheet_kinds() -> tuple[str, ...]:
+    """The documents learners answer (those with an interactive edition), in the document table's order."""
+    return tuple(name for name, kind in DOCUMENTS.items() if kind.interactive)
 
 
 def now() -> str:
@@ -81,7 +86,8 @@ class SheetRecord:
         )
 
     def questions(self) -> list[dict[str, Any]]:
-        return [item for item in self.items if "answer" in item]
+        """The items a submission grades, by their type."""
+        return [item for item in self.items if item_type(item["type"]).graded]
 
 
 @dataclass(frozen=True)
@@ -100,37 +106,9 @@ class Submission:
 
 
 def check_value(item: Mapping[str, Any], value: Any) -> Any:
-    """The value to store for ``item``, checked against its type; ``None`` clears an answer."""
-    if value is None:
-        return None
-    kind = item["type"]
-    where = f"item '{item['id']}' ({kind})"
-    if kind == "self-check":
-        if value not in SELF_CHECK_VALUES:
-            raise ResponseError(f"{where}: value {value!r} is not valid; valid: {', '.join(SELF_CHECK_VALUES)}")
-        return value
-    if kind in ("reflection", "table"):
-        if not isinstance(value, str):
-            raise ResponseError(f"{where}: value must be text, not {value!r}")
-        if len(value) > MAX_TEXT:
-            raise ResponseError(f"{where}: {len(value)} characters; valid: at most {MAX_TEXT}")
-        return value
-    letters = [letter for letter, _ in item.get("options", [])]
-    if kind == "single":
-        if value not in letters:
-            raise ResponseError(f"{where}: value {value!r} is not valid; valid: one of {', '.join(letters)}")
-        return value
-    if kind == "multiple":
-        if not isinstance(value, list | tuple) or any(v not in letters for v in value):
-            raise ResponseError(f"{where}: value {value!r} is not valid; valid: a list of letters from {letters}")
-        return sorted(set(value))
-    if kind == "true-false":
-        if not isinstance(value, bool):
-            raise ResponseError(f"{where}: value {value!r} is not valid; valid: true or false")
-        return value
-    raise ResponseError(
-        f"{where}: unknown item type; valid: self-check, reflection, table, single, multiple, true-false"
-    )
+    """The value to store for ``item``, checked by its type (see ``toolkit.documents.items``); ``None``
+    clears an answer."""
+    return item_type(item["type"]).normalise(item, value)
 
 
 class ResponseStore:
@@ -226,8 +204,9 @@ class ResponseStore:
         """
         check_id(record.session, "session")
         check_id(record.sheet, "sheet")
-        if record.kind not in KINDS:
-            raise ResponseError(f"sheet kind '{record.kind}' is not valid; valid: {', '.join(KINDS)}")
+        kinds = sheet_kinds()
+        if record.kind not in kinds:
+            raise ResponseError(f"sheet kind '{record.kind}' is not valid; valid: {', '.join(kinds)}")
         with self.transaction() as conn:
             conn.execute(
                 "INSERT OR IGNORE INTO sheets (session, sheet, kind, audience, title, lang, library_version, "

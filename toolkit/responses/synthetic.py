@@ -121,8 +121,9 @@ class Material:
 
 def synthetic_material(quiz: tuple[QuizSpec, ...], checks: tuple[CheckSpec, ...]) -> Material:
     """Questions and self-check items with made-up ids and texts."""
+    options = [[letter, f"Option {letter}"] for letter in "ABCD"]
     quiz_items: list[dict[str, object]] = [
-        {"id": q.id, "type": "single-choice", "text": f"Synthetic question {q.id}"} for q in quiz
+        {"id": q.id, "type": "single", "text": f"Synthetic question {q.id}", "options": options} for q in quiz
     ]
     for item in quiz_items:
         item.update({"answer": "A", "points": 1, "rule": "Synthetic rule", "discipline": "integrity"})

@@ -32,13 +32,14 @@ from urllib.parse import parse_qs
 import ipywidgets as widgets
 
 from toolkit.documents.handout import Handout
+from toolkit.documents.items import ItemType, item_type
 from toolkit.documents.params import INTERACTIVE
 from toolkit.documents.quiz import QuizPaper
 from toolkit.documents.worksheet import Worksheet
 from toolkit.errors import ResponseError, ToolkitError
 from toolkit.i18n import Catalog, catalog
-from toolkit.render import environment
-from toolkit.responses.sheets import sheet_record
+from toolkit.render import environment, md_inline
+from toolkit.responses.sheets import sheet_items, sheet_record
 from toolkit.responses.store import ResponseStore, SheetRecord, Submission, check_id
 
 DEFAULT_STORE = "responses.sqlite"
@@ -147,34 +148,54 @@ class ManyControl(Control):
             toggle.disabled = True
 
 
+def _choice_options(kind: ItemType, t: Catalog) -> list[tuple[str, Any]]:
+    return [(t(choice.label) if choice.label else str(choice.value), choice.value) for choice in kind.choices]
+
+
+def buttons_control(item: dict[str, Any], kind: ItemType, t: Catalog) -> Control:
+    """One button per fixed answer of the type (yes / no / unsure, true / false...)."""
+    return Control(item, widgets.ToggleButtons(options=_choice_options(kind, t), value=None))
+
+
+def letter_control(item: dict[str, Any], kind: ItemType, t: Catalog) -> Control:
+    """One button per option letter of the question; one may be chosen."""
+    return Control(item, widgets.ToggleButtons(options=[letter for letter, _ in item["options"]], value=None))
+
+
+def letters_control(item: dict[str, Any], kind: ItemType, t: Catalog) -> Control:
+    """One toggle per option letter of the question; any may be chosen."""
+    return ManyControl(item)
+
+
+def text_control(item: dict[str, Any], kind: ItemType, t: Catalog) -> Control:
+    """A text box, saved when typing pauses."""
+    area = widgets.Textarea(
+        value="",
+        placeholder=t("learner.placeholder"),
+        continuous_update=True,  # every key reaches the kernel; LearnerSheet.typed saves when typing pauses
+        rows=4,
+        layout=widgets.Layout(width="100%"),
+    )
+    return Control(item, area, typing=True)
+
+
+# The controls an item type names (ItemType.widget): the registry sits below this layer.
+WIDGETS: dict[str, Callable[[dict[str, Any], ItemType, Catalog], Control]] = {
+    "buttons": buttons_control,
+    "letter": letter_control,
+    "letters": letters_control,
+    "text": text_control,
+}
+
+
 def make_control(item: dict[str, Any], t: Catalog) -> Control:
-    """The widget of one item by its type."""
-    kind = item["type"]
-    if kind == "self-check":
-        options = [
-            (t("learner.answer.yes"), "yes"),
-            (t("learner.answer.no"), "no"),
-            (t("learner.answer.unsure"), "unsure"),
-        ]
-        return Control(item, widgets.ToggleButtons(options=options, value=None))
-    if kind in ("reflection", "table"):
-        area = widgets.Textarea(
-            value="",
-            placeholder=t("learner.placeholder"),
-            continuous_update=True,  # every key reaches the kernel; LearnerSheet.typed saves when typing pauses
-            rows=4,
-            layout=widgets.Layout(width="100%"),
-        )
-        return Control(item, area, typing=True)
-    if kind == "single":
-        return Control(item, widgets.ToggleButtons(options=[letter for letter, _ in item["options"]], value=None))
-    if kind == "multiple":
-        return ManyControl(item)
-    if kind == "true-false":
-        return Control(
-            item, widgets.ToggleButtons(options=[(t("quiz.true"), True), (t("quiz.false"), False)], value=None)
-        )
-    raise ResponseError(f"item '{item['id']}': no widget for type '{kind}'")
+    """The widget of one item, the one its type names."""
+    kind = item_type(item["type"])
+    try:
+        build = WIDGETS[kind.widget]
+    except KeyError:
+        raise ResponseError(f"item '{item['id']}': no widget '{kind.widget}' for type '{kind.name}'") from None
+    return build(item, kind, t)
 
 
 class LearnerSheet:
@@ -246,10 +267,8 @@ class LearnerSheet:
 
     def header_html(self) -> str:
         """The sheet's header: title, audience, date, how to answer, and provenance."""
-        if isinstance(self.document, QuizPaper):
-            instructions = self.t("learner.quiz_instructions", count=len(self.document.items))
-        else:
-            instructions = self.t("learner.worksheet_instructions")
+        questions = sum(item_type(item["type"]).graded for item in sheet_items(self.document))
+        instructions = self.t(f"learner.{self.document.cover.document}_instructions", count=questions)
         template = environment(self.t.lang).get_template("learner_header.html.j2")
         return template.render(doc=self.document, instructions=instructions)
 
@@ -291,8 +310,11 @@ class LearnerSheet:
         heading: str | None = None
         group: str | None = None
         number = 0
+        # Parts are headed only on a sheet of several (a worksheet), not on a quiz of questions alone.
+        sections = {item_type(item["type"]).section for item in record.items}
         for item in record.items:
-            section = _section(item["type"], isinstance(self.document, QuizPaper), t)
+            kind = item_type(item["type"])
+            section = t(kind.section) if len(sections) > 1 else None
             if section and section != heading:
                 rows.append(widgets.HTML(f"<h2>{escape(section)}</h2>"))
                 heading = section
@@ -304,7 +326,7 @@ class LearnerSheet:
                 control.value = answers[item["id"]]  # restored before watching: not saved again
             control.watch(self._saver(item["id"], control.typing))
             self.controls[item["id"]] = control
-            if "answer" in item:
+            if kind.graded:
                 number += 1
             rows.append(widgets.HTML(_item_html(item, number, t)))
             rows.append(control.widget)
@@ -441,31 +463,39 @@ class LearnerSheet:
         )
 
 
-def _section(kind: str, quiz_only: bool, t: Catalog) -> str | None:
-    if quiz_only:
-        return None
-    return {
-        "self-check": t("worksheet.part.checks"),
-        "reflection": t("worksheet.part.reflection"),
-        "table": t("worksheet.part.table"),
-    }.get(kind, t("worksheet.part.quiz"))
+def statement_prompt(item: dict[str, Any], number: int, hint: str) -> str:
+    return f"<p class='lz-check'>{md_inline(item['text'])}</p>{hint}"
+
+
+def reflection_prompt(item: dict[str, Any], number: int, hint: str) -> str:
+    return f"<p class='lz-reflection'>{md_inline(item['text'])}</p>{hint}"
+
+
+def table_row_prompt(item: dict[str, Any], number: int, hint: str) -> str:
+    hints = "".join(f"<li>{md_inline(hint)}</li>" for hint in item.get("hints", []))
+    return f"<h3>{escape(item['text'])}</h3><ul class='lz-muted'>{hints}</ul>{hint}"
+
+
+def question_prompt(item: dict[str, Any], number: int, hint: str) -> str:
+    options = "".join(f"<li>{escape(letter)}. {md_inline(text)}</li>" for letter, text in item.get("options", []))
+    stem = f"<p>{number}. {md_inline(item['text'])}</p>"
+    return f"<div class='lz-question'>{stem}<ul class='lz-options'>{options}</ul>{hint}</div>"
+
+
+# How the learner's page shows an item above its control (ItemType.prompt), with the type's hint
+# (already HTML) where it belongs.
+PROMPTS: dict[str, Callable[[dict[str, Any], int, str], str]] = {
+    "statement": statement_prompt,
+    "reflection": reflection_prompt,
+    "table_row": table_row_prompt,
+    "question": question_prompt,
+}
 
 
 def _item_html(item: dict[str, Any], number: int, t: Catalog) -> str:
-    from toolkit.render import md_inline
-
-    kind = item["type"]
-    if kind == "self-check":
-        return f"<p class='lz-check'>{md_inline(item['text'])}</p>"
-    if kind == "table":
-        hints = "".join(f"<li>{md_inline(hint)}</li>" for hint in item.get("hints", []))
-        return f"<h3>{escape(item['text'])}</h3><ul class='lz-muted'>{hints}</ul>"
-    if kind == "reflection":
-        return f"<p class='lz-reflection'>{md_inline(item['text'])}</p>"
-    options = "".join(f"<li>{escape(letter)}. {md_inline(text)}</li>" for letter, text in item.get("options", []))
-    hint = f"<p class='lz-muted'>{escape(t('learner.multiple_hint'))}</p>" if kind == "multiple" else ""
-    stem = f"<p>{number}. {md_inline(item['text'])}</p>"
-    return f"<div class='lz-question'>{stem}<ul class='lz-options'>{options}</ul>{hint}</div>"
+    kind = item_type(item["type"])
+    hint = f"<p class='lz-muted'>{escape(t(kind.hint))}</p>" if kind.hint else ""
+    return PROMPTS[kind.prompt](item, number, hint)
 
 
 def _number(value: float) -> str:
