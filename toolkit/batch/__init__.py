@@ -26,7 +26,7 @@ from typing import Any
 from toolkit.batch.jobs import Job, expand, job_key
 from toolkit.batch.spec import BuildSpec, Overrides, default_spec, load_spec
 from toolkit.batch.worker import JobResult
-from toolkit.documents import assemble
+from toolkit.documents import DOCUMENTS, assemble
 from toolkit.fileio import remove_staged, write_atomic
 from toolkit.library.catalog import Library
 from toolkit.version import toolkit_version
@@ -109,14 +109,11 @@ class Interrupted(KeyboardInterrupt):
         self.finished = finished
 
 
-# Relative cost of a document when no earlier build timed it (a casebook lays out 20 pages or more).
-_WEIGHT = {"casebook": 3.0, "worksheet": 1.3, "outline": 1.0, "quiz": 1.0}
-
-
 def _expected_seconds(job: Job, previous: dict[str, Any] | None) -> float:
+    """The job's time in the last build, else its document's weight in the documents table."""
     if previous and previous.get("status") == "built" and previous.get("seconds"):
         return float(previous["seconds"])
-    return _WEIGHT.get(job.document, 1.0)
+    return DOCUMENTS[job.document].weight
 
 
 def _entry(result: JobResult) -> dict[str, Any]:

@@ -44,7 +44,7 @@ class Job:
         result = {}
         for fmt in self.formats:
             if fmt == "slides":
-                if DOCUMENTS[self.document].slides:
+                if "slides" in DOCUMENTS[self.document].templates:
                     result[fmt] = f"{self.session}/{self.stem}.slides.html"
             else:
                 result[fmt] = f"{self.session}/{self.stem}.{fmt}"
