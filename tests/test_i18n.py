@@ -36,6 +36,8 @@ EXPANSIONS: dict[str, set[str]] = {
     "outline.part.{part_id}": {f"outline.part.{part_id}" for part_id, _, _ in PARTS},
     "outline.notes.{part_id}": {f"outline.notes.{part_id}" for part_id, _, _ in PARTS},
     "worksheet.table.{kind}": {f"worksheet.table.{kind}" for kind in ("problem", "cause", "measure")},
+    # the studio's document list and preview tabs (studio/widgets.py)
+    "document.{name}": {f"document.{name}" for name in DOCUMENTS},
     # the build index page (render/templates/index.html.j2)
     "document.": {f"document.{name}" for name in DOCUMENTS},
     "edition.": EDITIONS,

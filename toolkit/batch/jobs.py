@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from toolkit.batch.formats import FORMATS
 from toolkit.batch.spec import BuildSpec
 from toolkit.documents import DOCUMENTS, Document
 from toolkit.library.catalog import Library
@@ -40,15 +41,16 @@ class Job:
         return f"{self.session}/{self.stem}"
 
     def outputs(self) -> dict[str, str]:
-        """Format -> path relative to the output folder (the executed notebook always included)."""
+        """Format -> path relative to the output folder: the formats asked for that apply to the
+        document, then those written for every job (the executed notebook)."""
+        kind = DOCUMENTS[self.document]
         result = {}
         for fmt in self.formats:
-            if fmt == "slides":
-                if "slides" in DOCUMENTS[self.document].templates:
-                    result[fmt] = f"{self.session}/{self.stem}.slides.html"
-            else:
-                result[fmt] = f"{self.session}/{self.stem}.{fmt}"
-        result["ipynb"] = f"{self.session}/{self.stem}.ipynb"
+            if FORMATS[fmt].applies(kind):
+                result[fmt] = f"{self.session}/{self.stem}{FORMATS[fmt].suffix}"
+        for row in FORMATS.values():
+            if row.always:
+                result.setdefault(row.name, f"{self.session}/{self.stem}{row.suffix}")
         return result
 
 
