@@ -480,10 +480,20 @@ def test_build_button_shows_progress_and_links(
     bundled: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    # The build runs in a child process started afresh: the kernel's own build code is never called.
+    import toolkit.batch
+
+    def not_here(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the build ran in the kernel's process")
+
+    monkeypatch.setattr(toolkit.batch, "build", not_here)
     studio = Studio(bundled, audience="retired", documents=["outline"], formats=["html"], date="2026-12-01")
     ui = StudioUI(studio, tmp_path / "session.yaml")
+    shown_status: list[str] = []
+    ui.status.observe(lambda change: shown_status.append(change["new"]), names="value")
     report = ui.build()
     assert report is not None and report.counts() == {"built": 1, "cached": 0, "failed": 0}
+    assert "Building 1 handout" in " ".join(shown_status), "the plan reached the page while building"
     assert ui.progress.value == ui.progress.max == 1
     assert "1 built, 0 unchanged, 0 failed" in ui.status.value
     assert (tmp_path / "handouts" / "retired" / "outline.html").is_file()
@@ -491,3 +501,12 @@ def test_build_button_shows_progress_and_links(
     assert 'href=\\"handouts/index.html\\"' in shown and 'href=\\"handouts/retired/outline.html\\"' in shown
     again = ui.build()
     assert again.counts() == {"built": 0, "cached": 1, "failed": 0}
+    # Each finished job reaches the caller as it finishes; a problem in the child is one line on the page.
+    seen: list[Any] = []
+    studio.documents = ["outline", "quiz"]
+    report = studio.build(tmp_path / "session.yaml", on_plan=lambda *counts: seen.append(counts), on_job=seen.append)
+    assert seen[0] == (2, 1) and sorted(result.job.id for result in seen[1:]) == ["retired/quiz", "retired/quiz-key"]
+    assert report.counts() == {"built": 2, "cached": 1, "failed": 0}
+    (tmp_path / "blocked").write_text("a file where the output folder would go", encoding="utf-8")
+    studio.out = "blocked"
+    assert ui.build() is None and "lz-problem" in ui.status.value and "blocked" in ui.status.value

@@ -32,7 +32,7 @@ from toolkit.batch.spec import BuildSpec, SpecModel, parse_spec, read_spec, reso
 from toolkit.documents import DOCUMENTS, DocumentKind, assemble
 from toolkit.documents.common import case_view, reason_text
 from toolkit.documents.params import Param, did_you_mean, picked
-from toolkit.errors import ParameterError
+from toolkit.errors import ParameterError, ToolkitError
 from toolkit.fileio import write_atomic
 from toolkit.i18n import LANGUAGES, catalog
 from toolkit.library.catalog import Library
@@ -462,13 +462,87 @@ class Studio:
         on_plan: Callable[[int, int], None] | None = None,
         on_job: Callable[[Any], None] | None = None,
     ) -> Any:
-        """Save the spec and build it as ``lianzheng build SPEC`` would; the build report."""
-        from toolkit.batch import build, load_spec
+        """Save the spec and build it as ``lianzheng build SPEC`` would; the build report.
+
+        The build runs in a child process started afresh (not a fork of the Jupyter kernel, whose
+        threads and sockets a fork would copy), given this studio's library; ``on_plan`` and
+        ``on_job`` are called here as its messages arrive. Interrupting this call interrupts the
+        build as Ctrl-C does: the jobs in hand finish and are recorded.
+        """
+        import multiprocessing
+        import signal
 
         self.save(spec_path)
-        spec, library = load_spec(Path(spec_path), lambda _path: self.library)
-        out = spec.out or Path(spec_path).resolve().parent / "handouts"
-        return build(spec, library, out, jobs=jobs, on_plan=on_plan, on_job=on_job)
+        receiver, sender = multiprocessing.Pipe(duplex=False)
+        child = multiprocessing.get_context("spawn").Process(
+            target=build_in_child, args=(Path(spec_path), self.library, jobs, sender), name="lianzheng-build"
+        )
+        child.start()
+        sender.close()
+        try:
+            while True:
+                try:
+                    kind, value = receiver.recv()
+                except EOFError:
+                    child.join()
+                    raise RuntimeError(f"the build process ended unexpectedly (exit code {child.exitcode})") from None
+                except KeyboardInterrupt:
+                    if child.pid is not None and child.is_alive():
+                        os.kill(child.pid, signal.SIGINT)
+                    continue
+                if kind == "plan" and on_plan is not None:
+                    on_plan(*value)
+                elif kind == "job" and on_job is not None:
+                    on_job(value)
+                elif kind == "done":
+                    return value
+                elif kind == "interrupted":
+                    raise KeyboardInterrupt
+                elif kind == "error":
+                    raise ToolkitError(value)
+                elif kind == "oserror":
+                    raise OSError(value)
+                elif kind == "bug":
+                    raise RuntimeError(f"the build failed:\n{value}")
+        finally:
+            receiver.close()
+            child.join()
+
+
+def build_in_child(spec_path: Path, library: Library, jobs: int | None, sender: Any) -> None:
+    """What :meth:`Studio.build`'s child process runs: the build of a saved spec, each step sent as a
+    ``(kind, value)`` message: ``plan``, ``job`` (a result), then ``done`` (the report) or why not."""
+    from toolkit.batch import build, load_spec
+
+    def send(kind: str, value: Any) -> None:
+        sender.send((kind, value))
+
+    if hasattr(os, "setpgrp"):
+        os.setpgrp()  # Ctrl-C (the kernel's interrupt) reaches it once, forwarded by Studio.build
+    try:
+        spec, library = load_spec(spec_path, lambda _path: library)
+        out = spec.out or spec_path.resolve().parent / "handouts"
+        report = build(
+            spec,
+            library,
+            out,
+            jobs=jobs,
+            on_plan=lambda todo, cached: send("plan", (todo, cached)),
+            on_job=lambda result: send("job", result),
+        )
+        send("done", report)
+    except KeyboardInterrupt:  # Interrupted too: the finished jobs are recorded
+        send("interrupted", None)
+    except ToolkitError as exc:
+        send("error", str(exc))
+    except OSError as exc:
+        send("oserror", str(exc))
+    except Exception:
+        import traceback
+
+        send("bug", traceback.format_exc())
+    finally:
+        sender.close()
 
 
 def check_spec(text: str, library: Library, spec_path: Path | None = None) -> BuildSpec:
