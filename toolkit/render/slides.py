@@ -309,7 +309,7 @@ def slides_notebook(outline: Outline) -> nbformat.NotebookNode:
         cells=cells,
         metadata={
             "title": outline.cover.title,
-            "lianzheng": {"document": "outline", "lang": outline.cover.lang, "theme": outline.theme_id},
+            "lianzheng": {"document": outline.cover.document, "lang": outline.cover.lang, "theme": outline.theme_id},
         },
     )
 
