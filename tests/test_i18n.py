@@ -41,6 +41,8 @@ EXPANSIONS: dict[str, set[str]] = {
     "learner.{self.document.cover.document}_instructions": {
         f"learner.{name}_instructions" for name, kind in DOCUMENTS.items() if kind.interactive
     },
+    # the studio's document list and preview tabs (studio/widgets.py)
+    "document.{name}": {f"document.{name}" for name in DOCUMENTS},
     # the build index page (render/templates/index.html.j2)
     "document.": {f"document.{name}" for name in DOCUMENTS},
     "edition.": EDITIONS,

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from toolkit import Library, load_library
+from toolkit.batch.formats import default_formats
 from toolkit.batch.jobs import expand
-from toolkit.batch.spec import DEFAULT_FORMATS, Overrides, default_spec, load_spec, parse_spec, resolve
+from toolkit.batch.spec import Overrides, default_spec, load_spec, parse_spec, resolve
 from toolkit.documents import DOCUMENTS
 from toolkit.errors import SpecError
 
@@ -77,7 +78,7 @@ def test_no_spec_means_every_audience_every_document(bundled: Library) -> None:
     spec = default_spec(bundled)
     assert [s.audience for s in spec.sessions] == [a.id for a in bundled.taxonomy.audiences]
     assert all(s.documents == tuple(DOCUMENTS) for s in spec.sessions)
-    assert spec.formats == DEFAULT_FORMATS
+    assert spec.formats == default_formats() == ("html", "pdf", "docx", "slides")
 
 
 def test_overrides_narrow_audiences_documents_and_set_seed(bundled: Library) -> None:

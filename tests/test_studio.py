@@ -17,11 +17,11 @@ import yaml
 from tests.conftest import CASE, MakeLibrary
 from toolkit import Library, load_library
 from toolkit.batch.jobs import notebooks_dir
-from toolkit.documents import assemble
+from toolkit.documents import DOCUMENTS, assemble
 from toolkit.errors import ParameterError, SpecError
 from toolkit.render import render, scoped_stylesheet
 from toolkit.studio import Studio, check_spec, open_studio
-from toolkit.studio.core import MAX_PICKS, OUTLINE_CASES, normalize
+from toolkit.studio.core import normalize
 from toolkit.studio.widgets import StudioUI
 
 ZH_CASE = (
@@ -129,9 +129,12 @@ def test_picks_keep_order_and_move(small: Library) -> None:
 
 
 def test_picks_are_limited_to_what_a_casebook_holds(bundled: Library) -> None:
+    # The limit is the casebook's own (its 'cases' parameter), the largest of the documents taking picks.
+    limit = DOCUMENTS["casebook"].param("cases").maximum  # type: ignore[union-attr]
+    assert limit == 60
     studio = Studio(bundled)
-    studio.picks = [f"case-{number}" for number in range(MAX_PICKS)]
-    with pytest.raises(ParameterError, match=f"at most {MAX_PICKS} cases"):
+    studio.picks = [f"case-{number}" for number in range(limit)]
+    with pytest.raises(ParameterError, match=f"a casebook holds at most {limit} cases"):
         studio.add(bundled.cases[0].id)
 
 
@@ -212,7 +215,8 @@ def test_saved_spec_passes_the_build_validator_and_builds_the_picks(bundled: Lib
     assert text.startswith("# A session prepared in the Lianzheng studio")
     data = yaml.safe_load(text)
     assert data["sessions"][0]["parameters"]["casebook"] == {"cases": 14, "picks": picked}
-    assert data["sessions"][0]["parameters"]["outline"]["picks"] == picked[:OUTLINE_CASES]
+    woven = DOCUMENTS["outline"].param("cases").maximum  # type: ignore[union-attr]
+    assert woven == 12 and data["sessions"][0]["parameters"]["outline"]["picks"] == picked[:woven]
     spec = check_spec(text, bundled, path)
     (session,) = spec.sessions
     assert session.audience == "young-cadres" and session.documents == ("casebook", "outline")
@@ -335,7 +339,10 @@ def test_widgets_filter_pick_and_save(small: Library, tmp_path: Path) -> None:
     assert ("Warning case · 1", "warning") in ui.facets["kind"].options
     assert ("Typical problem notice · 0", "typical-notice") in ui.facets["kind"].options
     assert 'class="lz-preview"' in ui.case_preview.value and "春节收受红包礼金案" in ui.case_preview.value
-    assert "srcdoc=" in ui.casebook_preview.value and "srcdoc=" in ui.outline_preview.value
+    assert list(ui.previews) == ["casebook", "outline"]
+    assert "srcdoc=" in ui.previews["casebook"].value and "srcdoc=" in ui.previews["outline"].value
+    assert ui.minutes.min == 15 and ui.minutes.max == 480, "the outline's 'minutes' limits"
+    assert [name for _, name in ui.documents.options] == ["casebook", "outline", "worksheet", "quiz"]
     ui.pick_button.click()
     ui.keyword.value = ""
     ui.facets["kind"].value = "typical-notice"
@@ -473,10 +480,20 @@ def test_build_button_shows_progress_and_links(
     bundled: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    # The build runs in a child process started afresh: the kernel's own build code is never called.
+    import toolkit.batch
+
+    def not_here(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the build ran in the kernel's process")
+
+    monkeypatch.setattr(toolkit.batch, "build", not_here)
     studio = Studio(bundled, audience="retired", documents=["outline"], formats=["html"], date="2026-12-01")
     ui = StudioUI(studio, tmp_path / "session.yaml")
+    shown_status: list[str] = []
+    ui.status.observe(lambda change: shown_status.append(change["new"]), names="value")
     report = ui.build()
     assert report is not None and report.counts() == {"built": 1, "cached": 0, "failed": 0}
+    assert "Building 1 handout" in " ".join(shown_status), "the plan reached the page while building"
     assert ui.progress.value == ui.progress.max == 1
     assert "1 built, 0 unchanged, 0 failed" in ui.status.value
     assert (tmp_path / "handouts" / "retired" / "outline.html").is_file()
@@ -484,3 +501,12 @@ def test_build_button_shows_progress_and_links(
     assert 'href=\\"handouts/index.html\\"' in shown and 'href=\\"handouts/retired/outline.html\\"' in shown
     again = ui.build()
     assert again.counts() == {"built": 0, "cached": 1, "failed": 0}
+    # Each finished job reaches the caller as it finishes; a problem in the child is one line on the page.
+    seen: list[Any] = []
+    studio.documents = ["outline", "quiz"]
+    report = studio.build(tmp_path / "session.yaml", on_plan=lambda *counts: seen.append(counts), on_job=seen.append)
+    assert seen[0] == (2, 1) and sorted(result.job.id for result in seen[1:]) == ["retired/quiz", "retired/quiz-key"]
+    assert report.counts() == {"built": 2, "cached": 1, "failed": 0}
+    (tmp_path / "blocked").write_text("a file where the output folder would go", encoding="utf-8")
+    studio.out = "blocked"
+    assert ui.build() is None and "lz-problem" in ui.status.value and "blocked" in ui.status.value

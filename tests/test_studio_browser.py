@@ -92,8 +92,8 @@ def test_a_trainer_filters_picks_and_saves_in_jupyterlab(
 def test_build_runs_from_the_page_with_progress_and_links(lab: Lab, lab_page: Any, artifacts: Path) -> None:
     root = lab.root
     page = lab_page
-    # The default documents (casebook in two editions, outline): three jobs, so the kernel runs a
-    # pool of forked workers, as a trainer's build does.
+    # The default documents (casebook in two editions, outline): three jobs, so the build's child
+    # process (started afresh, not forked from the kernel) runs a pool of forked workers.
     page.select_option(".lz-formats select", value="html", timeout=10_000)
     page.click("button.lz-build", timeout=10_000)
     page.wait_for_selector(".lz-built:has-text('3 built, 0 unchanged, 0 failed')", timeout=180_000)

@@ -228,16 +228,20 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--lang", default="en", help="language of the labels: en or zh-CN (default en)")
     stats.set_defaults(run=cmd_stats)
 
+    from toolkit.batch.formats import FORMATS, default_formats
+    from toolkit.documents import DOCUMENTS
+
+    formats = ",".join(FORMATS)
     build = commands.add_parser(
         "build",
-        help="build handouts (HTML, PDF, DOCX, slides) for every audience, or as a spec says",
+        help=f"build handouts ({', '.join(default_formats())}) for every audience, or as a spec says",
         description="Run the document notebooks with papermill for each audience and export the handouts. "
         "Unchanged jobs are skipped; failed jobs are reported and the others complete.",
     )
     build.add_argument("spec", nargs="?", type=Path, default=None, help="build spec YAML (see docs/build-spec.md)")
     build.add_argument("--audience", help="audience id, a comma-separated list, or 'all' (default: all)")
-    build.add_argument("--documents", help="comma-separated: casebook,outline,worksheet,quiz (default: all four)")
-    build.add_argument("--formats", help="comma-separated: html,pdf,docx,ipynb,slides (default: html,pdf,docx,slides)")
+    build.add_argument("--documents", help=f"comma-separated: {','.join(DOCUMENTS)} (default: all of them)")
+    build.add_argument("--formats", help=f"comma-separated: {formats} (default: {','.join(default_formats())})")
     build.add_argument("--out", type=Path, help="output folder (default: handouts)")
     build.add_argument("--jobs", type=int, default=None, help="parallel jobs (default: the number of CPUs)")
     build.add_argument("--library", type=Path, help="library folder (default: as for 'check')")

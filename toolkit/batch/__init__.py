@@ -26,7 +26,7 @@ from typing import Any
 from toolkit.batch.jobs import Job, expand, job_key
 from toolkit.batch.spec import BuildSpec, Overrides, default_spec, load_spec
 from toolkit.batch.worker import JobResult
-from toolkit.documents import assemble
+from toolkit.documents import DOCUMENTS, assemble
 from toolkit.fileio import remove_staged, write_atomic
 from toolkit.library.catalog import Library
 from toolkit.version import toolkit_version
@@ -109,14 +109,11 @@ class Interrupted(KeyboardInterrupt):
         self.finished = finished
 
 
-# Relative cost of a document when no earlier build timed it (a casebook lays out 20 pages or more).
-_WEIGHT = {"casebook": 3.0, "worksheet": 1.3, "outline": 1.0, "quiz": 1.0}
-
-
 def _expected_seconds(job: Job, previous: dict[str, Any] | None) -> float:
+    """The job's time in the last build, else its document's weight in the documents table."""
     if previous and previous.get("status") == "built" and previous.get("seconds"):
         return float(previous["seconds"])
-    return _WEIGHT.get(job.document, 1.0)
+    return DOCUMENTS[job.document].weight
 
 
 def _entry(result: JobResult) -> dict[str, Any]:
@@ -149,12 +146,17 @@ def _entry(result: JobResult) -> dict[str, Any]:
 
 def _run(
     todo: list[tuple[Job, str]],
+    library: Library,
     out: Path,
     workers: int,
     progress: bool,
     on_job: Callable[[JobResult], None] | None = None,
 ) -> list[JobResult]:
-    """Run jobs in this process (one worker) or in a pool of forked workers, each with a warm kernel."""
+    """Run jobs in this process (one worker) or in a pool of forked workers, each with a warm kernel.
+
+    Each worker is given the build's library when it starts (the pool's initializer), so that a job
+    never loads it again.
+    """
     from toolkit.batch.worker import init_pool_worker, init_worker, run_job
 
     bar = None
@@ -174,7 +176,7 @@ def _run(
         if workers <= 1 or len(todo) == 1:
             from toolkit.batch import kernels
 
-            init_worker()
+            init_worker(library)
             try:
                 for job, key in todo:
                     result = run_job(job, out, key)
@@ -189,7 +191,9 @@ def _run(
 
             method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
             context = multiprocessing.get_context(method)
-            with ProcessPoolExecutor(workers, mp_context=context, initializer=init_pool_worker) as pool:
+            with ProcessPoolExecutor(
+                workers, mp_context=context, initializer=init_pool_worker, initargs=(library,)
+            ) as pool:
                 futures = {pool.submit(run_job, job, out, key): job for job, key in todo}
                 by_id: dict[str, JobResult] = {}
                 try:
@@ -266,16 +270,13 @@ def build(
     if on_plan is not None:
         on_plan(len(todo), len(planned) - len(todo))
     if todo:
-        from toolkit.batch import worker
-
         # Longest first, so that the last jobs to finish are short ones and both workers end together.
         todo.sort(key=lambda item: -_expected_seconds(item[0], previous.get(item[0].id)))
 
-        worker.LIBRARY = library
         tick = time.perf_counter()
         workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
         try:
-            finished = _run(todo, out, workers, progress, on_job)
+            finished = _run(todo, library, out, workers, progress, on_job)
         except Interrupted as stop:
             # Record what finished, so that running the command again builds only the rest; a job that
             # had not finished keeps its earlier entry (its files were not touched).

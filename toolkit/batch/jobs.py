@@ -2,8 +2,9 @@
 
 A job's key hashes only what changes its handouts: the notebook's code cells, the parameters, the
 library entries the document uses (by content, not by file), the taxonomy, the formats, and the
-toolkit's code and templates. Prose edits in a notebook's Markdown, outputs, cell ids and every
-library entry the document does not use leave the key as it was.
+toolkit's code and templates (and those of a document kind registered from outside the package).
+Prose edits in a notebook's Markdown, outputs, cell ids and every library entry the document does not
+use leave the key as it was.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from toolkit.batch.formats import FORMATS
 from toolkit.batch.spec import BuildSpec
-from toolkit.documents import DOCUMENTS, Document
+from toolkit.documents import DOCUMENTS, Document, DocumentKind
 from toolkit.library.catalog import Library
 from toolkit.paths import notebooks_dir
 from toolkit.version import source_digest
@@ -40,15 +42,16 @@ class Job:
         return f"{self.session}/{self.stem}"
 
     def outputs(self) -> dict[str, str]:
-        """Format -> path relative to the output folder (the executed notebook always included)."""
+        """Format -> path relative to the output folder: the formats asked for that apply to the
+        document, then those written for every job (the executed notebook)."""
+        kind = DOCUMENTS[self.document]
         result = {}
         for fmt in self.formats:
-            if fmt == "slides":
-                if DOCUMENTS[self.document].slides:
-                    result[fmt] = f"{self.session}/{self.stem}.slides.html"
-            else:
-                result[fmt] = f"{self.session}/{self.stem}.{fmt}"
-        result["ipynb"] = f"{self.session}/{self.stem}.ipynb"
+            if FORMATS[fmt].applies(kind):
+                result[fmt] = f"{self.session}/{self.stem}{FORMATS[fmt].suffix}"
+        for row in FORMATS.values():
+            if row.always:
+                result.setdefault(row.name, f"{self.session}/{self.stem}{row.suffix}")
         return result
 
 
@@ -94,6 +97,18 @@ def notebook_code(path: Path) -> str:
     return _notebook_code(path, path.stat().st_mtime_ns)
 
 
+@cache
+def _file_digest(path: Path, mtime_ns: int) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def outside_templates(kind: DocumentKind) -> dict[str, str]:
+    """Digests of a kind's templates given by absolute path (the package's own are in the toolkit's
+    digest): a kind registered from outside the package is rebuilt when its templates change."""
+    paths = {role: Path(name) for role, name in kind.templates.items() if Path(name).is_absolute()}
+    return {role: _file_digest(path, path.stat().st_mtime_ns) for role, path in paths.items()}
+
+
 def entry_digest(entry: Any) -> str:
     """A content hash of one library entry (its fields and body, not its file's other entries)."""
     data = entry.model_dump(mode="json", exclude={"origin"})
@@ -126,4 +141,7 @@ def job_key(job: Job, document: Document, library: Library) -> str:
         "taxonomy": entry_digest(library.taxonomy),
         "uses": uses_digests(library, document.uses),
     }
+    templates = outside_templates(DOCUMENTS[job.document])
+    if templates:
+        material["templates"] = templates
     return hashlib.sha256(json.dumps(material, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:24]

@@ -4,8 +4,8 @@ A spec is YAML (see ``docs/build-spec.md``)::
 
     library: ../casebook          # relative to this file; default: the default library
     out: handouts                 # relative to this file
-    formats: [html, pdf, docx, slides]
-    documents: [casebook, outline, worksheet, quiz]
+    formats: [html, pdf, docx, slides]      # default: see toolkit/batch/formats.py
+    documents: [casebook, outline]          # default: every kind in the documents table
     lang: en
     seed: 7
     unit: County Commission for Discipline Inspection
@@ -30,6 +30,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from toolkit.batch.formats import default_formats, format_names
 from toolkit.documents import DOCUMENTS, check_parameters
 from toolkit.documents.params import INTERACTIVE, did_you_mean
 from toolkit.errors import ParameterError, Problem, SpecError
@@ -38,10 +39,6 @@ from toolkit.library.check import Where, validation_problems
 from toolkit.library.model import Slug
 from toolkit.library.parse import ParseError, decode, parse_yaml
 
-# The formats a job can write, in the order they are produced. ``slides`` applies to documents
-# that have a slide deck (the lecture outline) and is skipped for the others.
-FORMATS: tuple[str, ...] = ("html", "pdf", "docx", "ipynb", "slides")
-DEFAULT_FORMATS: tuple[str, ...] = ("html", "pdf", "docx", "slides")
 # Parameters a spec may set for every document at once.
 SHARED = ("lang", "seed", "date", "unit")
 
@@ -177,7 +174,7 @@ def _session_problems(
                 values[shared] = str(value) if shared == "date" else value
         values.update(spec.parameters.get(name, {}))
         values.update(model.parameters.get(name, {}))
-        if name == "outline" and model.theme is not None:
+        if model.theme is not None and DOCUMENTS[name].param("theme") is not None:  # a session's theme
             values["theme"] = model.theme
         values.pop("edition", None)
         try:
@@ -220,7 +217,7 @@ def resolve(
     for flag, values, valid, noun in (
         ("--audience", overrides.audiences, [*audiences, "all"], "audience"),
         ("--documents", overrides.documents, list(DOCUMENTS), "document"),
-        ("--formats", overrides.formats, list(FORMATS), "format"),
+        ("--formats", overrides.formats, list(format_names()), "format"),
     ):
         if values is not None:
             problems += _check_list(Where(flag), (), values, valid, noun)
@@ -238,8 +235,8 @@ def resolve(
             model = model.model_copy(
                 update={"sessions": [session.model_copy(update=session_update) for session in model.sessions]}
             )
-    formats = model.formats or list(DEFAULT_FORMATS)
-    problems += _check_list(where, ("formats",), formats, FORMATS, "format")
+    formats = model.formats or list(default_formats())
+    problems += _check_list(where, ("formats",), formats, format_names(), "format")
     for name in (*model.parameters, *model.editions):
         if name not in DOCUMENTS:
             problems.append(

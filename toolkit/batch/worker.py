@@ -1,8 +1,9 @@
 """Running one job in a build worker: papermill on a warm kernel, then every format, then publish.
 
-All formats of a job are first written to temporary files beside their targets; only when every
-one has succeeded are they renamed into place. A failed job leaves the previous good outputs as
-they were and saves its executed notebook as ``<stem>.failed.ipynb`` for inspection.
+Each format is written by its row's writer in the format table (:mod:`toolkit.batch.formats`), first
+to a temporary file beside its target; only when every one has succeeded are they renamed into place.
+A failed job leaves the previous good outputs as they were and saves its executed notebook as
+``<stem>.failed.ipynb`` for inspection.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from toolkit.batch.formats import FORMATS, SOURCES, Made, unavailable
 from toolkit.batch.jobs import Job
-from toolkit.fileio import discard, publish, stage, write_atomic
+from toolkit.fileio import discard, publish, stage
+from toolkit.library.catalog import Library
 
 KERNEL = "python3"
 
@@ -42,52 +45,48 @@ class JobResult:
     recorded: dict[str, Any] | None = None
 
 
-# Formats whose exporter is a separate package, which a machine may lack (WeasyPrint needs Pango).
-EXPORTERS = {"pdf": "weasyprint", "docx": "pypandoc"}
-_HINTS = {
-    "weasyprint": "it needs Pango: run `bash scripts/system-packages.sh` as root, or install "
-    "libpango-1.0-0 and libpangoft2-1.0-0",
-}
-_unavailable: dict[str, str] = {}
+@dataclass
+class WorkerState:
+    """What a worker is given once when it starts: the build's library (used as it is for a job on
+    that library, never loaded again), and the formats it cannot write, each with the reason."""
+
+    library: Library | None = None
+    unavailable: dict[str, str] = field(default_factory=dict)
 
 
-def init_worker() -> None:
+_state = WorkerState()
+
+
+def init_worker(library: Library | None = None) -> None:
     """Start this worker's kernel first (it boots while the exporters import), then import them.
 
-    An exporter that cannot be imported does not stop the worker: the jobs that ask for its format fail
-    with the reason, and the others are built.
+    A format's optional dependency that cannot be imported does not stop the worker: the jobs that ask
+    for that format fail with the reason, and the others are built.
     """
     from toolkit.batch import kernels
 
     kernels.register()
     kernels.pool(KERNEL)
     atexit.register(kernels.close_pool)
-    _unavailable.clear()
-    for fmt, module in EXPORTERS.items():
-        try:
-            importlib.import_module(module)
-        except Exception as exc:
-            _unavailable[fmt] = unavailable(fmt, module, exc)
+    _state.library = library
+    _state.unavailable.clear()
+    for row in FORMATS.values():
+        if row.module is not None:
+            try:
+                importlib.import_module(row.module)
+            except Exception as exc:
+                _state.unavailable[row.name] = unavailable(row, exc)
 
-    from toolkit.batch.export import _html_exporter
+    from toolkit.batch.export import html_exporter
 
-    _html_exporter()
+    html_exporter()
 
 
-def init_pool_worker() -> None:
+def init_pool_worker(library: Library | None = None) -> None:
     """:func:`init_worker` for a worker of the pool. Ctrl-C reaches the whole process group: the worker
     ignores it and finishes the job in hand, so its files are whole; the builder stops giving out jobs."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    init_worker()
-
-
-def unavailable(fmt: str, module: str, exc: BaseException) -> str:
-    """One line saying why ``fmt`` cannot be written and what would make it work."""
-    reason = " ".join(f"{type(exc).__name__}: {exc}".split())
-    if len(reason) > 160:
-        reason = reason[:157] + "..."
-    hint = _HINTS.get(module, f"install the Python package {module}")
-    return f"{fmt.upper()} export is unavailable: {module} could not be imported ({reason}); {hint}"
+    init_worker(library)
 
 
 def _digest(path: Path) -> str:
@@ -123,18 +122,20 @@ def run_job(job: Job, out: Path, key: str) -> JobResult:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    from toolkit.batch import export, kernels
+    from toolkit.batch import kernels
 
     kernels.register()
     started = time.perf_counter()
-    missing = [_unavailable[fmt] for fmt in job.formats if fmt in _unavailable]
+    missing = [_state.unavailable[fmt] for fmt in job.formats if fmt in _state.unavailable]
     if missing:
         return JobResult(job, "failed", 0.0, key=key, error=missing[0])
     timings: dict[str, float] = {}
-    targets = {fmt: out / rel for fmt, rel in job.outputs().items()}
-    executed = stage(targets["ipynb"])
-    staged: list[tuple[Path, Path]] = [(executed, targets["ipynb"])]
+    outputs = job.outputs()
+    # Written in the order of what they are made from: the notebook, then the page, then the document.
+    order = sorted(outputs, key=lambda fmt: SOURCES.index(FORMATS[fmt].source))
     failed_path = out / job.session / f"{job.stem}.failed.ipynb"
+    executed = stage(failed_path)
+    staged: list[tuple[Path, Path]] = []
     try:
         try:
             tick = time.perf_counter()
@@ -151,13 +152,13 @@ def run_job(job: Job, out: Path, key: str) -> JobResult:
             timings["execute"] = time.perf_counter() - tick
         except PapermillExecutionError as exc:
             kernels.pool(KERNEL).discard()
-            write_atomic(failed_path, executed.read_bytes())
+            publish([(executed, failed_path)])
             return JobResult(
                 job,
                 "failed",
                 time.perf_counter() - started,
                 key=key,
-                cell=_source_cell(executed, exc.cell_index),
+                cell=_source_cell(failed_path, exc.cell_index),
                 error=f"{exc.ename}: {exc.evalue}",
                 failed_notebook=str(failed_path.relative_to(out)),
             )
@@ -167,34 +168,22 @@ def run_job(job: Job, out: Path, key: str) -> JobResult:
                 job, "failed", time.perf_counter() - started, key=key, error=f"{type(exc).__name__}: {exc}"
             )
         nb = nbformat.read(executed, as_version=4)
-        settle(nb, job.outputs()["ipynb"])
-        nbformat.write(nb, executed)
-        meta = export.handout_metadata(nb)
-        date = job.parameters["date"]
+        settle(nb, outputs["ipynb"])
+        made = Made(job, nb, _library, timings)
+        hashes: dict[str, str] = {}
         try:
-            tick = time.perf_counter()
-            html = export.to_html(nb, date)
-            timings["html"] = time.perf_counter() - tick
-            for fmt, target in targets.items():
-                if fmt == "ipynb":
-                    continue
+            for fmt in order:
+                target = out / outputs[fmt]
                 temp = stage(target)
                 staged.append((temp, target))
                 tick = time.perf_counter()
-                if fmt == "html":
-                    temp.write_text(html, encoding="utf-8")
-                elif fmt == "pdf":
-                    export.write_pdf(html, temp, date)
-                elif fmt == "docx":
-                    export.write_docx(html, temp, meta.get("lang", "en"), date)
-                elif fmt == "slides":
-                    temp.write_text(_slides(job), encoding="utf-8")
+                FORMATS[fmt].writer(made, temp)
                 timings[fmt] = timings.get(fmt, 0.0) + time.perf_counter() - tick
+                hashes[fmt] = _digest(temp)
         except Exception as exc:
             return JobResult(
                 job, "failed", time.perf_counter() - started, key=key, error=f"{type(exc).__name__}: {exc}"
             )
-        hashes = {fmt: _digest(temp) for temp, target in staged for fmt, t in targets.items() if t == target}
         publish(staged)
         staged = []
         failed_path.unlink(missing_ok=True)
@@ -202,15 +191,15 @@ def run_job(job: Job, out: Path, key: str) -> JobResult:
             job,
             "built",
             time.perf_counter() - started,
-            outputs=job.outputs(),
+            outputs=outputs,
             hashes=hashes,
             timings=timings,
-            uses=list(meta.get("uses", [])),
-            library_version=str(meta.get("library_version", "")),
+            uses=list(made.meta.get("uses", [])),
+            library_version=str(made.meta.get("library_version", "")),
             key=key,
         )
     finally:
-        discard([temp for temp, _ in staged])
+        discard([executed, *(temp for temp, _ in staged)])
 
 
 def _source_cell(executed: Path, index: int) -> int:
@@ -228,25 +217,11 @@ def _source_cell(executed: Path, index: int) -> int:
     return index - injected
 
 
-def _slides(job: Job) -> str:
-    """The outline's reveal.js deck, from the same checked parameters the notebook used."""
-    from toolkit.documents import Outline, assemble
-    from toolkit.render.slides import render_slides
-
-    library = _library(job.parameters["library"])
-    values: dict[str, Any] = {k: v for k, v in job.parameters.items() if k != "library"}
-    outline = assemble(job.document, values, library)
-    assert isinstance(outline, Outline), "only the outline has slides"
-    return render_slides(outline)
-
-
-# The library the build loaded, set by the builder before its workers fork (they inherit it).
-LIBRARY: Any = None
-
-
-def _library(path: str) -> Any:
+def _library(path: str) -> Library:
+    """The library at ``path``: the one the worker was given when it is that one."""
     from toolkit.library.load import load_library
 
-    if LIBRARY is not None and str(LIBRARY.root.resolve()) == path:
-        return LIBRARY
+    library = _state.library
+    if library is not None and str(library.root.resolve()) == path:
+        return library
     return load_library(Path(path))

@@ -1,15 +1,20 @@
-"""Documents as plain data, one row per kind: its notebook, editions, parameters and assembler.
+"""Documents as plain data, one row per kind: its notebook, templates, editions, views, parameters,
+assembler and cost. Every list of documents (the studio's, the command line's, a spec's defaults) is
+read from this table; :func:`register_document` adds a kind from outside the package.
 
 >>> from toolkit.documents import DOCUMENTS, assemble
 >>> sorted(DOCUMENTS)
 ['casebook', 'outline', 'quiz', 'worksheet']
+>>> DOCUMENTS["outline"].templates["page"]
+'outline.html.j2'
 >>> doc = assemble("quiz", {"audience": "retired", "questions": 10}, library)   # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from toolkit.documents.casebook import Casebook, assemble_casebook
@@ -27,26 +32,41 @@ def _themes(library: Library) -> list[str]:
     return [theme.id for theme in library.themes]
 
 
+PRINTABLE = "printable"
+
+
 @dataclass(frozen=True)
 class DocumentKind:
-    """One kind of document: the notebook that displays it, its editions and its parameters.
+    """One kind of document: the notebook that displays it, its templates, editions and parameters.
+
+    ``templates`` maps a role to a template: ``page`` is the Jinja template of the HTML fragment
+    (a name in ``toolkit/render/templates`` or an absolute path); any other role names an output
+    format made from the assembled document (``slides``: the nbconvert template of the deck), and
+    that format applies to the kinds that have it. ``weight`` is the document's cost relative to an
+    outline, which orders a build's first run (a casebook lays out 20 pages or more).
 
     An ``interactive`` edition (worksheet, quiz) is the one learners answer in widgets: it alone takes
-    the learner parameters (``params.LEARNER``), and the batch build never makes it.
+    the learner parameters (``params.LEARNER``), and the batch build never makes it. The kind's views
+    follow from its editions: ``printable`` (every other edition) and ``interactive``.
     """
 
     name: str
     notebook: str
-    template: str
+    templates: Mapping[str, str] = field(hash=False)
     editions: tuple[str, ...]
     params: tuple[Param, ...]
     assembler: Callable[[Library, dict[str, Any]], Any]
-    slides: bool = False
+    weight: float = 1.0
 
     @property
     def interactive(self) -> bool:
         """Whether learners can answer this document in widgets (a worksheet or a quiz)."""
         return INTERACTIVE in self.editions
+
+    @property
+    def views(self) -> tuple[str, ...]:
+        """``printable`` when the kind has a printable edition, ``interactive`` when it has that one."""
+        return (PRINTABLE,) * bool(self.printable_editions) + (INTERACTIVE,) * self.interactive
 
     @property
     def printable_editions(self) -> tuple[str, ...]:
@@ -58,6 +78,10 @@ class DocumentKind:
         """The interactive edition's parameters (see ``params.LEARNER``); none without one."""
         return LEARNER if self.interactive else ()
 
+    def param(self, name: str) -> Param | None:
+        """The parameter called ``name``, if the kind has one."""
+        return next((param for param in self.params if param.name == name), None)
+
 
 DOCUMENTS: dict[str, DocumentKind] = {
     kind.name: kind
@@ -65,7 +89,7 @@ DOCUMENTS: dict[str, DocumentKind] = {
         DocumentKind(
             "casebook",
             "casebook.ipynb",
-            "casebook.html.j2",
+            {"page": "casebook.html.j2"},
             ("learner", "trainer"),
             params_for(
                 ("learner", "trainer"),
@@ -73,11 +97,12 @@ DOCUMENTS: dict[str, DocumentKind] = {
                 picks_param("case ids shown first, in order (comma-separated); the rest of 'cases' chosen as usual"),
             ),
             assemble_casebook,
+            weight=3.0,
         ),
         DocumentKind(
             "outline",
             "lecture_outline.ipynb",
-            "outline.html.j2",
+            {"page": "outline.html.j2", "slides": "lianzheng_slides"},
             ("trainer",),
             params_for(
                 ("trainer",),
@@ -87,12 +112,11 @@ DOCUMENTS: dict[str, DocumentKind] = {
                 picks_param("case ids woven in first, in order (comma-separated); the rest from the theme"),
             ),
             assemble_outline,
-            slides=True,
         ),
         DocumentKind(
             "worksheet",
             "worksheet.ipynb",
-            "worksheet.html.j2",
+            {"page": "worksheet.html.j2"},
             ("print", INTERACTIVE),
             params_for(
                 ("print", INTERACTIVE),
@@ -102,11 +126,12 @@ DOCUMENTS: dict[str, DocumentKind] = {
                 Param("writing_lines", 8, "ruled lines left for writing", minimum=0, maximum=40),
             ),
             assemble_worksheet,
+            weight=1.3,
         ),
         DocumentKind(
             "quiz",
             "quiz.ipynb",
-            "quiz.html.j2",
+            {"page": "quiz.html.j2"},
             ("learner", "key", INTERACTIVE),
             params_for(
                 ("learner", "key", INTERACTIVE), Param("questions", 20, "how many questions", minimum=1, maximum=200)
@@ -115,6 +140,28 @@ DOCUMENTS: dict[str, DocumentKind] = {
         ),
     )
 }
+
+
+def register_document(kind: DocumentKind) -> DocumentKind:
+    """Add a kind to :data:`DOCUMENTS` (after the bundled ones); registering the same row again is a no-op.
+
+    Register before a build starts: its workers inherit the table when they fork, but a notebook runs
+    in a kernel of its own, which registers the kind too (by importing the module that does).
+    """
+    if DOCUMENTS.get(kind.name, kind) != kind:
+        raise ParameterError(f"a different document kind is already called '{kind.name}'", "documents")
+    DOCUMENTS[kind.name] = kind
+    return kind
+
+
+@contextmanager
+def registered_document(kind: DocumentKind) -> Iterator[DocumentKind]:
+    """:func:`register_document` for the duration of a block (tests, a one-off build)."""
+    register_document(kind)
+    try:
+        yield kind
+    finally:
+        DOCUMENTS.pop(kind.name, None)
 
 
 def document_kind(name: str) -> DocumentKind:
@@ -167,6 +214,8 @@ def assemble(name: str, values: Mapping[str, Any], library: Library) -> Document
 
 __all__ = [
     "DOCUMENTS",
+    "INTERACTIVE",
+    "PRINTABLE",
     "Casebook",
     "Document",
     "DocumentKind",
@@ -177,4 +226,6 @@ __all__ = [
     "check_learner_parameters",
     "check_parameters",
     "document_kind",
+    "register_document",
+    "registered_document",
 ]

@@ -11,21 +11,17 @@ from __future__ import annotations
 
 from functools import cache, lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, FunctionLoader, StrictUndefined
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from toolkit.documents import document_kind
 from toolkit.i18n import catalog
 
 TEMPLATES = "render/templates"
-TEMPLATE_BY_DOCUMENT = {
-    "casebook": "casebook.html.j2",
-    "outline": "outline.html.j2",
-    "worksheet": "worksheet.html.j2",
-    "quiz": "quiz.html.j2",
-}
 
 
 def _no_image(renderer: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
@@ -59,11 +55,20 @@ def package_dir(*parts: str) -> str:
     return str(resources.files("toolkit").joinpath(*parts))
 
 
+def _outside(name: str) -> tuple[str, str, Any] | None:
+    """A template given by absolute path (a document kind registered from outside the package)."""
+    path = Path(name)
+    if not path.is_absolute() or not path.is_file():
+        return None
+    mtime = path.stat().st_mtime_ns
+    return path.read_text(encoding="utf-8"), str(path), lambda: path.is_file() and path.stat().st_mtime_ns == mtime
+
+
 @cache
 def environment(lang: str) -> Environment:
     """The Jinja environment of one language: autoescaping, Markdown filters and the catalog as ``t``."""
     env = Environment(
-        loader=FileSystemLoader(package_dir(*TEMPLATES.split("/"))),
+        loader=ChoiceLoader([FileSystemLoader(package_dir(*TEMPLATES.split("/"))), FunctionLoader(_outside)]),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -77,9 +82,10 @@ def environment(lang: str) -> Environment:
 
 
 def render(document: Any) -> str:
-    """A document as an HTML fragment (an ``<article>``), in the language of its cover."""
+    """A document as an HTML fragment (an ``<article>``), in the language of its cover, with the
+    ``page`` template of its row in the documents table."""
     cover = document.cover
-    template = environment(cover.lang).get_template(TEMPLATE_BY_DOCUMENT[cover.document])
+    template = environment(cover.lang).get_template(document_kind(cover.document).templates["page"])
     return template.render(doc=document)
 
 

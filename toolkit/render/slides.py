@@ -36,13 +36,13 @@ from markupsafe import Markup
 from nbconvert.exporters import SlidesExporter
 from traitlets.config import Config
 
+from toolkit.documents import document_kind
 from toolkit.i18n import Catalog, catalog
 from toolkit.render import markdown, package_dir
 
 if TYPE_CHECKING:
     from toolkit.documents.outline import CaseBrief, Outline, Part
 
-TEMPLATE = "lianzheng_slides"
 # What a 1280 x 720 slide holds below its heading at the deck's 34px font (the template's CSS): lines of
 # LINE_UNITS narrow characters, SLIDE_LINES of them. Kept a little short of the real capacity, which the
 # browser tests measure on every bundled outline.
@@ -86,8 +86,8 @@ def _assets() -> _Assets:
     return assets
 
 
-@lru_cache(maxsize=1)
-def slides_exporter() -> SlidesExporter:
+@lru_cache(maxsize=4)
+def slides_exporter(template: str = "lianzheng_slides") -> SlidesExporter:
     """The nbconvert exporter of the deck, built once: finding and loading its templates costs more than a render.
 
     Each process builds its own; do not call it from several threads at once: nbconvert registers
@@ -98,7 +98,7 @@ def slides_exporter() -> SlidesExporter:
     config.CSSHTMLHeaderPreprocessor.enabled = False
     return SlidesExporter(
         config=config,
-        template_name=TEMPLATE,
+        template_name=template,
         extra_template_basedirs=[package_dir("render", "nbconvert")],
         exclude_input=True,
         exclude_input_prompt=True,
@@ -309,12 +309,16 @@ def slides_notebook(outline: Outline) -> nbformat.NotebookNode:
         cells=cells,
         metadata={
             "title": outline.cover.title,
-            "lianzheng": {"document": "outline", "lang": outline.cover.lang, "theme": outline.theme_id},
+            "lianzheng": {"document": outline.cover.document, "lang": outline.cover.lang, "theme": outline.theme_id},
         },
     )
 
 
 def render_slides(outline: Outline) -> str:
-    """The outline as a self-contained reveal.js deck (one HTML page, reveal.js inlined); same outline, same bytes."""
-    deck, _ = slides_exporter().from_notebook_node(slides_notebook(outline), resources={"lianzheng": _assets()})
+    """The outline as a self-contained reveal.js deck (one HTML page, reveal.js inlined); same outline, same bytes.
+
+    The nbconvert template is the ``slides`` template of the document's row in the documents table.
+    """
+    exporter = slides_exporter(document_kind(outline.cover.document).templates["slides"])
+    deck, _ = exporter.from_notebook_node(slides_notebook(outline), resources={"lianzheng": _assets()})
     return deck

@@ -27,11 +27,12 @@ from typing import Any
 
 import yaml
 
-from toolkit.batch.spec import DEFAULT_FORMATS, BuildSpec, SpecModel, parse_spec, read_spec, resolve
-from toolkit.documents import assemble
+from toolkit.batch.formats import default_formats
+from toolkit.batch.spec import BuildSpec, SpecModel, parse_spec, read_spec, resolve
+from toolkit.documents import DOCUMENTS, DocumentKind, assemble
 from toolkit.documents.common import case_view, reason_text
-from toolkit.documents.params import did_you_mean, picked
-from toolkit.errors import ParameterError
+from toolkit.documents.params import Param, did_you_mean, picked
+from toolkit.errors import ParameterError, ToolkitError
 from toolkit.fileio import write_atomic
 from toolkit.i18n import LANGUAGES, catalog
 from toolkit.library.catalog import Library
@@ -50,14 +51,37 @@ FACETS: tuple[tuple[str, str], ...] = (
     ("kind", "case_kinds"),
     ("occasion", "occasions"),
 )
-# The documents a new session prepares.
-STUDIO_DOCUMENTS: tuple[str, ...] = ("casebook", "outline")
-# The parameters the studio sets itself (the rest of a reopened spec's are kept as they were).
-STUDIO_PARAMETERS: dict[str, tuple[str, ...]] = {"casebook": ("picks",), "outline": ("minutes", "picks", "theme")}
-MAX_PICKS = 60  # the casebook's limit
-OUTLINE_CASES = 12  # the outline weaves in at most this many (the first picks)
+# The parameters the studio has controls for, set in every document that has them (the rest of a
+# reopened spec's parameters are kept as they were). A document with ``picks`` takes the picked cases,
+# as many as its ``cases`` parameter allows (the first ones); the studio previews those documents.
+STUDIO_PARAMETERS: tuple[str, ...] = ("minutes", "picks", "theme")
 NO_POST = ""  # the coverage column of cases tied to no risk post
 PARTIAL_DATE = re.compile(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?")  # a date filter: YYYY, YYYY-MM or YYYY-MM-DD
+
+
+def picking_documents() -> tuple[str, ...]:
+    """The documents that take the studio's picks, in the table's order: what a new session prepares."""
+    return tuple(name for name, kind in DOCUMENTS.items() if kind.param("picks"))
+
+
+def studio_param(name: str) -> Param:
+    """The first document's parameter called ``name`` (one of :data:`STUDIO_PARAMETERS`): its default
+    and limits are the studio control's."""
+    return next(param for kind in DOCUMENTS.values() if (param := kind.param(name)) is not None)
+
+
+def case_limit(kind: DocumentKind) -> int:
+    """How many of the picks a document takes: its ``cases`` parameter's maximum."""
+    cases = kind.param("cases")
+    return int(cases.maximum) if cases is not None and cases.maximum is not None else MAX_ANY
+
+
+MAX_ANY = 10_000  # a document with picks and no limit on its cases
+
+
+def max_picks() -> tuple[str, int]:
+    """The document that holds the most picked cases, and how many (more could not all be printed)."""
+    return max(((name, case_limit(DOCUMENTS[name])) for name in picking_documents()), key=lambda item: item[1])
 
 
 def normalize(text: str) -> str:
@@ -149,9 +173,9 @@ class Studio:
     lang: str = "en"
     audience: str = ""
     theme: str = ""  # '' for the theme that fits the audience best
-    minutes: int = 45
-    documents: list[str] = field(default_factory=lambda: list(STUDIO_DOCUMENTS))
-    formats: list[str] = field(default_factory=lambda: list(DEFAULT_FORMATS))
+    minutes: int = field(default_factory=lambda: int(studio_param("minutes").default))
+    documents: list[str] = field(default_factory=lambda: list(picking_documents()))
+    formats: list[str] = field(default_factory=lambda: list(default_formats()))
     seed: int = 1
     date: str = ""
     unit: str = ""
@@ -231,8 +255,9 @@ class Studio:
             raise ParameterError(f"no case '{case_id}' in the library{hint}", "picks")
         if case_id in self.picks:
             return
-        if len(self.picks) >= MAX_PICKS:
-            raise ParameterError(f"a casebook holds at most {MAX_PICKS} cases; remove one first", "picks")
+        holder, limit = max_picks()
+        if len(self.picks) >= limit:
+            raise ParameterError(f"a {holder} holds at most {limit} cases; remove one first", "picks")
         self.picks.append(case_id)
 
     def remove(self, case_id: str) -> None:
@@ -249,28 +274,28 @@ class Studio:
 
     def parameters(self, document: str) -> dict[str, Any]:
         """What the spec sets for one document of the session (beyond audience, lang, seed, date, unit)."""
+        kind = DOCUMENTS[document]
         values: dict[str, Any] = {}
-        if document == "casebook" and self.picks:
-            values.update(cases=len(self.picks), picks=list(self.picks))
-        elif document == "outline":
+        if kind.param("minutes"):
             values["minutes"] = self.minutes
-            if self.picks:
-                chosen = self.picks[:OUTLINE_CASES]
-                values.update(cases=len(chosen), picks=chosen)
+        if kind.param("picks") and self.picks:
+            chosen = self.picks[: case_limit(kind)]
+            values.update(cases=len(chosen), picks=chosen)
         kept = {name: value for name, value in self.kept.get(document, {}).items() if name not in values}
         return {**kept, **values}
 
     def _values(self, document: str) -> dict[str, Any]:
         values: dict[str, Any] = {"audience": self.audience, "lang": self.lang, "seed": self.seed}
         values.update(date=self.date, unit=self.unit, **self.parameters(document))
-        if document == "outline":
+        kind = DOCUMENTS[document]
+        if kind.param("theme"):
             values["theme"] = self.theme
-        if document == "casebook":
+        if "trainer" in kind.editions:
             values["edition"] = "trainer"
         return values
 
     def document_preview(self, document: str) -> str:
-        """The casebook (trainer edition) or the outline of the current choice, as it prints."""
+        """A document that takes the picks, as it prints (the trainer's edition when it has one)."""
         return render(assemble(document, self._values(document), self.library))
 
     def coverage(self, case_ids: Iterable[str] | None = None) -> dict[tuple[str, str], int]:
@@ -342,7 +367,7 @@ class Studio:
         editions = {name: list(chosen) for name, chosen in self.editions.items() if name in self.documents}
         if editions:
             session["editions"] = editions
-        if self.theme and "outline" in self.documents:
+        if self.theme and any(DOCUMENTS[name].param("theme") for name in self.documents):
             session["theme"] = self.theme
         parameters = {name: values for name in self.documents if (values := self.parameters(name))}
         if parameters:
@@ -391,21 +416,28 @@ class Studio:
             )
         first = resolved.sessions[0]
         values = next(iter(first.parameters.values()))
-        outline = first.parameters.get("outline", {})
+
+        def set_by(name: str) -> dict[str, Any]:
+            """The checked parameters of the session's first document (in table order) that has ``name``."""
+            found = (first.parameters[doc] for doc in DOCUMENTS if doc in first.parameters)
+            return next((given for given in found if name in given), {})
+
         raw = model.sessions[0] if model.sessions else None
         kept: dict[str, dict[str, Any]] = {}
         for layer in (model.parameters, raw.parameters if raw else {}):
             for name, given in layer.items():
                 kept.setdefault(name, {}).update(given)
         for name, given in kept.items():
-            for managed in STUDIO_PARAMETERS.get(name, ()):
-                given.pop(managed, None)
+            kind = DOCUMENTS.get(name)
+            for managed in STUDIO_PARAMETERS:
+                if kind is not None and kind.param(managed):
+                    given.pop(managed, None)
         return cls(
             library,
             lang=values["lang"],
             audience=first.audience,
-            theme=outline.get("theme", ""),
-            minutes=outline.get("minutes", 45),
+            theme=set_by("theme").get("theme", ""),
+            minutes=set_by("minutes").get("minutes", studio_param("minutes").default),
             documents=list(first.documents),
             formats=list(resolved.formats),
             seed=values["seed"],
@@ -413,7 +445,9 @@ class Studio:
             date=str((model.sessions[0].date if model.sessions else None) or model.date or ""),
             unit=values["unit"],
             out=model.out or "handouts",
-            picks=picked(first.parameters.get("casebook", {})) or picked(outline),
+            picks=next(
+                (chosen for doc in picking_documents() if (chosen := picked(first.parameters.get(doc, {})))), []
+            ),
             kept={name: given for name, given in kept.items() if given},
             editions={**model.editions, **(raw.editions if raw else {})},
             session_id=raw.id if raw else None,
@@ -428,13 +462,87 @@ class Studio:
         on_plan: Callable[[int, int], None] | None = None,
         on_job: Callable[[Any], None] | None = None,
     ) -> Any:
-        """Save the spec and build it as ``lianzheng build SPEC`` would; the build report."""
-        from toolkit.batch import build, load_spec
+        """Save the spec and build it as ``lianzheng build SPEC`` would; the build report.
+
+        The build runs in a child process started afresh (not a fork of the Jupyter kernel, whose
+        threads and sockets a fork would copy), given this studio's library; ``on_plan`` and
+        ``on_job`` are called here as its messages arrive. Interrupting this call interrupts the
+        build as Ctrl-C does: the jobs in hand finish and are recorded.
+        """
+        import multiprocessing
+        import signal
 
         self.save(spec_path)
-        spec, library = load_spec(Path(spec_path), lambda _path: self.library)
-        out = spec.out or Path(spec_path).resolve().parent / "handouts"
-        return build(spec, library, out, jobs=jobs, on_plan=on_plan, on_job=on_job)
+        receiver, sender = multiprocessing.Pipe(duplex=False)
+        child = multiprocessing.get_context("spawn").Process(
+            target=build_in_child, args=(Path(spec_path), self.library, jobs, sender), name="lianzheng-build"
+        )
+        child.start()
+        sender.close()
+        try:
+            while True:
+                try:
+                    kind, value = receiver.recv()
+                except EOFError:
+                    child.join()
+                    raise RuntimeError(f"the build process ended unexpectedly (exit code {child.exitcode})") from None
+                except KeyboardInterrupt:
+                    if child.pid is not None and child.is_alive():
+                        os.kill(child.pid, signal.SIGINT)
+                    continue
+                if kind == "plan" and on_plan is not None:
+                    on_plan(*value)
+                elif kind == "job" and on_job is not None:
+                    on_job(value)
+                elif kind == "done":
+                    return value
+                elif kind == "interrupted":
+                    raise KeyboardInterrupt
+                elif kind == "error":
+                    raise ToolkitError(value)
+                elif kind == "oserror":
+                    raise OSError(value)
+                elif kind == "bug":
+                    raise RuntimeError(f"the build failed:\n{value}")
+        finally:
+            receiver.close()
+            child.join()
+
+
+def build_in_child(spec_path: Path, library: Library, jobs: int | None, sender: Any) -> None:
+    """What :meth:`Studio.build`'s child process runs: the build of a saved spec, each step sent as a
+    ``(kind, value)`` message: ``plan``, ``job`` (a result), then ``done`` (the report) or why not."""
+    from toolkit.batch import build, load_spec
+
+    def send(kind: str, value: Any) -> None:
+        sender.send((kind, value))
+
+    if hasattr(os, "setpgrp"):
+        os.setpgrp()  # Ctrl-C (the kernel's interrupt) reaches it once, forwarded by Studio.build
+    try:
+        spec, library = load_spec(spec_path, lambda _path: library)
+        out = spec.out or spec_path.resolve().parent / "handouts"
+        report = build(
+            spec,
+            library,
+            out,
+            jobs=jobs,
+            on_plan=lambda todo, cached: send("plan", (todo, cached)),
+            on_job=lambda result: send("job", result),
+        )
+        send("done", report)
+    except KeyboardInterrupt:  # Interrupted too: the finished jobs are recorded
+        send("interrupted", None)
+    except ToolkitError as exc:
+        send("error", str(exc))
+    except OSError as exc:
+        send("oserror", str(exc))
+    except Exception:
+        import traceback
+
+        send("bug", traceback.format_exc())
+    finally:
+        sender.close()
 
 
 def check_spec(text: str, library: Library, spec_path: Path | None = None) -> BuildSpec:

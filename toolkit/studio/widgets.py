@@ -17,11 +17,12 @@ from typing import Any
 import ipywidgets as w
 from IPython.display import HTML
 
-from toolkit.batch.spec import FORMATS
+from toolkit.batch.formats import format_names
+from toolkit.documents import DOCUMENTS
 from toolkit.errors import ToolkitError
 from toolkit.i18n import catalog
 from toolkit.render import page, scoped_stylesheet
-from toolkit.studio.core import FACETS, Studio
+from toolkit.studio.core import FACETS, Studio, picking_documents, studio_param
 
 FRAME_HEIGHT = "560px"
 # The results list shows at most this many cases (the count says how many match): a longer list is
@@ -141,29 +142,30 @@ class StudioUI:
             style=style,
             layout=wide,
         )
+        minutes = studio_param("minutes")
         self.minutes = w.IntSlider(
-            value=studio.minutes, min=15, max=480, step=5, description=t("studio.minutes"), style=style, layout=wide
+            value=studio.minutes,
+            min=minutes.minimum,
+            max=minutes.maximum,
+            step=5,
+            description=t("studio.minutes"),
+            style=style,
+            layout=wide,
         )
-        document_names = {
-            "casebook": t("document.casebook"),
-            "outline": t("document.outline"),
-            "worksheet": t("document.worksheet"),
-            "quiz": t("document.quiz"),
-        }
         self.documents = w.SelectMultiple(
-            options=[(label, name) for name, label in document_names.items()],
+            options=[(t(f"document.{name}"), name) for name in DOCUMENTS],
             value=tuple(studio.documents),
             description=t("studio.documents"),
-            rows=4,
+            rows=len(DOCUMENTS),
             style=style,
             layout=wide,
         )
         self.documents.add_class("lz-documents")
         self.formats = w.SelectMultiple(
-            options=list(FORMATS),
+            options=list(format_names()),
             value=tuple(studio.formats),
             description=t("studio.formats"),
-            rows=len(FORMATS),
+            rows=len(format_names()),
             style=style,
             layout=wide,
         )
@@ -171,16 +173,14 @@ class StudioUI:
         for control in (self.audience, self.theme, self.minutes, self.documents, self.formats):
             control.observe(self._on_session, names="value")
 
-        # Live previews and coverage.
-        self.casebook_preview = w.HTML()
-        self.outline_preview = w.HTML()
+        # Live previews of the documents that take the picks, and coverage.
+        self.previews = {name: w.HTML() for name in picking_documents()}
         self.coverage = w.HTML()
         # The whole library's map does not change while the studio is open: drawn once, beside the picks'.
         self.library_coverage = studio.coverage_html(caption=t("studio.coverage.library"))
-        self.tabs = w.Tab(children=[self.case_preview, self.casebook_preview, self.outline_preview, self.coverage])
-        for index, title in enumerate(
-            (t("studio.case_preview"), t("document.casebook"), t("document.outline"), t("studio.coverage"))
-        ):
+        self.tabs = w.Tab(children=[self.case_preview, *self.previews.values(), self.coverage])
+        labels = [t(f"document.{name}") for name in self.previews]
+        for index, title in enumerate((t("studio.case_preview"), *labels, t("studio.coverage"))):
             self.tabs.set_title(index, title)
 
         # Saving and building.
@@ -316,7 +316,7 @@ class StudioUI:
         self.case_preview.value = inline(self.studio.preview(case_id)) if case_id else ""
 
     def refresh_session(self, selected: str | None = None) -> None:
-        """The picks list, the casebook and outline previews and the coverage maps."""
+        """The picks list, the previews of the documents that take them and the coverage maps."""
         studio = self.studio
         t = catalog(studio.lang)
         self._busy = True
@@ -328,7 +328,7 @@ class StudioUI:
         self.picks_label.value = escape(
             t("studio.picks", count=len(studio.picks)) if studio.picks else t("studio.picks_empty")
         )
-        for document, view in (("casebook", self.casebook_preview), ("outline", self.outline_preview)):
+        for document, view in self.previews.items():
             view.value = framed(studio.document_preview(document), studio.lang)
         self.coverage.value = self.library_coverage + studio.coverage_html(
             studio.picks, caption=t("studio.coverage.selection")

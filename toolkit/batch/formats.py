@@ -1,0 +1,209 @@
+"""Output formats as a table: one row per format, each with the writer that makes its file.
+
+A job runs its notebook once; every format is then written from one of three sources: the executed
+notebook (``ipynb``), the HTML page nbconvert makes of it (``html``, ``pdf``, ``docx``), or the
+document assembled again from the job's parameters (``slides``). A format made from the document
+applies only to the kinds whose row in the documents table has a template of that format's name
+(the outline's ``slides``); the others apply to every kind.
+
+Adding a format is one :class:`Format` row and its writer, registered with :func:`register_format`
+before the build starts (forked workers inherit the table)::
+
+    def write_txt(made: Made, target: Path) -> None:
+        target.write_text(strip_tags(made.page), encoding="utf-8")
+
+    register_format(Format("txt", ".txt", PAGE, write_txt))
+
+>>> [row.name for row in FORMATS.values()]
+['html', 'pdf', 'docx', 'ipynb', 'slides']
+>>> default_formats()
+('html', 'pdf', 'docx', 'slides')
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from toolkit.batch import export
+from toolkit.documents import Document, DocumentKind, assemble
+from toolkit.errors import ParameterError
+from toolkit.library.catalog import Library
+
+if TYPE_CHECKING:
+    from toolkit.batch.jobs import Job
+
+# What a format is made from, in the order a job writes them.
+NOTEBOOK = "notebook"
+PAGE = "page"
+DOCUMENT = "document"
+SOURCES: tuple[str, ...] = (NOTEBOOK, PAGE, DOCUMENT)
+
+
+@dataclass
+class Made:
+    """What a job's formats are written from. The page and the document are made when a writer first
+    asks for them, once per job; the time the page takes is counted in ``timings["html"]``."""
+
+    job: Job
+    notebook: Any  # the executed notebook, settled (nbformat's NotebookNode)
+    library: Callable[[str], Library]  # the library at a path (the worker's own when it is that one)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def date(self) -> str:
+        return str(self.job.parameters["date"])
+
+    @cached_property
+    def meta(self) -> dict[str, Any]:
+        """The metadata the notebook's handout carries: title, language, entries used."""
+        return export.handout_metadata(self.notebook)
+
+    @cached_property
+    def page(self) -> str:
+        """The handout page: the notebook's displayed HTML, stylesheet inlined, no code."""
+        tick = time.perf_counter()
+        html = export.to_html(self.notebook, self.date)
+        self.timings["html"] = self.timings.get("html", 0.0) + time.perf_counter() - tick
+        return html
+
+    @cached_property
+    def document(self) -> Document:
+        """The document assembled from the same checked parameters the notebook used."""
+        values = {k: v for k, v in self.job.parameters.items() if k != "library"}
+        return assemble(self.job.document, values, self.library(str(self.job.parameters["library"])))
+
+
+Writer = Callable[[Made, Path], None]
+
+
+@dataclass(frozen=True)
+class Format:
+    """One output format: its file suffix, what it is made from, its writer and what it needs.
+
+    ``module`` is an optional dependency the writer imports (a worker that cannot import it fails the
+    jobs that ask for the format, in one line naming the pip ``extra``; the other jobs are built).
+    ``default``: built when a spec names no formats; ``always``: written for every job, asked or not.
+    """
+
+    name: str
+    suffix: str
+    source: str
+    writer: Writer
+    default: bool = False
+    always: bool = False
+    module: str | None = None
+    extra: str | None = None
+    hint: str = ""  # what else the dependency needs, beyond pip
+
+    def applies(self, kind: DocumentKind) -> bool:
+        """Whether a job of this document kind writes this format."""
+        return self.source != DOCUMENT or self.name in kind.templates
+
+
+def write_html(made: Made, target: Path) -> None:
+    target.write_text(made.page, encoding="utf-8")
+
+
+def write_pdf(made: Made, target: Path) -> None:
+    export.write_pdf(made.page, target, made.date)
+
+
+def write_docx(made: Made, target: Path) -> None:
+    export.write_docx(made.page, target, made.meta.get("lang", "en"), made.date)
+
+
+def write_ipynb(made: Made, target: Path) -> None:
+    import nbformat
+
+    nbformat.write(made.notebook, target)
+
+
+def write_slides(made: Made, target: Path) -> None:
+    from toolkit.render.slides import render_slides
+
+    target.write_text(render_slides(made.document), encoding="utf-8")  # type: ignore[arg-type]
+
+
+FORMATS: dict[str, Format] = {
+    row.name: row
+    for row in (
+        Format("html", ".html", PAGE, write_html, default=True),
+        Format(
+            "pdf",
+            ".pdf",
+            PAGE,
+            write_pdf,
+            default=True,
+            module="weasyprint",
+            extra="pdf",
+            hint="it needs Pango: run `bash scripts/system-packages.sh` as root, or install "
+            "libpango-1.0-0 and libpangoft2-1.0-0",
+        ),
+        Format("docx", ".docx", PAGE, write_docx, default=True, module="pypandoc", extra="docx"),
+        Format("ipynb", ".ipynb", NOTEBOOK, write_ipynb, always=True),
+        Format("slides", ".slides.html", DOCUMENT, write_slides, default=True),
+    )
+}
+
+
+def format_names() -> tuple[str, ...]:
+    """Every format a spec may ask for, in the table's order."""
+    return tuple(FORMATS)
+
+
+def default_formats() -> tuple[str, ...]:
+    """The formats built when a spec or the command line names none."""
+    return tuple(name for name, row in FORMATS.items() if row.default)
+
+
+def register_format(row: Format) -> Format:
+    """Add a format to :data:`FORMATS`; registering the same row again is a no-op."""
+    if row.source not in SOURCES:
+        raise ParameterError(f"format '{row.name}' is made from '{row.source}'; valid: {', '.join(SOURCES)}", "source")
+    if FORMATS.get(row.name, row) != row:
+        raise ParameterError(f"a different format is already called '{row.name}'", "formats")
+    FORMATS[row.name] = row
+    return row
+
+
+@contextmanager
+def registered_format(row: Format) -> Iterator[Format]:
+    """:func:`register_format` for the duration of a block (tests, a one-off build)."""
+    register_format(row)
+    try:
+        yield row
+    finally:
+        FORMATS.pop(row.name, None)
+
+
+def unavailable(row: Format, exc: BaseException) -> str:
+    """One line saying why ``row``'s format cannot be written and what would make it work."""
+    reason = " ".join(f"{type(exc).__name__}: {exc}".split())
+    if len(reason) > 160:
+        reason = reason[:157] + "..."
+    fix = f"pip install 'lianzheng[{row.extra}]'" if row.extra else f"install the Python package {row.module}"
+    hint = f"{fix}; {row.hint}" if row.hint else fix
+    return f"{row.name.upper()} export is unavailable: {row.module} could not be imported ({reason}); {hint}"
+
+
+__all__ = [
+    "DOCUMENT",
+    "FORMATS",
+    "NOTEBOOK",
+    "PAGE",
+    "SOURCES",
+    "Format",
+    "Made",
+    "Writer",
+    "default_formats",
+    "format_names",
+    "register_format",
+    "registered_format",
+    "unavailable",
+]
