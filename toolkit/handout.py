@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.documents import Document, DocumentKind, check_learner_parameters, document_kind
-from toolkit.documents.params import did_you_mean, validate
-from toolkit.errors import ParameterError
+from toolkit.documents.params import validate
+from toolkit.errors import ParameterError, did_you_mean
 from toolkit.library.catalog import Library
 from toolkit.library.load import load_library
 from toolkit.paths import default_library

@@ -15,7 +15,9 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from toolkit.errors import LibraryError
 from toolkit.library.catalog import Library
+from toolkit.library.check import no_themes
 from toolkit.library.model import Audience, Case, Prompt, Question, Taxonomy, Theme
 
 # Weights of the facets that make an entry relevant to an audience.
@@ -171,10 +173,13 @@ def theme_relevance(theme: Theme, audience: Audience) -> float:
 
 
 def select_theme(library: Library, audience_id: str, seed: int = 1) -> Theme:
-    """The theme that fits an audience best (tagged audience, preferred disciplines and risk posts)."""
+    """The theme that fits an audience best (tagged audience, preferred disciplines and risk posts).
+
+    A library without themes is a :class:`LibraryError`: a lecture outline cannot be made from it.
+    """
     audience = audience_of(library.taxonomy, audience_id)
     if not library.themes:
-        raise LookupError("the library has no themes")
+        raise LibraryError([no_themes(library)])
     return max(
         library.themes,
         key=lambda theme: (theme_relevance(theme, audience), _invert(tiebreak(seed, theme.id))),

@@ -31,12 +31,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from toolkit.documents import DOCUMENTS, check_parameters
-from toolkit.documents.params import did_you_mean
-from toolkit.errors import ParameterError, Problem, SpecError
+from toolkit.errors import ParameterError, ParseError, Problem, SpecError, did_you_mean
 from toolkit.library.catalog import Library
 from toolkit.library.check import Where, validation_problems
 from toolkit.library.model import Slug
-from toolkit.library.parse import ParseError, decode, parse_yaml
+from toolkit.library.parse import decode, parse_yaml
 
 # The formats a job can write, in the order they are produced. ``slides`` applies to documents
 # that have a slide deck (the lecture outline) and is skipped for the others.

@@ -6,7 +6,6 @@ Messages name what is wrong and what would be valid ("did you mean ...").
 
 from __future__ import annotations
 
-import difflib
 import string
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -14,7 +13,8 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
-from toolkit.errors import Problem
+from toolkit.errors import Problem, closest, did_you_mean
+from toolkit.library.catalog import Library
 from toolkit.library.model import Case, Message, Question, Taxonomy, Theme
 from toolkit.library.parse import YamlDoc
 
@@ -49,9 +49,9 @@ def suggest(value: object, valid: Iterable[object], noun: str, list_valid: bool 
     "unknown audience 'retird' (did you mean 'retired'?)"
     """
     choices = [str(choice) for choice in valid]
-    close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.6)
-    if close:
-        return f"unknown {noun} '{value}' (did you mean '{close[0]}'?)"
+    hint = did_you_mean(value, choices)
+    if hint:
+        return f"unknown {noun} '{value}'{hint}"
     if not list_valid or not choices:
         return f"unknown {noun} '{value}'"
     shown = ", ".join(choices[:12]) + (", ..." if len(choices) > 12 else "")
@@ -249,8 +249,8 @@ def _section_problems(tax: Taxonomy, where: Where, entry: Case | Theme, required
         label = tax.label("sections", section_id)
         found = entry.sections.get(section_id)
         if found is None:
-            close = difflib.get_close_matches(label, [extra.heading for extra in entry.extra_sections], n=1, cutoff=0.6)
-            hint = f" (found '## {close[0]}': a misspelling?)" if close else ""
+            close = closest(label, [extra.heading for extra in entry.extra_sections])
+            hint = f" (found '## {close}': a misspelling?)" if close else ""
             problems.append(Problem(where.path, entry.origin.line, f"missing section '## {label}'{hint}"))
         elif not found.text:
             problems.append(Problem(where.path, found.line, f"section '## {found.heading}' is empty"))
@@ -488,3 +488,14 @@ def reference_problems(
         for index, ref in enumerate(refs)
         if ref not in case_ids and ref not in skip
     ]
+
+
+def no_themes(library: Library) -> Problem:
+    """What a library without themes lacks: the theme a lecture outline is built on."""
+    message = "the library has no themes, and a lecture outline needs one (add a theme file to themes/)"
+    return Problem(str(library.root / "themes"), None, message)
+
+
+def library_warnings(library: Library) -> list[Problem]:
+    """What a valid library lacks for some documents: reported by ``lianzheng check``, not failed."""
+    return [] if library.themes else [no_themes(library)]

@@ -20,7 +20,7 @@ from typing import Annotated, Any, get_origin
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from toolkit.errors import LibraryError, LibraryNotFoundError, Problem
+from toolkit.errors import LibraryError, LibraryNotFoundError, ParseError, Problem
 from toolkit.library import check
 from toolkit.library.catalog import Library
 from toolkit.library.check import Where
@@ -36,7 +36,7 @@ from toolkit.library.model import (
     Theme,
     ThemeMeta,
 )
-from toolkit.library.parse import ParseError, decode, parse_body, parse_yaml, split_front_matter
+from toolkit.library.parse import decode, parse_body, parse_yaml, split_front_matter
 
 TAXONOMY = "taxonomy.yaml"
 MAX_FILE_BYTES = 1 << 20

@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from toolkit.errors import ParseError
+
 try:  # libyaml is several times faster; the pure-Python loader gives the same results.
     from yaml import CSafeLoader as _SafeLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
@@ -82,15 +84,6 @@ def _construct(node: yaml.Node, loader: _Loader, first_line: int) -> Any:
 Loc = tuple[str | int, ...]
 
 _ALIAS = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\[\]{}]+")
-
-
-class ParseError(ValueError):
-    """A problem at a line (1-based) of the text being parsed."""
-
-    def __init__(self, line: int | None, message: str) -> None:
-        super().__init__(message)
-        self.line = line
-        self.message = message
 
 
 def decode(raw: bytes) -> str:

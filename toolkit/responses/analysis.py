@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from toolkit.errors import ToolkitError
+from toolkit.errors import StoreError
 from toolkit.responses.schema import SELF_CHECK_VALUES
 
 EASY = 0.95
@@ -50,10 +50,6 @@ LOW_DISCRIMINATION = 0.20
 GROUP_SHARE = 0.27
 BANDS = 10
 TABLES = ("sheets", "learners", "answers", "submissions", "results")
-
-
-class StoreError(ToolkitError, ValueError):
-    """The response store is missing, is not a response store, or holds nothing to report on."""
 
 
 @dataclass(frozen=True)

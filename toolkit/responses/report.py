@@ -24,8 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from toolkit.documents.params import did_you_mean
-from toolkit.errors import LibraryError, ParameterError, ToolkitError
+from toolkit.errors import LibraryError, ParameterError, ToolkitError, did_you_mean
 from toolkit.i18n import Catalog, catalog
 from toolkit.responses import analysis, charts
 from toolkit.version import toolkit_version

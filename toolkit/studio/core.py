@@ -30,8 +30,8 @@ import yaml
 from toolkit.batch.spec import DEFAULT_FORMATS, BuildSpec, SpecModel, parse_spec, read_spec, resolve
 from toolkit.documents import assemble
 from toolkit.documents.common import case_view, reason_text
-from toolkit.documents.params import did_you_mean, picked
-from toolkit.errors import ParameterError
+from toolkit.documents.params import picked
+from toolkit.errors import ParameterError, did_you_mean
 from toolkit.fileio import write_atomic
 from toolkit.i18n import LANGUAGES, catalog
 from toolkit.library.catalog import Library
