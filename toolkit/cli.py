@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from toolkit.errors import ToolkitError
+from toolkit.errors import ToolkitError, requires_extra
 from toolkit.library import read_library
 from toolkit.library.check import library_warnings, suggest
 from toolkit.library.load import KINDS
@@ -172,6 +172,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from toolkit.library.load import load_library
     from toolkit.serve import SERVABLE, serve_plan
 
+    if not args.dry_run:
+        with requires_extra("serve"):  # before anything is prepared: Voila is what would serve it
+            import voila  # noqa: F401
     documents = _csv(args.documents) if args.documents else list(SERVABLE)
     values = {
         name: getattr(args, name)

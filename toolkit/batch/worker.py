@@ -18,6 +18,7 @@ from typing import Any
 
 from toolkit.batch.jobs import Job
 from toolkit.documents import printable_parameters
+from toolkit.errors import MissingDependencyError, requires_extra
 from toolkit.fileio import discard, publish, stage, write_atomic
 
 KERNEL = "python3"
@@ -43,7 +44,8 @@ class JobResult:
     recorded: dict[str, Any] | None = None
 
 
-# Formats whose exporter is a separate package, which a machine may lack (WeasyPrint needs Pango).
+# Formats whose exporter is a separate package, which a machine may lack (WeasyPrint needs Pango); each is
+# installed by the pip extra of the format's name.
 EXPORTERS = {"pdf": "weasyprint", "docx": "pypandoc"}
 _HINTS = {
     "weasyprint": "it needs Pango: run `bash scripts/system-packages.sh` as root, or install "
@@ -66,7 +68,8 @@ def init_worker() -> None:
     _unavailable.clear()
     for fmt, module in EXPORTERS.items():
         try:
-            importlib.import_module(module)
+            with requires_extra(fmt):
+                importlib.import_module(module)
         except Exception as exc:
             _unavailable[fmt] = unavailable(fmt, module, exc)
 
@@ -87,8 +90,10 @@ def unavailable(fmt: str, module: str, exc: BaseException) -> str:
     reason = " ".join(f"{type(exc).__name__}: {exc}".split())
     if len(reason) > 160:
         reason = reason[:157] + "..."
-    hint = _HINTS.get(module, f"install the Python package {module}")
-    return f"{fmt.upper()} export is unavailable: {module} could not be imported ({reason}); {hint}"
+    missing = isinstance(exc, MissingDependencyError)  # the reason names the pip extra already
+    hint = _HINTS.get(module, "" if missing else f"install the Python package {module}")
+    line = f"{fmt.upper()} export is unavailable: {module} could not be imported ({reason})"
+    return f"{line}; {hint}" if hint else line
 
 
 def _digest(path: Path) -> str:

@@ -29,16 +29,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-import ipywidgets as widgets
-
 from toolkit.documents.quiz import QuizPaper
 from toolkit.documents.worksheet import Worksheet
-from toolkit.errors import ResponseError, ToolkitError
+from toolkit.errors import ResponseError, ToolkitError, requires_extra
 from toolkit.handout import Handout
 from toolkit.i18n import Catalog, catalog
 from toolkit.render import environment
 from toolkit.responses.sheets import sheet_record
 from toolkit.responses.store import ResponseStore, SheetRecord, Submission, check_id
+
+with requires_extra("serve"):
+    import ipywidgets as widgets
 
 DEFAULT_STORE = "responses.sqlite"
 TYPING_PAUSE = 0.8  # seconds without a key before a text box's value is saved
