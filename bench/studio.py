@@ -186,9 +186,9 @@ def in_browser(library: Library, tmp: Path, rounds: int = 5) -> None:
     import nbformat
     from playwright.sync_api import sync_playwright
 
-    from toolkit.batch.jobs import notebooks_dir
-    from toolkit.studio.lab import run_notebook, serve
+    from toolkit.paths import notebooks_dir
     from toolkit.studio.widgets import MAX_LISTED
+    from toolkit.testing.lab import run_notebook, serve
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
     from conftest import CHROMIUM_ARGS, chromium_path

@@ -24,8 +24,8 @@ from toolkit.documents import assemble
 from toolkit.responses.export import COLUMNS
 from toolkit.responses.sheets import sheet_record
 from toolkit.responses.store import ResponseStore
-from toolkit.studio import lab
-from toolkit.studio.lab import free_port
+from toolkit.testing import lab
+from toolkit.testing.lab import free_port
 
 SESSION = "autumn-2026"
 

@@ -14,7 +14,7 @@ import pytest
 from toolkit import Library
 from toolkit.batch.jobs import notebooks_dir
 from toolkit.studio import Studio, check_spec
-from toolkit.studio.lab import Lab, run_notebook, serve
+from toolkit.testing.lab import Lab, run_notebook, serve
 
 
 @pytest.fixture
