@@ -300,7 +300,7 @@ def floor(jobs: list[Job], library: Library, out: Path) -> dict[str, Any]:
     from toolkit.handout import Handout
     from toolkit.render import render
 
-    export._html_exporter()
+    export.html_exporter()
     imports = time.perf_counter() - start
     steps = {"assemble": 0.0, "html": 0.0, "pdf": 0.0}
     pdf: dict[str, list[float]] = {}

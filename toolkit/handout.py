@@ -60,7 +60,7 @@ class Handout:
         return self.html
 
 
-def _hidden_names() -> set[str]:
+def ipython_names() -> set[str]:
     """Names IPython itself put in the namespace (In, Out, exit, ...), when running in a kernel."""
     try:
         from IPython import get_ipython
@@ -78,7 +78,7 @@ def notebook_parameters(name: str, namespace: Mapping[str, Any]) -> dict[str, An
     """
     kind = document_kind(name)
     known = [param.name for param in (*kind.params, *kind.learner_params)]
-    hidden = _hidden_names()
+    hidden = ipython_names()
     values: dict[str, Any] = {}
     for key, value in namespace.items():
         if key in known:
@@ -104,7 +104,7 @@ def _fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
     return tuple(sorted(found))
 
 
-def _library(path: str) -> Library:
+def cached_library(path: str) -> Library:
     """The library at ``path``, loaded again only when a file changed.
 
     A build runs many notebooks in one kernel, resetting its namespace between them; modules and
@@ -125,7 +125,7 @@ def prepare(name: str, namespace: Mapping[str, Any], library: Library | None = N
     kind = document_kind(name)
     values = notebook_parameters(name, namespace)
     if library is None:
-        library = _library(str(values.get("library", "")))
+        library = cached_library(str(values.get("library", "")))
     document_values = {key: value for key, value in values.items() if key not in learner_names(kind)}
     params = validate(name, kind.params, document_values, library)
     document = kind.assembler(library, params)

@@ -30,7 +30,8 @@ def handout_metadata(nb: Any) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1)
-def _html_exporter() -> Any:
+def html_exporter() -> Any:
+    """nbconvert's exporter of a handout page (the ``lianzheng`` template: outputs only)."""
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(
@@ -56,7 +57,7 @@ def to_html(nb: Any, date: str) -> str:
             "css": stylesheet(),
         }
     }
-    body, _ = _html_exporter().from_notebook_node(nb, resources=resources)
+    body, _ = html_exporter().from_notebook_node(nb, resources=resources)
     return str(body)
 
 

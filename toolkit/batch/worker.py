@@ -73,9 +73,9 @@ def init_worker() -> None:
         except Exception as exc:
             _unavailable[fmt] = unavailable(fmt, module, exc)
 
-    from toolkit.batch.export import _html_exporter
+    from toolkit.batch.export import html_exporter
 
-    _html_exporter()
+    html_exporter()
 
 
 def init_pool_worker() -> None:

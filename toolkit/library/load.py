@@ -183,7 +183,7 @@ def _read_messages(source: SourceFile, tax: Taxonomy) -> tuple[list[Any], list[P
     head, problems = _validate(MessageFile, doc.data, where)
     if head is None:
         return [], problems
-    problems += check._term_problems(tax, where, [(("occasion",), "occasions", head.occasion)])
+    problems += check.term_problems(tax, where, [(("occasion",), "occasions", head.occasion)])
     entries = []
     for index, item in enumerate(head.messages):
         at = where.within("messages", index)

@@ -91,7 +91,8 @@ class Row:
     text: str
 
 
-def _row(case: Case, library: Library) -> Row:
+def search_row(case: Case, library: Library) -> Row:
+    """The case as the studio's search sees it (the benchmark's naive search builds these too)."""
     tax = library.taxonomy
     terms = {
         "audience": frozenset(case.audiences),
@@ -167,7 +168,7 @@ class Studio:
 
     def __post_init__(self) -> None:
         catalog(self.lang)  # an unknown language fails here, naming the valid ones
-        self.rows = {case.id: _row(case, self.library) for case in self.library.cases}
+        self.rows = {case.id: search_row(case, self.library) for case in self.library.cases}
         self._ordered = list(self.rows.values())
         audiences = [audience.id for audience in self.library.taxonomy.audiences]
         self.audience = self.audience or audiences[0]
