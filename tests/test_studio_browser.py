@@ -105,6 +105,7 @@ def test_build_runs_from_the_page_with_progress_and_links(
     page.screenshot(path=str(artifacts / "studio-jupyterlab-build.png"), full_page=True)
 
 
+@pytest.mark.slow  # `jupyter labextension list` takes about 5 s
 def test_the_widgets_extension_is_enabled_in_jupyterlab() -> None:
     """Without it JupyterLab shows the studio as text ("VBox(children=...)") instead of controls."""
     listed = subprocess.run(
