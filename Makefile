@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install handouts studio test lint check bench clean
+.PHONY: install handouts studio test test-fast lint check bench clean
 
 $(STAMP): pyproject.toml
 	@bash scripts/system-packages.sh
@@ -25,8 +25,13 @@ handouts: $(STAMP)
 studio: $(STAMP)
 	$(BIN)/jupyter lab notebooks/studio.ipynb $(if $(filter 0,$(shell id -u)),--allow-root)
 
+## Every test, the browser and slow ones included: what CI runs.
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+## Everything but the slow and browser tests (doctests included): under a minute, for while you work.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow and not browser"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

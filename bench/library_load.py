@@ -120,16 +120,16 @@ def main() -> None:
         assert count == args.cases
         serial, _ = timed(check_one_process, root, args.repeat)
         command, _ = timed(whole_command, root, args.repeat)
-        shipped_loader = parse._Loader
+        shipped_loader = parse.Loader
 
         class PureLoader(yaml.SafeLoader):
             yaml_implicit_resolvers = shipped_loader.yaml_implicit_resolvers
 
-        parse._Loader = PureLoader  # type: ignore[misc,assignment]
+        parse.Loader = PureLoader  # type: ignore[misc,assignment]
         try:
             slow, _ = timed(check_all, root, args.repeat)
         finally:
-            parse._Loader = shipped_loader  # type: ignore[misc]
+            parse.Loader = shipped_loader  # type: ignore[misc]
 
     print(f"{'what':<34}{'seconds':>9}{'per case':>11}{'ratio':>9}")
     for name, seconds in (

@@ -1,6 +1,6 @@
 """Time the trainer report for 1,000 learners x 40 quiz questions (target: under 10 s).
 
-A synthetic store (``toolkit.responses.synthetic``: 4 sessions, a 40-question quiz and a worksheet of
+A synthetic store (``toolkit.testing.synthetic``: 4 sessions, a 40-question quiz and a worksheet of
 six self-check items per learner) is written first, then, side by side in one run:
 
 - the figures alone: reading the store and computing completion, scores, item analysis, self-checks
@@ -32,7 +32,7 @@ from toolkit.batch import kernels
 from toolkit.i18n import catalog
 from toolkit.responses import analysis, charts
 from toolkit.responses.report import build_report, make_report
-from toolkit.responses.synthetic import generate
+from toolkit.testing.synthetic import generate
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "out" / "report.json"

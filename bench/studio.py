@@ -37,7 +37,7 @@ from library_load import generate
 
 from toolkit.library.catalog import Library
 from toolkit.library.load import load_library
-from toolkit.studio.core import Filters, Studio, _row, search
+from toolkit.studio.core import Filters, Studio, search, search_row
 from toolkit.studio.widgets import StudioUI
 
 TARGET_MS = 100.0
@@ -106,7 +106,7 @@ def in_process(library: Library, changes: int) -> None:
         from dataclasses import replace
 
         filters = replace(filters, **change)
-        return search([_row(case, library) for case in library.cases], filters)
+        return search([search_row(case, library) for case in library.cases], filters)
 
     start = time.perf_counter()
     ui = StudioUI(Studio(library))
@@ -186,9 +186,9 @@ def in_browser(library: Library, tmp: Path, rounds: int = 5) -> None:
     import nbformat
     from playwright.sync_api import sync_playwright
 
-    from toolkit.batch.jobs import notebooks_dir
-    from toolkit.studio.lab import run_notebook, serve
+    from toolkit.paths import notebooks_dir
     from toolkit.studio.widgets import MAX_LISTED
+    from toolkit.testing.lab import run_notebook, serve
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
     from conftest import CHROMIUM_ARGS, chromium_path

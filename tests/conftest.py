@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ import pytest
 
 from toolkit import Library, load_library
 from toolkit.paths import bundled_library
+from toolkit.testing.lab import Lab, serve
 
 CASE = """\
 ---
@@ -242,6 +244,23 @@ def artifacts() -> Path:
     """Where tests keep what a person may want to look at afterwards (screenshots); not committed."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="module")
+def jupyterlab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """JupyterLab on localhost, started once per test module; each test works in a folder of its own
+    under ``root`` (see ``lab_folder``), so tests share the server and nothing else."""
+    root = tmp_path_factory.mktemp("lab-root")
+    with serve(root, tmp_path_factory.mktemp("lab-state"), start_seconds=120) as running:
+        yield running
+
+
+@pytest.fixture
+def lab_folder(jupyterlab: Lab, request: pytest.FixtureRequest) -> Path:
+    """This test's folder in the module's JupyterLab (its path relative to the served root is its name)."""
+    folder = jupyterlab.root / re.sub(r"[^\w-]", "-", request.node.name)
+    folder.mkdir()
+    return folder
 
 
 @pytest.fixture(scope="module")

@@ -159,3 +159,39 @@ def test_check_json_for_editors(make_library: MakeLibrary, capsys: pytest.Captur
 def test_stats_refuses_an_unknown_language(make_library: MakeLibrary, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["stats", str(make_library()), "--lang", "zh-cn"]) == 2
     assert capsys.readouterr().err == "lianzheng: unknown language 'zh-cn' (did you mean 'zh-CN'?)\n"
+
+
+def test_check_warns_about_a_library_without_themes(
+    make_library: MakeLibrary, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_library({"themes/sample-theme.md": None})
+    assert main(["check", str(root)]) == 0, "a warning, not a failure"
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(f"{root}: OK, 1 cases, 0 themes")
+    assert out[1:] == [
+        f"{root}/themes: warning: the library has no themes, and a lecture outline needs one (add a theme file to themes/)"
+    ]
+    assert main(["check", str(root), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] is True
+    assert report["warnings"] == [
+        {
+            "path": f"{root}/themes",
+            "line": None,
+            "message": "the library has no themes, and a lecture outline needs one (add a theme file to themes/)",
+        }
+    ]
+    assert main(["check", str(make_library())]) == 0
+    assert "warning" not in capsys.readouterr().out
+
+
+def test_building_an_outline_without_themes_is_one_line(
+    make_library: MakeLibrary, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_library({"themes/sample-theme.md": None})
+    args = ["build", "--library", str(root), "--audience", "retired", "--documents", "outline", "--formats", "html"]
+    assert main([*args, "--out", str(tmp_path / "out"), "--jobs", "1", "--quiet"]) == 2
+    assert capsys.readouterr().err == (
+        f"lianzheng: {root}/themes: the library has no themes, and a lecture outline needs one "
+        "(add a theme file to themes/)\n"
+    )

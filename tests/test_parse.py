@@ -10,7 +10,8 @@ import pytest
 from conftest import CASE, MakeLibrary
 
 from toolkit import read_library
-from toolkit.library.parse import ParseError, decode, parse_body, parse_yaml, split_front_matter
+from toolkit.errors import ParseError
+from toolkit.library.parse import decode, parse_body, parse_yaml, split_front_matter
 
 
 def test_decode_folds_line_endings_and_drops_the_bom() -> None:

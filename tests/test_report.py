@@ -24,7 +24,7 @@ from toolkit.errors import ParameterError
 from toolkit.responses import analysis
 from toolkit.responses.report import PARAMETERS, make_report
 from toolkit.responses.schema import connect
-from toolkit.responses.synthetic import default_quiz, expected_difficulty, generate
+from toolkit.testing.synthetic import default_quiz, expected_difficulty, generate
 
 DATE = "2026-12-01"
 

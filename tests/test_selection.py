@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import pytest
 from conftest import THEME, MakeLibrary
 
-from toolkit import Library, load_library
+from toolkit import Library, LibraryError, load_library
 from toolkit.documents.outline import PARTS
 from toolkit.i18n import catalog
 from toolkit.selection import quotas, select_cases, select_prompts, select_questions, select_theme
@@ -389,3 +389,13 @@ def test_bundled_themes_tagged_for_an_audience_are_chosen_for_it(bundled: Librar
             assert audience in select_theme(bundled, audience).audiences
             checked += 1
     assert checked
+
+
+def test_a_library_without_themes_is_a_library_error_naming_the_folder(make_library: MakeLibrary) -> None:
+    library = load_library(make_library({"themes/sample-theme.md": None}))
+    with pytest.raises(LibraryError) as raised:
+        select_theme(library, "retired")
+    assert str(raised.value) == (
+        f"{library.root / 'themes'}: the library has no themes, and a lecture outline needs one "
+        "(add a theme file to themes/)"
+    )

@@ -24,8 +24,8 @@ from toolkit.documents import assemble
 from toolkit.responses.export import COLUMNS
 from toolkit.responses.sheets import sheet_record
 from toolkit.responses.store import ResponseStore
-from toolkit.studio import lab
-from toolkit.studio.lab import free_port
+from toolkit.testing import lab
+from toolkit.testing.lab import free_port
 
 SESSION = "autumn-2026"
 
@@ -362,33 +362,35 @@ def test_a_learner_answers_reloads_and_submits_in_a_real_browser(
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_the_same_notebook_works_in_jupyterlab(browser: Any, tmp_path: Path, artifacts: Path) -> None:
+def test_the_same_notebook_works_in_jupyterlab(
+    browser: Any, tmp_path: Path, artifacts: Path, jupyterlab: lab.Lab, lab_folder: Path
+) -> None:
     """A trainer's copy prepared by ``lianzheng serve --dry-run``, opened and run in a real JupyterLab."""
     store = tmp_path / "responses.sqlite"
     argv = ["serve", "quiz", "--store", str(store), "--session", SESSION, "--audience", "families", "--dry-run"]
-    assert main([*argv, "--questions", "3", "--date", "2026-12-01", "--dir", str(tmp_path / "lab")]) == 0
-    # JupyterLab on localhost, its runtime files and workspaces in the test's folder, not the user's.
-    with lab.serve(tmp_path / "lab", tmp_path / "state", start_seconds=120) as server:
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(server.base) else r.abort())
-        try:
-            page = context.new_page()
-            lab.run_notebook(page, server, "quiz.ipynb", ".lz-learner-id input", seconds=120)
-            page.locator(".lz-learner-id input").fill("li-ming", timeout=120_000)
-            page.locator(".lz-start").click()
-            question = page.locator(".widget-toggle-buttons").first
-            question.locator("button").first.click(timeout=60_000)
-            answers = _wait_for(lambda: store.exists() and ResponseStore(store).answers(SESSION, "quiz", "li-ming"))
-            assert len(answers) == 1 and next(iter(answers.values())) == "A"
-            page.locator(".lz-submit").click()
-            page.locator(".lz-confirm").click()  # submitting asks first
-            result = page.locator(".lz-result")
-            result.wait_for(timeout=60_000)
-            assert "of 3" in result.inner_text() and result.inner_text().count("Rule:") == 3
-            result.scroll_into_view_if_needed()
-            page.screenshot(path=str(artifacts / "learner-quiz-jupyterlab.png"))
-        finally:
-            context.close()
+    assert main([*argv, "--questions", "3", "--date", "2026-12-01", "--dir", str(lab_folder)]) == 0
+    # The module's JupyterLab (started once), its runtime files and workspaces in a test folder, not the user's.
+    server = jupyterlab
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(server.base) else r.abort())
+    try:
+        page = context.new_page()
+        lab.run_notebook(page, server, f"{lab_folder.name}/quiz.ipynb", ".lz-learner-id input", seconds=120)
+        page.locator(".lz-learner-id input").fill("li-ming", timeout=120_000)
+        page.locator(".lz-start").click()
+        question = page.locator(".widget-toggle-buttons").first
+        question.locator("button").first.click(timeout=60_000)
+        answers = _wait_for(lambda: store.exists() and ResponseStore(store).answers(SESSION, "quiz", "li-ming"))
+        assert len(answers) == 1 and next(iter(answers.values())) == "A"
+        page.locator(".lz-submit").click()
+        page.locator(".lz-confirm").click()  # submitting asks first
+        result = page.locator(".lz-result")
+        result.wait_for(timeout=60_000)
+        assert "of 3" in result.inner_text() and result.inner_text().count("Rule:") == 3
+        result.scroll_into_view_if_needed()
+        page.screenshot(path=str(artifacts / "learner-quiz-jupyterlab.png"))
+    finally:
+        context.close()
 
 
 @pytest.mark.slow

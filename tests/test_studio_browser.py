@@ -14,28 +14,21 @@ import pytest
 from toolkit import Library
 from toolkit.batch.jobs import notebooks_dir
 from toolkit.studio import Studio, check_spec
-from toolkit.studio.lab import Lab, run_notebook, serve
-
-
-@pytest.fixture
-def lab(tmp_path: Path) -> Iterator[Lab]:
-    """JupyterLab serving a folder that holds a copy of the studio notebook."""
-    root = tmp_path / "root"
-    root.mkdir()
-    shutil.copy(notebooks_dir() / "studio.ipynb", root / "studio.ipynb")
-    with serve(root, tmp_path / "lab") as running:
-        yield running
+from toolkit.testing.lab import Lab, run_notebook
 
 
 @pytest.fixture
 def lab_page(
-    lab: Lab, browser: Any, artifacts: Path, bundled: Library, request: pytest.FixtureRequest
+    jupyterlab: Lab, lab_folder: Path, browser: Any, artifacts: Path, bundled: Library, request: pytest.FixtureRequest
 ) -> Iterator[Any]:
-    """A page with the studio notebook open in JupyterLab and run; only the server is reachable.
+    """A page with a copy of the studio notebook (in the test's folder) open in JupyterLab and run; only
+    the server is reachable.
 
     On a failure the page is kept as ``<test>-failed.png`` and the browser's console is printed.
     """
     context = browser.new_context(viewport={"width": 1400, "height": 1600})
+    lab = jupyterlab
+    shutil.copy(notebooks_dir() / "studio.ipynb", lab_folder / "studio.ipynb")
     context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(lab.base) else route.abort())
     page = context.new_page()
     console: list[str] = []
@@ -43,7 +36,7 @@ def lab_page(
     failed = request.session.testsfailed
     try:
         total = len(bundled.cases)
-        run_notebook(page, lab, "studio.ipynb", f".lz-count:has-text('{total} of {total} cases')")
+        run_notebook(page, lab, f"{lab_folder.name}/studio.ipynb", f".lz-count:has-text('{total} of {total} cases')")
         yield page
     finally:
         if request.session.testsfailed > failed or sys.exc_info()[0] is not None:
@@ -55,9 +48,9 @@ def lab_page(
 @pytest.mark.slow
 @pytest.mark.browser
 def test_a_trainer_filters_picks_and_saves_in_jupyterlab(
-    lab: Lab, lab_page: Any, artifacts: Path, bundled: Library
+    lab_folder: Path, lab_page: Any, artifacts: Path, bundled: Library
 ) -> None:
-    root = lab.root
+    root = lab_folder
     page = lab_page
     expected = Studio(bundled).set_filters(keyword="gift card")
     assert len(expected) >= 2
@@ -89,8 +82,10 @@ def test_a_trainer_filters_picks_and_saves_in_jupyterlab(
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_build_runs_from_the_page_with_progress_and_links(lab: Lab, lab_page: Any, artifacts: Path) -> None:
-    root = lab.root
+def test_build_runs_from_the_page_with_progress_and_links(
+    jupyterlab: Lab, lab_folder: Path, lab_page: Any, artifacts: Path
+) -> None:
+    root = lab_folder
     page = lab_page
     # The default documents (casebook in two editions, outline): three jobs, so the build's child
     # process (started afresh, not forked from the kernel) runs a pool of forked workers.
@@ -105,11 +100,12 @@ def test_build_runs_from_the_page_with_progress_and_links(lab: Lab, lab_page: An
     link = page.locator("a:has-text('incumbent-leaders/outline.html')")
     href = link.get_attribute("href", timeout=10_000) or ""
     assert "handouts/incumbent-leaders/outline.html" in href
-    served = page.request.get(lab.files("handouts/incumbent-leaders/outline.html"))
+    served = page.request.get(jupyterlab.files(f"{root.name}/handouts/incumbent-leaders/outline.html"))
     assert served.ok and served.body() == built.read_bytes()
     page.screenshot(path=str(artifacts / "studio-jupyterlab-build.png"), full_page=True)
 
 
+@pytest.mark.slow  # `jupyter labextension list` takes about 5 s
 def test_the_widgets_extension_is_enabled_in_jupyterlab() -> None:
     """Without it JupyterLab shows the studio as text ("VBox(children=...)") instead of controls."""
     listed = subprocess.run(

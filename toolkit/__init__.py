@@ -1,13 +1,15 @@
 """Lianzheng (廉政): integrity-education material from a structured case library.
 
 >>> import toolkit
->>> library = toolkit.load_library("casebook")          # doctest: +SKIP
->>> toolkit.library_stats(library)["cases"]             # doctest: +SKIP
-43
+>>> library = toolkit.load_library(toolkit.bundled_library())
+>>> quiz = toolkit.assemble("quiz", {"audience": "retired", "questions": 5, "seed": 3}, library)
+>>> quiz.cover.document, len(quiz.items)
+('quiz', 5)
+>>> toolkit.render_document(quiz).startswith("<article")
+True
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
+from toolkit.documents import assemble
 from toolkit.errors import LibraryError, LibraryNotFoundError, MissingDependencyError, Problem, ToolkitError
 from toolkit.library import (
     Case,
@@ -22,11 +24,10 @@ from toolkit.library import (
     read_library,
 )
 from toolkit.paths import bundled_library
+from toolkit.render import render as render_document
+from toolkit.version import toolkit_version as _toolkit_version
 
-try:
-    __version__ = version("lianzheng")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree that is not installed
-    __version__ = "0+unknown"
+__version__ = _toolkit_version()
 
 __all__ = [
     "Case",
@@ -42,8 +43,10 @@ __all__ = [
     "Theme",
     "ToolkitError",
     "__version__",
+    "assemble",
     "bundled_library",
     "library_stats",
     "load_library",
     "read_library",
+    "render_document",
 ]

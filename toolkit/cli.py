@@ -12,9 +12,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from toolkit.errors import ToolkitError
+from toolkit.errors import ToolkitError, requires_extra
 from toolkit.library import read_library
-from toolkit.library.check import suggest
+from toolkit.library.check import library_warnings, suggest
 from toolkit.library.load import KINDS
 from toolkit.library.stats import format_stats, library_stats
 from toolkit.paths import default_library
@@ -41,6 +41,7 @@ def _report_problems(problems: Sequence[object], library: Path) -> None:
 def cmd_check(args: argparse.Namespace) -> int:
     path = args.library or default_library()
     library, problems = read_library(path)
+    warnings = library_warnings(library) if library is not None and not problems else []
     if args.json:
         counts = {kind.name: len(getattr(library, kind.name)) for kind in KINDS} if library else {}
         report = {
@@ -49,6 +50,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             "ok": not problems and library is not None,
             "checked": counts,
             "problems": [{"path": p.path, "line": p.line, "message": p.message} for p in problems],
+            "warnings": [{"path": p.path, "line": p.line, "message": p.message} for p in warnings],
         }
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return 0 if report["ok"] else 1
@@ -62,6 +64,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         f"{len(tax.audiences)} audiences, {len(tax.disciplines)} disciplines, {len(tax.types)} violation types, "
         f"{len(tax.risk_posts)} risk posts and {len(tax.occasions)} occasions (library version {library.version})"
     )
+    for warning in warnings:
+        print(f"{warning.path}: warning: {warning.message}")
     return 0
 
 
@@ -168,6 +172,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from toolkit.library.load import load_library
     from toolkit.serve import SERVABLE, serve_plan
 
+    if not args.dry_run:
+        with requires_extra("serve"):  # before anything is prepared: Voila is what would serve it
+            import voila  # noqa: F401
     documents = _csv(args.documents) if args.documents else list(SERVABLE)
     values = {
         name: getattr(args, name)

@@ -4,20 +4,28 @@ One root, ``ToolkitError``; each subclass also derives from the built-in excepti
 fits, so callers can catch either::
 
     ToolkitError
+    ├── ParseError (ValueError)          a file's text cannot be parsed at ``.line`` (loaders make it a Problem)
     ├── LibraryError (ValueError)        a library has problems; ``.problems`` lists them all
     │   ├── LibraryNotFoundError (FileNotFoundError)
     │   └── SpecError                    a build spec has problems, listed the same way
     ├── ParameterError (ValueError)      a document parameter is unknown or invalid
     ├── ResponseError (ValueError)       a learner's answer or a response store is invalid
-    │   └── SubmittedError               the sheet was submitted: its answers are locked
+    │   ├── SubmittedError               the sheet was submitted: its answers are locked
+    │   └── StoreError                   a response store is missing, foreign, or has nothing to report on
     └── MissingDependencyError (ImportError)   an optional extra is not installed
 
 The CLI turns any ``ToolkitError`` into one line and a non-zero exit; anything else is a bug.
+The one exception class defined elsewhere is ``toolkit.batch.Interrupted``: not an error but a
+``KeyboardInterrupt`` carrying the batch's own results, so it lives with them.
+Two helpers keep those lines alike: :func:`did_you_mean` for an unknown name, :func:`requires_extra`
+around the import of an optional dependency.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import difflib
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 
@@ -36,6 +44,15 @@ class Problem:
 
 class ToolkitError(Exception):
     """Root of every error the toolkit raises on purpose."""
+
+
+class ParseError(ToolkitError, ValueError):
+    """A problem at a line (1-based) of the text being parsed."""
+
+    def __init__(self, line: int | None, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
 
 
 class LibraryError(ToolkitError, ValueError):
@@ -63,6 +80,8 @@ class MissingDependencyError(ToolkitError, ImportError):
     """An optional dependency is missing; the message names the pip extra that installs it."""
 
     def __init__(self, package: str, extra: str) -> None:
+        self.package = package
+        self.extra = extra
         super().__init__(f"{package} is not installed: pip install 'lianzheng[{extra}]'")
 
 
@@ -86,5 +105,44 @@ class SubmittedError(ResponseError):
     """The learner already submitted the sheet: answers are locked and a second submission is refused."""
 
 
+class StoreError(ResponseError):
+    """The response store is missing, is not a response store, or holds nothing to report on."""
+
+
 class SpecError(LibraryError):
     """A build spec file has problems; ``problems`` holds each one as ``path:line: message``."""
+
+
+@contextmanager
+def requires_extra(extra: str) -> Iterator[None]:
+    """Imports inside the block belong to the pip extra ``extra``: a missing module is a
+    :class:`MissingDependencyError` naming it, so ``pip install lianzheng`` alone fails in one line.
+
+    >>> with requires_extra("pdf"):
+    ...     import not_a_module_lianzheng_needs
+    Traceback (most recent call last):
+    ...
+    toolkit.errors.MissingDependencyError: not_a_module_lianzheng_needs is not installed: pip install 'lianzheng[pdf]'
+    """
+    try:
+        yield
+    except ModuleNotFoundError as exc:
+        raise MissingDependencyError(exc.name or str(exc), extra) from exc
+
+
+def closest(value: object, choices: Iterable[object]) -> str | None:
+    """The choice most like ``value`` (a typo's correction), or None when none is close."""
+    close = difflib.get_close_matches(str(value), [str(choice) for choice in choices], n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def did_you_mean(value: object, choices: Iterable[object]) -> str:
+    """`` (did you mean 'x'?)`` when a valid choice is close to ``value``, else an empty string.
+
+    >>> "unknown audience 'retird'" + did_you_mean("retird", ["retired", "families"])
+    "unknown audience 'retird' (did you mean 'retired'?)"
+    >>> did_you_mean("zzz", ["retired", "families"])
+    ''
+    """
+    match = closest(value, choices)
+    return f" (did you mean '{match}'?)" if match else ""

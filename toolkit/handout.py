@@ -23,8 +23,8 @@ from typing import Any
 
 from toolkit.documents import DocumentKind, check_learner_parameters, document_kind
 from toolkit.documents.handout import Handout
-from toolkit.documents.params import did_you_mean, validate
-from toolkit.errors import ParameterError
+from toolkit.documents.params import validate
+from toolkit.errors import ParameterError, did_you_mean
 from toolkit.library.catalog import Library
 from toolkit.library.load import load_library
 from toolkit.paths import default_library
@@ -33,7 +33,7 @@ from toolkit.render import render
 MIME = "application/vnd.lianzheng.handout+json"
 
 
-def _hidden_names() -> set[str]:
+def ipython_names() -> set[str]:
     """Names IPython itself put in the namespace (In, Out, exit, ...), when running in a kernel."""
     try:
         from IPython import get_ipython
@@ -51,7 +51,7 @@ def notebook_parameters(name: str, namespace: Mapping[str, Any]) -> dict[str, An
     """
     kind = document_kind(name)
     known = [param.name for param in (*kind.params, *kind.learner_params)]
-    hidden = _hidden_names()
+    hidden = ipython_names()
     values: dict[str, Any] = {}
     for key, value in namespace.items():
         if key in known:
@@ -77,7 +77,7 @@ def _fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
     return tuple(sorted(found))
 
 
-def _library(path: str) -> Library:
+def cached_library(path: str) -> Library:
     """The library at ``path``, loaded again only when a file changed.
 
     A build runs many notebooks in one kernel, resetting its namespace between them; modules and
@@ -98,7 +98,7 @@ def prepare(name: str, namespace: Mapping[str, Any], library: Library | None = N
     kind = document_kind(name)
     values = notebook_parameters(name, namespace)
     if library is None:
-        library = _library(str(values.get("library", "")))
+        library = cached_library(str(values.get("library", "")))
     document_values = {key: value for key, value in values.items() if key not in learner_names(kind)}
     params = validate(name, kind.params, document_values, library)
     learner = check_learner_parameters(name, params["edition"], values, library) if kind.interactive else None

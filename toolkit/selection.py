@@ -5,8 +5,13 @@ edition can say why a case is in the casebook. Ties are broken by a hash of the 
 id: the same library, audience, sizes and seed always give the same selection, whatever the order
 of the files or the Python process.
 
->>> picks = select_cases(library, "newly-promoted", count=6, seed=1)    # doctest: +SKIP
->>> [pick.case.id for pick in picks]                                   # doctest: +SKIP
+>>> from toolkit import bundled_library, load_library
+>>> library = load_library(bundled_library())
+>>> picks = select_cases(library, "newly-promoted", count=6, seed=1)
+>>> picks == select_cases(library, "newly-promoted", count=6, seed=1), len(picks)
+(True, 6)
+>>> picks[0].reasons[0]
+Reason(key='reason.audience', args=(('audience', 'newly-promoted'),))
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from toolkit.errors import LibraryError
 from toolkit.library.catalog import Library
+from toolkit.library.check import no_themes
 from toolkit.library.model import Audience, Case, Prompt, Question, Taxonomy, Theme
 
 # Weights of the facets that make an entry relevant to an audience.
@@ -171,10 +178,13 @@ def theme_relevance(theme: Theme, audience: Audience) -> float:
 
 
 def select_theme(library: Library, audience_id: str, seed: int = 1) -> Theme:
-    """The theme that fits an audience best (tagged audience, preferred disciplines and risk posts)."""
+    """The theme that fits an audience best (tagged audience, preferred disciplines and risk posts).
+
+    A library without themes is a :class:`LibraryError`: a lecture outline cannot be made from it.
+    """
     audience = audience_of(library.taxonomy, audience_id)
     if not library.themes:
-        raise LookupError("the library has no themes")
+        raise LibraryError([no_themes(library)])
     return max(
         library.themes,
         key=lambda theme: (theme_relevance(theme, audience), _invert(tiebreak(seed, theme.id))),

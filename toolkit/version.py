@@ -8,9 +8,11 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
-# What a handout's content can depend on: code, templates, styles and phrases (not the bundled library,
-# whose entries enter a cache key one by one).
+# What a handout's content can depend on: code, templates, styles and phrases.
 _SOURCE_SUFFIXES = (".py", ".j2", ".css", ".yaml", ".json", ".js")
+# Top-level folders of the package that no handout is made from: the bundled library (whose entries enter
+# a cache key one by one) and the test and benchmark harness.
+_OUTSIDE_KEY = frozenset({"casebook", "testing"})
 
 
 @lru_cache(maxsize=1)
@@ -26,7 +28,8 @@ def source_digest() -> str:
     """A hash of the toolkit's own files (code, templates, locales), so a code change invalidates caches."""
     digest = hashlib.sha256()
     for path in sorted(PACKAGE_ROOT.rglob("*")):
-        if path.suffix in _SOURCE_SUFFIXES and "casebook" not in path.relative_to(PACKAGE_ROOT).parts:
-            digest.update(path.relative_to(PACKAGE_ROOT).as_posix().encode() + b"\0")
+        rel = path.relative_to(PACKAGE_ROOT)
+        if path.suffix in _SOURCE_SUFFIXES and rel.parts[0] not in _OUTSIDE_KEY:
+            digest.update(rel.as_posix().encode() + b"\0")
             digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()[:16]

@@ -31,6 +31,7 @@ def handout_metadata(nb: Any) -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def html_exporter() -> Any:
+    """nbconvert's exporter of a handout page (the ``lianzheng`` template: outputs only)."""
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(
@@ -82,7 +83,10 @@ def source_date(date: str) -> Iterator[None]:
 
 def write_pdf(html: str, target: Path, date: str) -> None:
     """Lay out the HTML page on A4 with WeasyPrint (fonts from the machine, nothing fetched)."""
-    from weasyprint import HTML
+    from toolkit.errors import requires_extra
+
+    with requires_extra("pdf"):
+        from weasyprint import HTML
 
     def refuse(url: str, *args: Any, **kwargs: Any) -> Any:
         raise ValueError(f"handouts load nothing from outside ({url})")
@@ -93,7 +97,10 @@ def write_pdf(html: str, target: Path, date: str) -> None:
 
 def write_docx(html: str, target: Path, lang: str, date: str) -> None:
     """Convert the HTML page to DOCX with pandoc: real headings, lists and tables."""
-    import pypandoc
+    from toolkit.errors import requires_extra
+
+    with requires_extra("docx"):
+        import pypandoc
 
     with source_date(date):
         pypandoc.convert_text(

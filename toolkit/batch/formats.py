@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from toolkit.batch import export
 from toolkit.documents import Document, DocumentKind, assemble
-from toolkit.errors import ParameterError
+from toolkit.errors import MissingDependencyError, ParameterError
 from toolkit.library.catalog import Library
 
 if TYPE_CHECKING:
@@ -187,9 +187,13 @@ def unavailable(row: Format, exc: BaseException) -> str:
     reason = " ".join(f"{type(exc).__name__}: {exc}".split())
     if len(reason) > 160:
         reason = reason[:157] + "..."
-    fix = f"pip install 'lianzheng[{row.extra}]'" if row.extra else f"install the Python package {row.module}"
-    hint = f"{fix}; {row.hint}" if row.hint else fix
-    return f"{row.name.upper()} export is unavailable: {row.module} could not be imported ({reason}); {hint}"
+    if isinstance(exc, MissingDependencyError):  # the reason names the pip extra already
+        fix = ""
+    else:
+        fix = f"pip install 'lianzheng[{row.extra}]'" if row.extra else f"install the Python package {row.module}"
+    hint = "; ".join(part for part in (fix, row.hint) if part)
+    line = f"{row.name.upper()} export is unavailable: {row.module} could not be imported ({reason})"
+    return f"{line}; {hint}" if hint else line
 
 
 __all__ = [

@@ -32,12 +32,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from toolkit.batch.formats import default_formats, format_names
 from toolkit.documents import DOCUMENTS, check_parameters
-from toolkit.documents.params import INTERACTIVE, did_you_mean
-from toolkit.errors import ParameterError, Problem, SpecError
+from toolkit.documents.params import INTERACTIVE
+from toolkit.errors import ParameterError, ParseError, Problem, SpecError, did_you_mean
 from toolkit.library.catalog import Library
 from toolkit.library.check import Where, validation_problems
 from toolkit.library.model import Slug
-from toolkit.library.parse import ParseError, decode, parse_yaml
+from toolkit.library.parse import decode, parse_yaml
 
 # Parameters a spec may set for every document at once.
 SHARED = ("lang", "seed", "date", "unit")

@@ -19,6 +19,7 @@ from typing import Any
 
 from toolkit.batch.formats import FORMATS, SOURCES, Made, unavailable
 from toolkit.batch.jobs import Job
+from toolkit.errors import requires_extra
 from toolkit.fileio import discard, publish, stage
 from toolkit.library.catalog import Library
 
@@ -73,7 +74,8 @@ def init_worker(library: Library | None = None) -> None:
     for row in FORMATS.values():
         if row.module is not None:
             try:
-                importlib.import_module(row.module)
+                with requires_extra(row.extra or row.name):
+                    importlib.import_module(row.module)
             except Exception as exc:
                 _state.unavailable[row.name] = unavailable(row, exc)
 

@@ -22,7 +22,7 @@ from toolkit.documents.outline import Outline, assemble_outline
 from toolkit.documents.params import INTERACTIVE, LEARNER, Param, params_for, picks_param, validate
 from toolkit.documents.quiz import QuizPaper, assemble_quiz
 from toolkit.documents.worksheet import Worksheet, assemble_worksheet
-from toolkit.errors import ParameterError
+from toolkit.errors import ParameterError, did_you_mean
 from toolkit.library.catalog import Library
 
 Document = Casebook | Outline | Worksheet | QuizPaper
@@ -169,8 +169,6 @@ def document_kind(name: str) -> DocumentKind:
     try:
         return DOCUMENTS[name]
     except KeyError:
-        from toolkit.documents.params import did_you_mean
-
         raise ParameterError(
             f"unknown document '{name}'{did_you_mean(name, list(DOCUMENTS))}; valid: {', '.join(DOCUMENTS)}",
             "documents",

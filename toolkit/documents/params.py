@@ -8,13 +8,12 @@ parameter and the valid choices. Unknown names are errors, with a "did you mean"
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from toolkit.errors import ParameterError
+from toolkit.errors import ParameterError, did_you_mean
 from toolkit.i18n import LANGUAGES
 from toolkit.library.catalog import Library
 
@@ -112,12 +111,6 @@ class Param:
             twice = next(item for item in items if items.count(item) > 1)
             raise ParameterError(f"{where}: parameter '{self.name}' names '{twice}' twice", self.name)
         return ",".join(items)
-
-
-def did_you_mean(value: str, choices: Sequence[str]) -> str:
-    """`` (did you mean 'x'?)`` when a valid choice is close to ``value``, else an empty string."""
-    close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _audiences(library: Library) -> list[str]:

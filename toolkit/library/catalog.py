@@ -50,8 +50,12 @@ class Library:
     def cases_frame(self) -> pd.DataFrame:
         """One row per case: id, title, kind, date, rank level, total amount, tag lists, path.
 
-        >>> frame = library.cases_frame()                                   # doctest: +SKIP
-        >>> frame[frame.audiences.apply(lambda a: "retired" in a)].id       # doctest: +SKIP
+        >>> from toolkit import bundled_library, load_library
+        >>> library = load_library(bundled_library())
+        >>> frame = library.cases_frame()
+        >>> retired = frame[frame.audiences.apply(lambda a: "retired" in a)]
+        >>> set(retired.id) == {case.id for case in library.cases if "retired" in case.audiences}
+        True
         """
         import pandas as pd
 
@@ -97,8 +101,10 @@ class Library:
 
         Facets are ``audience``, ``discipline``, ``type``, ``risk_post``, ``occasion``.
 
-        >>> tags = library.tags_frame()                                     # doctest: +SKIP
-        >>> tags[tags.facet == "discipline"].term.value_counts()            # doctest: +SKIP
+        >>> from toolkit import bundled_library, load_library
+        >>> tags = load_library(bundled_library()).tags_frame()
+        >>> sorted(tags.facet.unique())
+        ['audience', 'discipline', 'occasion', 'risk_post', 'type']
         """
         import pandas as pd
 

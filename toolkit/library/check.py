@@ -6,7 +6,6 @@ Messages name what is wrong and what would be valid ("did you mean ...").
 
 from __future__ import annotations
 
-import difflib
 import string
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -14,9 +13,12 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
-from toolkit.errors import Problem
-from toolkit.library.model import Case, Message, Question, Taxonomy, Theme
+from toolkit.errors import Problem, closest, did_you_mean
+from toolkit.library.catalog import Library
+from toolkit.library.model import Case, Message, Prompt, Question, Taxonomy, Theme
 from toolkit.library.parse import YamlDoc
+
+Entry = Case | Theme | Question | Prompt | Message
 
 _NOUNS = {
     "audiences": "audience",
@@ -49,9 +51,9 @@ def suggest(value: object, valid: Iterable[object], noun: str, list_valid: bool 
     "unknown audience 'retird' (did you mean 'retired'?)"
     """
     choices = [str(choice) for choice in valid]
-    close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.6)
-    if close:
-        return f"unknown {noun} '{value}' (did you mean '{close[0]}'?)"
+    hint = did_you_mean(value, choices)
+    if hint:
+        return f"unknown {noun} '{value}'{hint}"
     if not list_valid or not choices:
         return f"unknown {noun} '{value}'"
     shown = ", ".join(choices[:12]) + (", ..." if len(choices) > 12 else "")
@@ -138,9 +140,10 @@ def validation_problems(error: ValidationError, where: Where, model: type[BaseMo
 # --- terms ---------------------------------------------------------------------------------------
 
 
-def _term_problems(
+def term_problems(
     tax: Taxonomy, where: Where, checks: Iterable[tuple[tuple[str | int, ...], str, Any]]
 ) -> list[Problem]:
+    """A problem for each value that is not a term of its taxonomy list, with "did you mean"."""
     problems = []
     for loc, kind, value in checks:
         if value is None:
@@ -166,11 +169,11 @@ def _repeats(where: Where, field: str, values: Sequence[Any]) -> list[Problem]:
     return problems
 
 
-def _tag_problems(tax: Taxonomy, where: Where, entry: Any, fields: Mapping[str, str]) -> list[Problem]:
+def _tag_problems(tax: Taxonomy, where: Where, entry: Entry, fields: Mapping[str, str]) -> list[Problem]:
     problems = []
     for field, kind in fields.items():
         values = getattr(entry, field)
-        problems += _term_problems(tax, where, _list_terms(field, values, kind))
+        problems += term_problems(tax, where, _list_terms(field, values, kind))
         problems += _repeats(where, field, values)
     return problems
 
@@ -201,32 +204,30 @@ def check_taxonomy(tax: Taxonomy, where: Where) -> list[Problem]:
             problems += _missing_languages(tax, where, (*loc, "label"), vtype.label)
     for index, audience in enumerate(tax.audiences):
         at = where.within("audiences", index)
-        problems += _term_problems(tax, at, _list_terms("disciplines", audience.disciplines, "disciplines"))
-        problems += _term_problems(tax, at, _list_terms("risk_posts", audience.risk_posts, "risk_posts"))
+        problems += term_problems(tax, at, _list_terms("disciplines", audience.disciplines, "disciplines"))
+        problems += term_problems(tax, at, _list_terms("risk_posts", audience.risk_posts, "risk_posts"))
         mix_terms: list[tuple[tuple[str | int, ...], str, Any]] = [
             (("mix", kind), "case_kinds", kind) for kind in audience.mix
         ]
-        problems += _term_problems(tax, at, mix_terms)
+        problems += term_problems(tax, at, mix_terms)
         for field in ("education", "emphasis"):
             problems += _missing_languages(tax, at, (field,), getattr(audience, field))
         total = sum(audience.mix.values())
         if abs(total - 1) > 0.001:
             problems.append(at.at(("mix",), f"the shares in 'mix' add up to {total:g}, not 1"))
     for index, post in enumerate(tax.risk_posts):
-        problems += _term_problems(tax, where.within("risk_posts", index), [(("level",), "risk_levels", post.level)])
+        problems += term_problems(tax, where.within("risk_posts", index), [(("level",), "risk_levels", post.level)])
     for index, occasion in enumerate(tax.occasions):
-        problems += _term_problems(
-            tax, where.within("occasions", index), [(("kind",), "occasion_kinds", occasion.kind)]
-        )
+        problems += term_problems(tax, where.within("occasions", index), [(("kind",), "occasion_kinds", occasion.kind)])
     for index, kind in enumerate(tax.case_kinds):
-        problems += _term_problems(
+        problems += term_problems(
             tax, where.within("case_kinds", index), _list_terms("sections", kind.sections, "sections")
         )
         if kind.counts_as is not None:
-            problems += _term_problems(
+            problems += term_problems(
                 tax, where.within("case_kinds", index), [(("counts_as",), "case_kinds", kind.counts_as)]
             )
-    problems += _term_problems(tax, where, _list_terms("theme_sections", tax.theme_sections, "sections"))
+    problems += term_problems(tax, where, _list_terms("theme_sections", tax.theme_sections, "sections"))
     return problems
 
 
@@ -249,8 +250,8 @@ def _section_problems(tax: Taxonomy, where: Where, entry: Case | Theme, required
         label = tax.label("sections", section_id)
         found = entry.sections.get(section_id)
         if found is None:
-            close = difflib.get_close_matches(label, [extra.heading for extra in entry.extra_sections], n=1, cutoff=0.6)
-            hint = f" (found '## {close[0]}': a misspelling?)" if close else ""
+            close = closest(label, [extra.heading for extra in entry.extra_sections])
+            hint = f" (found '## {close}': a misspelling?)" if close else ""
             problems.append(Problem(where.path, entry.origin.line, f"missing section '## {label}'{hint}"))
         elif not found.text:
             problems.append(Problem(where.path, found.line, f"section '## {found.heading}' is empty"))
@@ -265,7 +266,7 @@ def check_case(case: Case, tax: Taxonomy, where: Where, failed: Collection[str] 
 
     ``failed`` names fields whose structure was invalid (already reported): rules about them are skipped.
     """
-    problems = _term_problems(
+    problems = term_problems(
         tax,
         where,
         [
@@ -278,7 +279,7 @@ def check_case(case: Case, tax: Taxonomy, where: Where, failed: Collection[str] 
     problems += _repeats(where, "disciplines", case.discipline_ids)
     for index, tag in enumerate(case.disciplines):
         at = where.within("disciplines", index)
-        known = _term_problems(tax, at, [(("discipline",), "disciplines", tag.discipline)])
+        known = term_problems(tax, at, [(("discipline",), "disciplines", tag.discipline)])
         problems += known
         for t_index, vtype in enumerate(tag.types):
             owner = tax.types.get(vtype)
@@ -294,7 +295,7 @@ def check_case(case: Case, tax: Taxonomy, where: Where, failed: Collection[str] 
                 )
         problems += _repeats(at, "types", tag.types)
     for index, amount in enumerate(case.amounts):
-        problems += _term_problems(tax, where.within("amounts", index), [(("kind",), "amount_kinds", amount.kind)])
+        problems += term_problems(tax, where.within("amounts", index), [(("kind",), "amount_kinds", amount.kind)])
     if case.period and case.period.end and case.period.end < case.period.start:
         problems.append(
             where.at(("period", "end"), f"period ends ({case.period.end}) before it starts ({case.period.start})")
@@ -314,7 +315,7 @@ def check_case(case: Case, tax: Taxonomy, where: Where, failed: Collection[str] 
         problems += _section_problems(tax, where, case, kind.sections)
     if case.outcome is not None:
         at = where.within("outcome")
-        problems += _term_problems(
+        problems += term_problems(
             tax,
             at,
             [
@@ -337,9 +338,7 @@ _THEME_TAGS = {
 
 
 def check_theme(theme: Theme, tax: Taxonomy, where: Where, failed: Collection[str] = ()) -> list[Problem]:
-    problems = _term_problems(
-        tax, where, [(("kind",), "theme_kinds", theme.kind), (("lang",), "languages", theme.lang)]
-    )
+    problems = term_problems(tax, where, [(("kind",), "theme_kinds", theme.kind), (("lang",), "languages", theme.lang)])
     problems += _tag_problems(tax, where, theme, _THEME_TAGS)
     problems += _repeats(where, "cases", theme.cases)
     problems += _section_problems(tax, where, theme, tax.theme_sections)
@@ -347,7 +346,7 @@ def check_theme(theme: Theme, tax: Taxonomy, where: Where, failed: Collection[st
 
 
 def check_question(question: Question, tax: Taxonomy, where: Where, failed: Collection[str] = ()) -> list[Problem]:
-    problems = _term_problems(
+    problems = term_problems(
         tax,
         where,
         [
@@ -418,8 +417,8 @@ def _answer_problems(question: Question, where: Where) -> list[Problem]:
     return problems
 
 
-def check_prompt(prompt: Any, tax: Taxonomy, where: Where, failed: Collection[str] = ()) -> list[Problem]:
-    problems = _term_problems(
+def check_prompt(prompt: Prompt, tax: Taxonomy, where: Where, failed: Collection[str] = ()) -> list[Problem]:
+    problems = term_problems(
         tax, where, [(("kind",), "prompt_kinds", prompt.kind), (("lang",), "languages", prompt.lang)]
     )
     problems += _tag_problems(
@@ -429,7 +428,7 @@ def check_prompt(prompt: Any, tax: Taxonomy, where: Where, failed: Collection[st
 
 
 def check_message(message: Message, tax: Taxonomy, where: Where, failed: Collection[str] = ()) -> list[Problem]:
-    problems = _term_problems(
+    problems = term_problems(
         tax, where, [(("channel",), "message_channels", message.channel), (("lang",), "languages", message.lang)]
     )
     problems += _tag_problems(tax, where, message, {"audiences": "audiences"})
@@ -479,7 +478,7 @@ def duplicate_problems(kind: str, entries: Iterable[tuple[str, Problem]]) -> lis
 
 
 def reference_problems(
-    where: Where, field: str, refs: Sequence[str], case_ids: Mapping[str, Any], skip: Collection[str] = ()
+    where: Where, field: str, refs: Sequence[str], case_ids: Collection[str], skip: Collection[str] = ()
 ) -> list[Problem]:
     """A problem for each case id in ``refs`` that the library does not have (ids in ``skip`` are
     those of case files that could not be read, already reported)."""
@@ -488,3 +487,14 @@ def reference_problems(
         for index, ref in enumerate(refs)
         if ref not in case_ids and ref not in skip
     ]
+
+
+def no_themes(library: Library) -> Problem:
+    """What a library without themes lacks: the theme a lecture outline is built on."""
+    message = "the library has no themes, and a lecture outline needs one (add a theme file to themes/)"
+    return Problem(str(library.root / "themes"), None, message)
+
+
+def library_warnings(library: Library) -> list[Problem]:
+    """What a valid library lacks for some documents: reported by ``lianzheng check``, not failed."""
+    return [] if library.themes else [no_themes(library)]

@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from toolkit.errors import ParseError
+
 try:  # libyaml is several times faster; the pure-Python loader gives the same results.
     from yaml import CSafeLoader as _SafeLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
@@ -29,7 +31,7 @@ _MAP = "tag:yaml.org,2002:map"
 _PLAIN_TAGS: dict[str, str] = {}  # plain scalar -> resolved tag; the resolution depends on the text only
 
 
-class _Loader(_SafeLoader):
+class Loader(_SafeLoader):
     """The safe loader, except that dates stay strings: the models check them, with a clear message."""
 
     yaml_implicit_resolvers = {  # noqa: RUF012 - PyYAML's own class attribute, replaced not mutated
@@ -49,7 +51,7 @@ class _Loader(_SafeLoader):
         return super().resolve(kind, value, implicit)
 
 
-def _construct(node: yaml.Node, loader: _Loader, first_line: int) -> Any:
+def _construct(node: yaml.Node, loader: Loader, first_line: int) -> Any:
     """Build plain data from a node tree: strings, lists and mappings directly (the bulk of a
     library), everything else through the safe constructor. A repeated key is an error."""
     kind = type(node)
@@ -82,15 +84,6 @@ def _construct(node: yaml.Node, loader: _Loader, first_line: int) -> Any:
 Loc = tuple[str | int, ...]
 
 _ALIAS = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\[\]{}]+")
-
-
-class ParseError(ValueError):
-    """A problem at a line (1-based) of the text being parsed."""
-
-    def __init__(self, line: int | None, message: str) -> None:
-        super().__init__(message)
-        self.line = line
-        self.message = message
 
 
 def decode(raw: bytes) -> str:
@@ -146,7 +139,7 @@ def parse_yaml(text: str, first_line: int = 1) -> YamlDoc:
     Tags that would build Python objects are refused by the safe loader; anchors and aliases are
     refused here, so that a small file cannot expand into a huge one.
     """
-    loader = _Loader(text)
+    loader = Loader(text)
     try:
         node = loader.get_single_node()
         if node is not None and "*" in text:

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.documents.items import item_type
-from toolkit.errors import ToolkitError
+from toolkit.errors import StoreError
 
 EASY = 0.95
 HARD = 0.20
@@ -51,10 +51,6 @@ GROUP_SHARE = 0.27
 BANDS = 10
 TABLES = ("sheets", "learners", "answers", "submissions", "results")
 SELF_CHECK = "self-check"  # the item type whose "no" answers the report counts
-
-
-class StoreError(ToolkitError, ValueError):
-    """The response store is missing, is not a response store, or holds nothing to report on."""
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from toolkit.errors import requires_extra
 from toolkit.i18n import Catalog
 
 INK = "#1b1b1b"
@@ -27,7 +28,8 @@ WIDTH = 6.4  # inches: the handout's text width at 100 dpi
 
 @contextmanager
 def _style(lang: str) -> Iterator[None]:
-    import matplotlib
+    with requires_extra("report"):
+        import matplotlib
 
     families = ["DejaVu Sans"] if lang == "en" else ["DejaVu Sans", "Noto Sans CJK SC"]
     settings: dict[str, Any] = {
@@ -47,7 +49,8 @@ def _style(lang: str) -> Iterator[None]:
 
 
 def _figure(height: float) -> tuple[Any, Any]:
-    from matplotlib.figure import Figure
+    with requires_extra("report"):
+        from matplotlib.figure import Figure
 
     figure = Figure(figsize=(WIDTH, height), dpi=100)
     return figure, figure.add_subplot()
@@ -59,7 +62,8 @@ _METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.S)
 def _svg(figure: Any, name: str) -> str:
     """The figure as an ``<svg>`` element: no XML declaration, doctype or RDF metadata (no date), and its
     element ids prefixed with ``name`` so that several charts in one page never share an id."""
-    from matplotlib.backends.backend_svg import FigureCanvasSVG
+    with requires_extra("report"):
+        from matplotlib.backends.backend_svg import FigureCanvasSVG
 
     FigureCanvasSVG(figure)
     buffer = io.StringIO()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from toolkit.errors import ResponseError
+from toolkit.errors import ResponseError, requires_extra
 from toolkit.fileio import staged
 from toolkit.responses.store import ResponseStore
 
@@ -39,6 +39,9 @@ def export_answers(store: Path, out: Path) -> int:
     suffix = out.suffix.lower()
     if suffix not in SUFFIXES:
         raise ResponseError(f"{out}: cannot export to '{out.suffix or 'no suffix'}'; valid: {', '.join(SUFFIXES)}")
+    if suffix == ".xlsx":
+        with requires_extra("xlsx"):  # pandas writes .xlsx with it
+            import openpyxl  # noqa: F401
     rows = ResponseStore(store, create=False).export_rows()
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
     with staged(out) as temp:

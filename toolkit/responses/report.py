@@ -24,8 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from toolkit.documents.params import did_you_mean
-from toolkit.errors import LibraryError, ParameterError, ToolkitError
+from toolkit.errors import LibraryError, ParameterError, ToolkitError, did_you_mean
 from toolkit.i18n import Catalog, catalog
 from toolkit.responses import analysis, charts
 from toolkit.version import toolkit_version
@@ -141,9 +140,9 @@ def check_parameters(values: Mapping[str, Any]) -> dict[str, Any]:
 
 def notebook_parameters(namespace: Mapping[str, Any]) -> dict[str, Any]:
     """The report's parameters found in a notebook namespace (IPython's own names and modules left out)."""
-    from toolkit.handout import _hidden_names
+    from toolkit.handout import ipython_names
 
-    hidden = _hidden_names()
+    hidden = ipython_names()
     return {
         key: value
         for key, value in namespace.items()
@@ -166,10 +165,10 @@ def _number(value: Any, places: int = 2) -> str:
 def _audience_labels(library: str, lang: str) -> dict[str, str]:
     """Audience id -> label from the library's taxonomy. A library named explicitly must load; when the
     default one cannot be, the report shows audience ids."""
-    from toolkit.handout import _library
+    from toolkit.handout import cached_library
 
     try:
-        tax = _library(library).taxonomy
+        tax = cached_library(library).taxonomy
     except LibraryError:
         if library:
             raise

@@ -31,8 +31,8 @@ from toolkit.batch.formats import default_formats
 from toolkit.batch.spec import BuildSpec, SpecModel, parse_spec, read_spec, resolve
 from toolkit.documents import DOCUMENTS, DocumentKind, assemble
 from toolkit.documents.common import case_view, reason_text
-from toolkit.documents.params import Param, did_you_mean, picked
-from toolkit.errors import ParameterError, ToolkitError
+from toolkit.documents.params import Param, picked
+from toolkit.errors import ParameterError, ToolkitError, did_you_mean
 from toolkit.fileio import write_atomic
 from toolkit.i18n import LANGUAGES, catalog
 from toolkit.library.catalog import Library
@@ -115,7 +115,8 @@ class Row:
     text: str
 
 
-def _row(case: Case, library: Library) -> Row:
+def search_row(case: Case, library: Library) -> Row:
+    """The case as the studio's search sees it (the benchmark's naive search builds these too)."""
     tax = library.taxonomy
     terms = {
         "audience": frozenset(case.audiences),
@@ -191,7 +192,7 @@ class Studio:
 
     def __post_init__(self) -> None:
         catalog(self.lang)  # an unknown language fails here, naming the valid ones
-        self.rows = {case.id: _row(case, self.library) for case in self.library.cases}
+        self.rows = {case.id: search_row(case, self.library) for case in self.library.cases}
         self._ordered = list(self.rows.values())
         audiences = [audience.id for audience in self.library.taxonomy.audiences]
         self.audience = self.audience or audiences[0]

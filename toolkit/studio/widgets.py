@@ -14,15 +14,17 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-import ipywidgets as w
 from IPython.display import HTML
 
 from toolkit.batch.formats import format_names
 from toolkit.documents import DOCUMENTS
-from toolkit.errors import ToolkitError
+from toolkit.errors import ToolkitError, requires_extra
 from toolkit.i18n import catalog
 from toolkit.render import page, scoped_stylesheet
 from toolkit.studio.core import FACETS, Studio, picking_documents, studio_param
+
+with requires_extra("studio"):
+    import ipywidgets as w
 
 FRAME_HEIGHT = "560px"
 # The results list shows at most this many cases (the count says how many match): a longer list is

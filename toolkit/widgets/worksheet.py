@@ -29,18 +29,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-import ipywidgets as widgets
-
 from toolkit.documents.handout import Handout
 from toolkit.documents.items import ItemType, item_type
 from toolkit.documents.params import INTERACTIVE
 from toolkit.documents.quiz import QuizPaper
 from toolkit.documents.worksheet import Worksheet
-from toolkit.errors import ResponseError, ToolkitError
+from toolkit.errors import ResponseError, ToolkitError, requires_extra
 from toolkit.i18n import Catalog, catalog
 from toolkit.render import environment, md_inline
 from toolkit.responses.sheets import sheet_items, sheet_record
 from toolkit.responses.store import ResponseStore, SheetRecord, Submission, check_id
+
+with requires_extra("serve"):
+    import ipywidgets as widgets
 
 DEFAULT_STORE = "responses.sqlite"
 TYPING_PAUSE = 0.8  # seconds without a key before a text box's value is saved

@@ -38,7 +38,7 @@ class Lab:
     def url(self, notebook: str) -> str:
         """The address that opens ``notebook`` (relative to the served folder), token included, in a
         workspace of its own: a notebook opened earlier in another page is not restored beside it."""
-        workspace = Path(notebook).stem
+        workspace = Path(notebook).with_suffix("").as_posix().replace("/", "-")
         return f"{self.base}/lab/workspaces/{workspace}/tree/{notebook}?token={self.token}"
 
     def files(self, rel: str) -> str:

@@ -1,0 +1,101 @@
+"""Optional dependencies are pip extras: without them a library can be checked and HTML built, and
+whatever needs one says in one line which extra to install."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATE = "2026-12-01"
+# The top-level modules of every extra's packages: made unimportable, as after `pip install lianzheng`.
+OPTIONAL = ("weasyprint", "pypandoc", "ipywidgets", "jupyterlab", "voila", "matplotlib", "openpyxl")
+BLOCKER = f"""\
+import sys
+from importlib.abc import MetaPathFinder
+
+OPTIONAL = {OPTIONAL!r}
+
+
+class Blocker(MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in OPTIONAL:
+            raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
+        return None
+
+
+sys.meta_path.insert(0, Blocker())
+"""
+
+
+def test_the_test_extra_pulls_every_extra() -> None:
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+    every = sorted(set(extras) - {"all", "test"})
+    assert every == ["docx", "pdf", "report", "serve", "studio", "xlsx"]
+    assert extras["all"] == [f"lianzheng[{','.join(['pdf', 'docx', 'studio', 'serve', 'report', 'xlsx'])}]"]
+    assert "lianzheng[all]" in extras["test"]
+
+
+@pytest.fixture(scope="module")
+def bare(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The environment of a process (and of the kernels it starts) that cannot import any extra."""
+    site = tmp_path_factory.mktemp("bare-site")
+    (site / "sitecustomize.py").write_text(BLOCKER, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(ROOT)])}
+    env.pop("LIANZHENG_LIBRARY", None)
+    return env
+
+
+def run(env: dict[str, str], *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=600, check=False
+    )
+
+
+def test_the_blocker_blocks(bare: dict[str, str]) -> None:
+    for module in OPTIONAL:
+        result = run(bare, "-c", f"import {module}")
+        assert result.returncode == 1 and f"No module named '{module}'" in result.stderr
+
+
+def test_a_missing_extra_is_one_line_naming_it(bare: dict[str, str], tmp_path: Path) -> None:
+    store = str(tmp_path / "answers.sqlite")
+    commands = {
+        "xlsx": ["responses", "export", "--store", store, "--out", str(tmp_path / "answers.xlsx")],
+        "serve": ["serve", "--store", store, "--session", "s1", "--dir", str(tmp_path / "served")],
+    }
+    for extra, args in commands.items():
+        result = run(bare, "-m", "toolkit.cli", *args)
+        assert result.returncode == 2, result.stderr
+        package = {"xlsx": "openpyxl", "serve": "voila"}[extra]
+        assert result.stderr == f"lianzheng: {package} is not installed: pip install 'lianzheng[{extra}]'\n"
+    for module, extra in [("toolkit.studio.widgets", "studio"), ("toolkit.widgets.worksheet", "serve")]:
+        result = run(bare, "-c", f"import {module}")
+        assert result.stderr.splitlines()[-1] == (
+            f"toolkit.errors.MissingDependencyError: ipywidgets is not installed: pip install 'lianzheng[{extra}]'"
+        )
+
+
+@pytest.mark.slow
+def test_without_extras_a_library_is_checked_and_html_built(bare: dict[str, str], tmp_path: Path) -> None:
+    check = run(bare, "-m", "toolkit.cli", "check")
+    assert check.returncode == 0, check.stderr
+    assert ": OK, " in check.stdout
+    out = tmp_path / "out"
+    build = ["-m", "toolkit.cli", "build", "--audience", "retired", "--documents", "outline", "--jobs", "1"]
+    build += ["--quiet", "--date", DATE, "--out", str(out)]
+    html = run(bare, *build, "--formats", "html")
+    assert html.returncode == 0, html.stderr
+    assert html.stderr == ""
+    assert [path.name for path in (out / "retired").glob("*.html")] == ["outline.html"]
+    pdf = run(bare, *build, "--formats", "pdf", "--force")
+    assert pdf.returncode == 1
+    named = [line for line in pdf.stderr.splitlines() if "lianzheng[pdf]" in line]
+    assert len(named) == 1, pdf.stderr
+    assert "weasyprint is not installed: pip install 'lianzheng[pdf]'" in named[0]
+    assert "Traceback" not in pdf.stderr and not list(out.rglob("*.pdf"))

@@ -1,0 +1,51 @@
+"""Golden files: one rendered handout of each kind, compared byte for byte so that any change to what a
+handout shows appears in a diff for review.
+
+A missing golden file is written and the test fails saying so: review the new file, commit it, run
+again. After an intended change, delete the file, run the test, and review ``git diff tests/golden``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+
+import pytest
+
+from toolkit import Library, __version__, assemble, render_document
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+DATE = "2026-12-01"
+HANDOUTS = {
+    "casebook": {"audience": "retired", "date": DATE},
+    "outline": {"audience": "retired", "date": DATE},
+    "worksheet": {"audience": "retired", "date": DATE},
+    "quiz": {"audience": "retired", "date": DATE, "questions": 10, "seed": 3},
+}
+
+
+def normalise(html: str, library: Library) -> str:
+    """Blank what changes without the handout's content changing: the library's and the toolkit's
+    versions in the provenance line, and the handout's date."""
+    html = html.replace(library.version, "LIBRARY-VERSION").replace(DATE, "DATE")
+    return re.sub(rf"(Lianzheng |Lianzheng&nbsp;){re.escape(__version__)}\b", r"\1TOOLKIT-VERSION", html)
+
+
+@pytest.mark.parametrize("kind", HANDOUTS)
+def test_a_rendered_handout_is_its_golden_file(kind: str, bundled: Library) -> None:
+    html = normalise(render_document(assemble(kind, HANDOUTS[kind], bundled)), bundled)
+    assert "LIBRARY-VERSION" in html and "TOOLKIT-VERSION" in html and "DATE" in html
+    path = GOLDEN / f"{kind}.html"
+    if not path.exists():
+        path.write_text(html, encoding="utf-8")
+        pytest.fail(f"{path} was missing and has been written: review it, commit it, run again", pytrace=False)
+    expected = path.read_text(encoding="utf-8")
+    if html != expected:
+        diff = difflib.unified_diff(expected.splitlines(), html.splitlines(), str(path), "rendered", lineterm="")
+        shown = "\n".join(list(diff)[:60])
+        pytest.fail(
+            f"the rendered {kind} differs from {path}; if the change is intended, delete the file, run the test "
+            f"again and review `git diff tests/golden`:\n{shown}",
+            pytrace=False,
+        )
