@@ -11,6 +11,7 @@ fits, so callers can catch either::
     ├── ParameterError (ValueError)      a document parameter is unknown or invalid
     ├── ResponseError (ValueError)       a learner's answer or a response store is invalid
     │   ├── SubmittedError               the sheet was submitted: its answers are locked
+    │   ├── InvalidAnswer                a value an answer item's type refuses (the store names the item)
     │   └── StoreError                   a response store is missing, foreign, or has nothing to report on
     └── MissingDependencyError (ImportError)   an optional extra is not installed
 
@@ -99,6 +100,10 @@ class ResponseError(ToolkitError, ValueError):
     def __init__(self, message: str, name: str | None = None) -> None:
         self.name = name
         super().__init__(message)
+
+
+class InvalidAnswer(ResponseError):
+    """A value an answer item's type refuses, with what is valid; the caller adds which item."""
 
 
 class SubmittedError(ResponseError):

@@ -23,16 +23,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from toolkit.errors import ResponseError
+from toolkit.errors import InvalidAnswer, ResponseError
 from toolkit.i18n import Catalog
 
 MAX_TEXT = 20_000  # characters in one written answer
 TRUE_WORDS = frozenset({"true", "t", "yes", "1"})
 FALSE_WORDS = frozenset({"false", "f", "no", "0"})
-
-
-class Invalid(ValueError):
-    """A value an item type refuses, with what is valid (the caller adds which item)."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +49,7 @@ class ItemType:
     widget: str  # the control that answers it, in toolkit.widgets.worksheet.WIDGETS
     prompt: str  # how the learner's page shows it, in toolkit.widgets.worksheet.PROMPTS
     printed: str  # the macro that prints it, in render/templates/_items.html.j2
-    check: Callable[[ItemType, Mapping[str, Any], Any], Any]  # the stored form of a value, or Invalid
+    check: Callable[[ItemType, Mapping[str, Any], Any], Any]  # the stored form of a value, or InvalidAnswer
     choices: tuple[Choice, ...] = ()  # fixed answers, in the order offered
     graded: bool = False
     key: Callable[[str, Catalog], Any] | None = None  # a printed answer in the store's form (graded)
@@ -66,7 +62,7 @@ class ItemType:
             return None
         try:
             return self.check(self, item, value)
-        except Invalid as exc:
+        except InvalidAnswer as exc:
             raise ResponseError(f"item '{item['id']}' ({self.name}): {exc}") from None
 
     def correct(self, given: Any, answer: Any) -> bool:
@@ -83,21 +79,21 @@ class ItemType:
 def _one_of_choices(kind: ItemType, item: Mapping[str, Any], value: Any) -> Any:
     if isinstance(value, bool) is not isinstance(kind.values()[0], bool) or value not in kind.values():
         valid = ", ".join(str(v) for v in kind.values())
-        raise Invalid(f"value {value!r} is not valid; valid: {valid}")
+        raise InvalidAnswer(f"value {value!r} is not valid; valid: {valid}")
     return value
 
 
 def _true_or_false(kind: ItemType, item: Mapping[str, Any], value: Any) -> Any:
     if not isinstance(value, bool):
-        raise Invalid(f"value {value!r} is not valid; valid: true or false")
+        raise InvalidAnswer(f"value {value!r} is not valid; valid: true or false")
     return value
 
 
 def _text(kind: ItemType, item: Mapping[str, Any], value: Any) -> Any:
     if not isinstance(value, str):
-        raise Invalid(f"value must be text, not {value!r}")
+        raise InvalidAnswer(f"value must be text, not {value!r}")
     if len(value) > MAX_TEXT:
-        raise Invalid(f"{len(value)} characters; valid: at most {MAX_TEXT}")
+        raise InvalidAnswer(f"{len(value)} characters; valid: at most {MAX_TEXT}")
     return value
 
 
@@ -108,13 +104,13 @@ def letters(item: Mapping[str, Any]) -> list[str]:
 
 def _one_letter(kind: ItemType, item: Mapping[str, Any], value: Any) -> Any:
     if value not in letters(item):
-        raise Invalid(f"value {value!r} is not valid; valid: one of {', '.join(letters(item))}")
+        raise InvalidAnswer(f"value {value!r} is not valid; valid: one of {', '.join(letters(item))}")
     return value
 
 
 def _letters(kind: ItemType, item: Mapping[str, Any], value: Any) -> Any:
     if not isinstance(value, list | tuple) or any(v not in letters(item) for v in value):
-        raise Invalid(f"value {value!r} is not valid; valid: a list of letters from {letters(item)}")
+        raise InvalidAnswer(f"value {value!r} is not valid; valid: a list of letters from {letters(item)}")
     return sorted(set(value))
 
 
