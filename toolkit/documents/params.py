@@ -20,6 +20,7 @@ from toolkit.library.catalog import Library
 Choices = Callable[[Library], Sequence[str]]
 
 WHOLE_NUMBER = re.compile(r"\s*-?[0-9]+\s*")
+NUMBER = re.compile(r"\s*-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)\s*")
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -31,8 +32,8 @@ class Param:
     default: Any
     help: str
     choices: Sequence[str] | Choices | None = None
-    minimum: int | None = None
-    maximum: int | None = None
+    minimum: float | None = None
+    maximum: float | None = None
     blank_ok: bool = False
     many: bool = False  # a list of choices, in order: a YAML list or comma-separated text
 
@@ -52,6 +53,13 @@ class Param:
                     f"{where}: parameter '{self.name}' must be True or False, not {value!r}", self.name
                 )
             return value
+        if expected is float:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                if isinstance(value, str) and NUMBER.fullmatch(value):
+                    value = float(value)
+                else:
+                    raise ParameterError(f"{where}: parameter '{self.name}' must be a number, not {value!r}", self.name)
+            return self._in_range(float(value), where)
         if expected is int:
             if isinstance(value, bool) or not isinstance(value, int):
                 if isinstance(value, str) and WHOLE_NUMBER.fullmatch(value):
@@ -60,10 +68,7 @@ class Param:
                     raise ParameterError(
                         f"{where}: parameter '{self.name}' must be a whole number, not {value!r}", self.name
                     )
-            low, high = self.minimum, self.maximum
-            if (low is not None and value < low) or (high is not None and value > high):
-                raise ParameterError(f"{where}: parameter '{self.name}' is {value}; valid: {low} to {high}", self.name)
-            return value
+            return self._in_range(value, where)
         if self.many:
             return self._check_many(value, library, where)
         if not isinstance(value, str):
@@ -86,6 +91,13 @@ class Param:
                 raise ParameterError(
                     f"{where}: parameter 'date' is '{value}'; valid: a date as YYYY-MM-DD, or '' for today", "date"
                 ) from None
+        return value
+
+    def _in_range(self, value: float, where: str) -> Any:
+        low, high = self.minimum, self.maximum
+        if (low is not None and value < low) or (high is not None and value > high):
+            valid = f"{_number(low)} to {_number(high)}" if high is not None else f"{_number(low)} or more"
+            raise ParameterError(f"{where}: parameter '{self.name}' is {_number(value)}; valid: {valid}", self.name)
         return value
 
     def _check_many(self, value: Any, library: Library, where: str) -> str:
@@ -111,6 +123,10 @@ class Param:
             twice = next(item for item in items if items.count(item) > 1)
             raise ParameterError(f"{where}: parameter '{self.name}' names '{twice}' twice", self.name)
         return ",".join(items)
+
+
+def _number(value: float | None) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _audiences(library: Library) -> list[str]:
@@ -174,6 +190,12 @@ def params_for(editions: Sequence[str], *extra: Param) -> tuple[Param, ...]:
     return (*COMMON, edition, *extra)
 
 
+def today() -> str:
+    """The date a handout made now carries: today in the local time zone of the machine building it
+    (the trainer's), as YYYY-MM-DD. Every document, the report included, takes its blank date from here."""
+    return dt.date.today().isoformat()
+
+
 def validate(document: str, params: Sequence[Param], values: Mapping[str, Any], library: Library) -> dict[str, Any]:
     """Check ``values`` against ``params``; fill defaults and resolve a blank date to today."""
     where = f"{document} parameters"
@@ -183,6 +205,6 @@ def validate(document: str, params: Sequence[Param], values: Mapping[str, Any], 
             hint = did_you_mean(name, list(known))
             raise ParameterError(f"{where}: unknown parameter '{name}'{hint}; valid: {', '.join(known)}", name)
     result = {name: param.check(values.get(name, param.default), library, where) for name, param in known.items()}
-    if not result.get("date"):
-        result["date"] = dt.date.today().isoformat()
+    if "date" in result and not result["date"]:
+        result["date"] = today()
     return result
