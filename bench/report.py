@@ -6,10 +6,10 @@ six self-check items per learner) is written first, then, side by side in one ru
 - the figures alone: reading the store and computing completion, scores, item analysis, self-checks
   and training records (median of three);
 - the report as the target counts it: figures, four SVG charts and the HTML fragment
-  (``make_report``, median of three), in English and in Chinese, aggregate and with names;
+  (``assemble`` + ``render``, median of three), in English and in Chinese, aggregate and with names;
 - each part of that: read, each figure, each chart, the template;
-- the notebook through papermill to a handout page (``lianzheng report --out report.html``): on a
-  fresh kernel (as the command runs it) and on a warm one;
+- the notebook through papermill to a handout page as a one-job batch (``lianzheng report --out
+  report.html``, ``build_file``): on a fresh kernel (as the command runs it) and on a warm one;
 - the PDF (``--out report.pdf``), aggregate and with names (one row per learner).
 
 Usage: python bench/report.py [--learners N]     (figures go to bench/out/report.json too)
@@ -28,16 +28,24 @@ from typing import Any
 
 from build import REPEAT, median_of, timed  # bench/build.py, beside this script
 
-from toolkit.batch import kernels
+from toolkit import bundled_library, load_library
+from toolkit.batch import build_file, kernels
+from toolkit.documents import assemble
+from toolkit.documents.report import analysis, charts
 from toolkit.i18n import catalog
-from toolkit.responses import analysis, charts
-from toolkit.responses.report import build_report, make_report
+from toolkit.library.catalog import Library
+from toolkit.render import render
 from toolkit.testing.synthetic import generate
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "out" / "report.json"
 DATE = "2026-12-01"
 TARGET = 10.0
+
+
+def make_report(library: Library, **values: Any) -> str:
+    """The report's HTML fragment: figures, charts and template, as the notebook makes it."""
+    return render(assemble("report", values, library))
 
 
 def show(label: str, seconds: float) -> None:
@@ -89,11 +97,12 @@ def main() -> int:
         counts = analysis.read_store(store).counts()
         results["counts"] = counts
         print(f"store: {args.learners} learners x 40 questions; {counts} (written in {results['generate']:.2f} s)")
-        make_report(store=str(store), date=DATE)  # imports matplotlib, loads fonts once: not part of a report
+        library = load_library(bundled_library())
+        make_report(library, store=str(store), date=DATE)  # imports matplotlib, loads fonts once: not part of a report
         results["figures"] = median_of(lambda: figures(store))
-        results["report_en"] = median_of(lambda: make_report(store=str(store), date=DATE))
-        results["report_zh"] = median_of(lambda: make_report(store=str(store), date=DATE, lang="zh-CN"))
-        results["report_named"] = median_of(lambda: make_report(store=str(store), date=DATE, show_names=True))
+        results["report_en"] = median_of(lambda: make_report(library, store=str(store), date=DATE))
+        results["report_zh"] = median_of(lambda: make_report(library, store=str(store), date=DATE, lang="zh-CN"))
+        results["report_named"] = median_of(lambda: make_report(library, store=str(store), date=DATE, edition="named"))
         results["parts"] = parts(store)
         show(f"figures only (read + compute), median of {REPEAT}", results["figures"])
         show("report = figures + 4 SVG charts + HTML (en)", results["report_en"])
@@ -110,15 +119,14 @@ def main() -> int:
         out.mkdir()
         values = {"store": str(store), "date": DATE}
         tick = time.perf_counter()
-        build_report(out / "cold.html", values)
+        build_file("report", values, library, out / "cold.html")
         results["command_html_cold"] = time.perf_counter() - tick
-        results["command_html_warm"] = median_of(lambda: build_report(out / "warm.html", values))
-        done = build_report(out / "report.pdf", values)
-        results["command_pdf_timings"] = done["timings"]
-        results["command_pdf"] = median_of(lambda: build_report(out / "report.pdf", values), 1)
-        results["command_pdf_named"] = median_of(
-            lambda: build_report(out / "named.pdf", {**values, "show_names": True}), 1
-        )
+        results["command_html_warm"] = median_of(lambda: build_file("report", values, library, out / "warm.html"))
+        done = build_file("report", values, library, out / "report.pdf")
+        results["command_pdf_timings"] = done.timings
+        results["command_pdf"] = median_of(lambda: build_file("report", values, library, out / "report.pdf"), 1)
+        named = {**values, "edition": "named"}
+        results["command_pdf_named"] = median_of(lambda: build_file("report", named, library, out / "named.pdf"), 1)
         kernels.close_pool()
         show("notebook via papermill -> HTML page, new kernel", results["command_html_cold"])
         show(f"  on a warm kernel (median of {REPEAT})", results["command_html_warm"])

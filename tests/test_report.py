@@ -4,7 +4,6 @@ writing real HTML and PDF, errors in one line, and the same bytes from the same 
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
 import math
@@ -18,15 +17,22 @@ from typing import Any
 import nbformat
 import pytest
 
-from toolkit.batch.jobs import notebooks_dir
+from toolkit import handout
 from toolkit.cli import main
+from toolkit.documents import DOCUMENTS
+from toolkit.documents.report import analysis
 from toolkit.errors import ParameterError
-from toolkit.responses import analysis
-from toolkit.responses.report import PARAMETERS, make_report
+from toolkit.paths import notebooks_dir
 from toolkit.responses.schema import connect
 from toolkit.testing.synthetic import default_quiz, expected_difficulty, generate
 
 DATE = "2026-12-01"
+
+
+def make_report(**values: Any) -> handout.Handout:
+    """The report as the notebook makes it: parameters checked, library loaded, assembled and rendered."""
+    return handout.prepare("report", values)
+
 
 # The hand-computed store. Session s1 (audience retired): four learners submit a quiz of four one-point
 # questions (pass mark 0.5); a fifth answers self-checks but never submits. Session s2 (families): one
@@ -244,7 +250,7 @@ def test_default_report_names_nobody(small: Path) -> None:
 
 
 def test_names_appear_when_asked(small: Path) -> None:
-    html = make_report(store=str(small), date=DATE, show_names=True).html
+    html = make_report(store=str(small), date=DATE, edition="named").html
     for learner in QUIZ:
         assert learner in html and NAMES[learner] in html
     assert "keep it confidential" in html
@@ -346,8 +352,8 @@ def test_report_html_has_each_part_and_charts(generated: tuple[Path, Any]) -> No
     assert "<script" not in html and "<metadata>" not in html
     assert re.findall(r'(?:src|href)="(?!#)[^"]*"', html) == []  # loads nothing: only links within the page
     assert f"{len(truth.bad_items)} of {len(truth.quiz)} questions to review." in html
-    assert report.counts["submissions"] == len(truth.scores)
-    assert f"{report.counts['saves']} saves" in html and "library version synthetic-0001" in html
+    assert report.document.counts["submissions"] == len(truth.scores)
+    assert f"{report.document.counts['saves']} saves" in html and "library version synthetic-0001" in html
 
 
 def test_a_library_named_explicitly_must_load(small: Path, tmp_path: Path) -> None:
@@ -431,20 +437,84 @@ def test_missing_empty_and_foreign_stores_are_one_line_errors(tmp_path: Path) ->
 
 
 def test_bad_parameters_name_what_is_valid(small: Path) -> None:
-    with pytest.raises(ParameterError, match=r"unknown parameter 'show_name' \(did you mean 'show_names'\?\)"):
-        make_report(store=str(small), show_name=True)
-    with pytest.raises(ParameterError, match=r"'show_names' is 'yes'; valid: a bool"):
-        make_report(store=str(small), show_names="yes")
+    with pytest.raises(ParameterError, match=r"unknown parameter 'editon' \(did you mean 'edition'\?\)"):
+        make_report(store=str(small), editon="named")
+    with pytest.raises(
+        ParameterError, match=r"'edition' is 'names' \(did you mean 'named'\?\); valid: aggregate, named"
+    ):
+        make_report(store=str(small), edition="names")
     with pytest.raises(ParameterError, match=r"'store' is empty"):
         make_report()
-    with pytest.raises(ParameterError, match=r"unknown language 'fr'"):
+    with pytest.raises(ParameterError, match=r"parameter 'lang' is 'fr'; valid: en, zh-CN"):
         make_report(store=str(small), lang="fr")
-    with pytest.raises(ParameterError, match=r"'date' is '1 Dec'; valid: YYYY-MM-DD"):
+    with pytest.raises(ParameterError, match=r"parameter 'date' is '1 Dec'; valid: a date as YYYY-MM-DD"):
         make_report(store=str(small), date="1 Dec")
-    with pytest.raises(ParameterError, match=r"'easy' is 95; valid: a number from -1 to 1"):
+    with pytest.raises(ParameterError, match=r"parameter 'easy' is 95; valid: -1 to 1"):
         make_report(store=str(small), easy=95)
-    with pytest.raises(ParameterError, match=r"'top_checks' is -1; valid: 0 \(all\) or more"):
+    with pytest.raises(ParameterError, match=r"parameter 'top_checks' is -1; valid: 0 or more"):
         make_report(store=str(small), top_checks=-1)
+
+
+def test_numbers_take_text_and_refuse_what_is_not_a_number(small: Path) -> None:
+    """The report's thresholds are float parameters: papermill's -p and the command line pass text."""
+    assert make_report(store=str(small), date=DATE, easy="0.9").parameters["easy"] == 0.9
+    assert make_report(store=str(small), date=DATE, hard=0).parameters["hard"] == 0.0
+    with pytest.raises(ParameterError, match=r"parameter 'easy' must be a number, not True"):
+        make_report(store=str(small), easy=True)
+    with pytest.raises(ParameterError, match=r"parameter 'low_discrimination' must be a number, not 'low'"):
+        make_report(store=str(small), low_discrimination="low")
+    with pytest.raises(ParameterError, match=r"parameter 'hard' is -1.5; valid: -1 to 1"):
+        make_report(store=str(small), hard=-1.5)
+
+
+def test_the_report_is_a_document_kind_but_not_a_handout(bundled: Any, tmp_path: Path) -> None:
+    """A row of the documents table, made alone: no default build makes it for each audience, and a
+    spec or --documents asking for it is refused in one line naming the handouts."""
+    from toolkit.batch.spec import Overrides, default_spec, load_spec
+    from toolkit.documents import handouts
+    from toolkit.errors import SpecError
+
+    assert "report" in DOCUMENTS and "report" not in handouts()
+    assert all("report" not in session.documents for session in default_spec(bundled).sessions)
+    with pytest.raises(
+        SpecError,
+        match=r"--documents: document 'report' is not made for each session; valid: casebook, outline, worksheet, quiz$",
+    ):
+        default_spec(bundled, Overrides(documents=["report"]))
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("documents: [quiz, report]\n", encoding="utf-8")
+    with pytest.raises(SpecError, match=r"spec.yaml:1: document 'report' is not made for each session"):
+        load_spec(spec, lambda path: bundled)
+
+
+def test_one_today_for_the_report_and_every_handout(small: Path, bundled: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A blank date is the same "today" everywhere: the report's cover and the handouts' come from one
+    function (the local date of the machine building them), not one clock each."""
+    from toolkit.documents import assemble, params
+
+    monkeypatch.setattr(params, "today", lambda: "2031-02-03")
+    assert make_report(store=str(small)).document.cover.date == "2031-02-03"
+    assert "2031-02-03" in make_report(store=str(small)).html
+    for name in ("casebook", "outline", "worksheet", "quiz"):
+        assert assemble(name, {"audience": "retired"}, bundled).cover.date == "2031-02-03"
+
+
+def test_the_reports_cover_escapes_its_title_and_unit(small: Path) -> None:
+    html = make_report(store=str(small), date=DATE, title="Before <Spring Festival> & after", unit="<b>Unit</b>").html
+    assert "<Spring Festival>" not in html and "<b>Unit</b>" not in html
+    assert "Before &lt;Spring Festival&gt; &amp; after" in html and "&lt;b&gt;Unit&lt;/b&gt;" in html
+
+
+def test_a_file_of_the_wrong_format_is_refused_before_anything_runs(small: Path, tmp_path: Path) -> None:
+    from toolkit.batch import build_file, file_format
+
+    assert file_format("report", tmp_path / "r.pdf").name == "pdf"
+    assert file_format("outline", tmp_path / "o.slides.html").name == "slides"
+    with pytest.raises(ParameterError, match=r"unknown report format '.docx'; valid: .html, .pdf$"):
+        build_file("report", {"store": str(small)}, handout.cached_library(""), tmp_path / "r.docx")
+    with pytest.raises(ParameterError, match=r"parameter 'edition' is 'all'"):
+        build_file("report", {"store": str(small), "edition": "all"}, handout.cached_library(""), tmp_path / "r.html")
+    assert list(tmp_path.iterdir()) == [small]  # nothing written
 
 
 def test_a_session_with_nothing_submitted(small: Path) -> None:
@@ -470,16 +540,6 @@ def test_cli_errors_are_one_line(small: Path, tmp_path: Path, capsys: pytest.Cap
 
 
 # The notebook and the command
-
-
-def test_notebook_parameters_cell_matches_the_parameters() -> None:
-    nb = nbformat.read(notebooks_dir() / "report.ipynb", as_version=4)
-    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
-    values = {}
-    for node in ast.parse(cell.source).body:
-        assert isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
-        values[node.targets[0].id] = ast.literal_eval(node.value)
-    assert values == PARAMETERS
 
 
 @pytest.mark.slow
@@ -541,11 +601,12 @@ def test_report_page_in_chromium(
 ) -> None:
     """The exported page in a real browser: charts drawn at a readable size, nothing wider than the
     window, nothing loaded from outside, the questions to review highlighted."""
-    from toolkit.responses.report import build_report
+    from toolkit import bundled_library, load_library
+    from toolkit.batch import build_file
 
     path, truth = generated
     page_path = tmp_path / "report.html"
-    build_report(page_path, {"store": str(path), "date": DATE})
+    build_file("report", {"store": str(path), "date": DATE}, load_library(bundled_library()), page_path)
     tab.page.goto(page_path.as_uri())
     sizes = tab.page.evaluate(
         "[...document.querySelectorAll('figure.lz-chart svg')].map(s => s.getBoundingClientRect())"

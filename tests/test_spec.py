@@ -10,7 +10,7 @@ from toolkit import Library, load_library
 from toolkit.batch.formats import default_formats
 from toolkit.batch.jobs import expand
 from toolkit.batch.spec import Overrides, default_spec, load_spec, parse_spec, resolve
-from toolkit.documents import DOCUMENTS
+from toolkit.documents import DOCUMENTS, handouts
 from toolkit.errors import SpecError
 
 GOOD = """\
@@ -77,7 +77,7 @@ def test_a_good_spec_resolves_sessions_parameters_and_paths(bundled: Library, tm
 def test_no_spec_means_every_audience_every_document(bundled: Library) -> None:
     spec = default_spec(bundled)
     assert [s.audience for s in spec.sessions] == [a.id for a in bundled.taxonomy.audiences]
-    assert all(s.documents == tuple(DOCUMENTS) for s in spec.sessions)
+    assert all(s.documents == handouts() for s in spec.sessions)
     assert spec.formats == default_formats() == ("html", "pdf", "docx", "slides")
 
 
@@ -178,4 +178,4 @@ def test_the_default_editions_are_the_printable_ones(bundled: Library) -> None:
     editions = spec.sessions[0].editions
     assert editions["worksheet"] == ("print",) and editions["quiz"] == ("learner", "key")
     assert all("interactive" not in chosen for chosen in editions.values())
-    assert all(editions[name] == kind.printable_editions for name, kind in DOCUMENTS.items())
+    assert all(editions[name] == DOCUMENTS[name].printable_editions for name in handouts())

@@ -319,7 +319,7 @@ def _run(function: Any, argument: Any, failures: list[BaseException]) -> None:
 
 
 def test_what_learners_do_in_the_widgets_is_what_the_trainer_report_counts(bundled: Library, store_path: Path) -> None:
-    from toolkit.responses import analysis
+    from toolkit.documents.report import analysis
 
     # Three learners on the quiz: one all right, one half right, one who opens it and answers nothing.
     right = LearnerSheet(prepare(bundled, store_path, name="quiz", questions=4, learner="amber"))

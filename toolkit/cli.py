@@ -147,22 +147,29 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from toolkit.batch import kernels
-    from toolkit.responses.report import build_report
+    """The trainer report, a one-job batch: the store read once first, so that a missing or empty store
+    is one line before a kernel starts."""
+    from toolkit.batch import build_file, file_format, kernels
+    from toolkit.documents import check_parameters
+    from toolkit.documents.report import store_counts
+    from toolkit.library.load import load_library
+    from toolkit.version import toolkit_version
 
-    values = {"store": str(args.store), "show_names": args.show_names}
+    values = {"store": str(args.store.resolve()), "edition": "named" if args.show_names else "aggregate"}
     for name in ("session", "audience", "sheet", "lang", "date", "title", "unit"):
         if getattr(args, name) is not None:
             values[name] = getattr(args, name)
-    if args.library is not None:
-        values["library"] = str(args.library)
+    library = load_library(args.library or default_library())
+    file_format("report", args.out)
+    params = check_parameters("report", values, library)
+    counts = store_counts(params)
     try:
-        done = build_report(args.out, values)
+        build_file("report", params, library, args.out)
     finally:
         kernels.close_pool()
-    counts = ", ".join(f"{count} {name}" for name, count in done["counts"].items())
-    print(f"{done['out']}: trainer report of {done['store']} ({counts}), {done['date']}, ", end="")
-    print(f"Lianzheng {done['toolkit_version']}")
+    listed = ", ".join(f"{count} {name}" for name, count in counts.items())
+    print(f"{args.out}: trainer report of {params['store']} ({listed}), {params['date']}, ", end="")
+    print(f"Lianzheng {toolkit_version()}")
     return 0
 
 
@@ -236,7 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     stats.set_defaults(run=cmd_stats)
 
     from toolkit.batch.formats import FORMATS, default_formats
-    from toolkit.documents import DOCUMENTS
+    from toolkit.documents import handouts
 
     formats = ",".join(FORMATS)
     build = commands.add_parser(
@@ -247,7 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("spec", nargs="?", type=Path, default=None, help="build spec YAML (see docs/build-spec.md)")
     build.add_argument("--audience", help="audience id, a comma-separated list, or 'all' (default: all)")
-    build.add_argument("--documents", help=f"comma-separated: {','.join(DOCUMENTS)} (default: all of them)")
+    build.add_argument("--documents", help=f"comma-separated: {','.join(handouts())} (default: all of them)")
     build.add_argument("--formats", help=f"comma-separated: {formats} (default: {','.join(default_formats())})")
     build.add_argument("--out", type=Path, help="output folder (default: handouts)")
     build.add_argument("--jobs", type=int, default=None, help="parallel jobs (default: the number of CPUs)")

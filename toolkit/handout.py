@@ -103,7 +103,7 @@ def prepare(name: str, namespace: Mapping[str, Any], library: Library | None = N
     params = validate(name, kind.params, document_values, library)
     learner = check_learner_parameters(name, params["edition"], values, library) if kind.interactive else None
     document = kind.assembler(library, params)
-    return Handout(name, params, document, render(document), library.version, learner)
+    return Handout(name, params, document, render(document), document.cover.provenance.library_version, learner)
 
 
 def learner_names(kind: DocumentKind) -> set[str]:

@@ -18,18 +18,22 @@ import multiprocessing
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from toolkit.batch.jobs import Job, expand, job_key
 from toolkit.batch.spec import BuildSpec, Overrides, default_spec, load_spec
 from toolkit.batch.worker import JobResult
 from toolkit.documents import DOCUMENTS, assemble
+from toolkit.errors import ParameterError, ToolkitError
 from toolkit.fileio import remove_staged, write_atomic
 from toolkit.library.catalog import Library
 from toolkit.version import toolkit_version
+
+if TYPE_CHECKING:
+    from toolkit.batch.formats import Format
 
 MANIFEST = "manifest.json"
 INDEX = "index.html"
@@ -298,6 +302,64 @@ def build(
     return report
 
 
+def file_format(document: str, target: Path) -> Format:
+    """The format a file of ``document`` called ``target`` is written in, by its suffix; a
+    :class:`ParameterError` names the valid suffixes otherwise."""
+    from toolkit.batch.formats import FORMATS
+    from toolkit.documents import document_kind
+
+    kind = document_kind(document)
+    valid = [row for row in FORMATS.values() if row.applies(kind) and not row.always]
+    found = [row for row in valid if target.name.endswith(row.suffix)]
+    if not found:
+        suffixes = ", ".join(row.suffix for row in valid)
+        raise ParameterError(f"{target}: unknown {document} format '{target.suffix}'; valid: {suffixes}", "out")
+    return max(found, key=lambda row: len(row.suffix))  # '.slides.html' before '.html'
+
+
+def build_file(document: str, values: Mapping[str, Any], library: Library, target: Path) -> JobResult:
+    """One document into one file, a one-job batch: ``target``'s suffix names the format.
+
+    The job runs as every build's does (papermill on this process's warm kernel, then the format's
+    writer), in a staging folder beside ``target``; the file is renamed into place only when the job
+    succeeded, so a failure leaves the previous file as it was. Call ``kernels.close_pool()`` when done.
+    A bad parameter or suffix is a :class:`ParameterError`, a failed run a :class:`ToolkitError`.
+    """
+    import shutil
+
+    from toolkit.batch.worker import init_worker, run_job
+    from toolkit.documents import check_parameters, document_kind
+    from toolkit.paths import notebooks_dir
+
+    kind = document_kind(document)
+    row = file_format(document, target)
+    params = check_parameters(document, values, library)
+    edition = str(params.get("edition", kind.editions[0]))
+    target = target.resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.parent / f".{target.name}.building"
+    shutil.rmtree(staging, ignore_errors=True)  # what a killed run left
+    job = Job(
+        session=staging.name,
+        audience=str(params.get("audience", "")),
+        document=document,
+        edition=edition,
+        stem=document,
+        notebook=notebooks_dir() / kind.notebook,
+        parameters={**params, "library": str(library.root.resolve())},
+        formats=(row.name,),
+    )
+    try:
+        init_worker(library)
+        result = run_job(job, target.parent, key="")
+        if result.status != "built":
+            raise ToolkitError(f"{document} notebook failed: {result.error}")
+        os.replace(target.parent / result.outputs[row.name], target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return result
+
+
 def _record(finished: list[JobResult], results: dict[str, JobResult], recorded: dict[str, Any], out: Path) -> None:
     for result in finished:
         old = recorded.get(result.job.id)
@@ -370,7 +432,9 @@ __all__ = [
     "Interrupted",
     "Overrides",
     "build",
+    "build_file",
     "default_spec",
+    "file_format",
     "load_spec",
     "read_manifest",
     "write_index",

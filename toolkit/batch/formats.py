@@ -103,6 +103,8 @@ class Format:
 
     def applies(self, kind: DocumentKind) -> bool:
         """Whether a job of this document kind writes this format."""
+        if kind.formats is not None and self.name not in kind.formats:
+            return False
         return self.source != DOCUMENT or self.name in kind.templates
 
 

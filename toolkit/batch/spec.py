@@ -31,7 +31,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from toolkit.batch.formats import default_formats, format_names
-from toolkit.documents import DOCUMENTS, check_parameters
+from toolkit.documents import DOCUMENTS, check_parameters, handouts
 from toolkit.documents.params import INTERACTIVE
 from toolkit.errors import ParameterError, ParseError, Problem, SpecError, did_you_mean
 from toolkit.library.catalog import Library
@@ -111,6 +111,8 @@ class Overrides:
 
 
 def _unknown(value: str, valid: Sequence[str], noun: str) -> str:
+    if noun == "document" and value in DOCUMENTS:  # a kind made on its own, such as the trainer report
+        return f"document '{value}' is not made for each session; valid: {', '.join(valid)}"
     return f"unknown {noun} '{value}'{did_you_mean(value, list(valid))}; valid: {', '.join(valid)}"
 
 
@@ -144,8 +146,8 @@ def _session_problems(
             )
         )
         return None, problems
-    documents = model.documents or spec.documents or list(DOCUMENTS)
-    problems += _check_list(at, ("documents",), documents, list(DOCUMENTS), "document")
+    documents = model.documents or spec.documents or list(handouts())
+    problems += _check_list(at, ("documents",), documents, list(handouts()), "document")
     editions: dict[str, tuple[str, ...]] = {}
     for name in documents:
         if name not in DOCUMENTS:
@@ -216,7 +218,7 @@ def resolve(
     problems: list[Problem] = []
     for flag, values, valid, noun in (
         ("--audience", overrides.audiences, [*audiences, "all"], "audience"),
-        ("--documents", overrides.documents, list(DOCUMENTS), "document"),
+        ("--documents", overrides.documents, list(handouts()), "document"),
         ("--formats", overrides.formats, list(format_names()), "format"),
     ):
         if values is not None:

@@ -2,9 +2,11 @@
 assembler and cost. Every list of documents (the studio's, the command line's, a spec's defaults) is
 read from this table; :func:`register_document` adds a kind from outside the package.
 
->>> from toolkit.documents import DOCUMENTS, assemble
+>>> from toolkit.documents import DOCUMENTS, assemble, handouts
 >>> sorted(DOCUMENTS)
-['casebook', 'outline', 'quiz', 'worksheet']
+['casebook', 'outline', 'quiz', 'report', 'worksheet']
+>>> handouts()
+('casebook', 'outline', 'worksheet', 'quiz')
 >>> DOCUMENTS["outline"].templates["page"]
 'outline.html.j2'
 >>> doc = assemble("quiz", {"audience": "retired", "questions": 10}, library)   # doctest: +SKIP
@@ -21,11 +23,13 @@ from toolkit.documents.casebook import Casebook, assemble_casebook
 from toolkit.documents.outline import Outline, assemble_outline
 from toolkit.documents.params import INTERACTIVE, LEARNER, Param, params_for, picks_param, validate
 from toolkit.documents.quiz import QuizPaper, assemble_quiz
+from toolkit.documents.report import PARAMS as REPORT_PARAMS
+from toolkit.documents.report import TrainerReport, assemble_report
 from toolkit.documents.worksheet import Worksheet, assemble_worksheet
 from toolkit.errors import ParameterError, did_you_mean
 from toolkit.library.catalog import Library
 
-Document = Casebook | Outline | Worksheet | QuizPaper
+Document = Casebook | Outline | Worksheet | QuizPaper | TrainerReport
 
 
 def _themes(library: Library) -> list[str]:
@@ -57,6 +61,8 @@ class DocumentKind:
     params: tuple[Param, ...]
     assembler: Callable[[Library, dict[str, Any]], Any]
     weight: float = 1.0
+    handout: bool = True  # made for one audience's session; False for the trainer report (built alone)
+    formats: tuple[str, ...] | None = None  # the output formats it may be written in; None: every one
 
     @property
     def interactive(self) -> bool:
@@ -138,8 +144,24 @@ DOCUMENTS: dict[str, DocumentKind] = {
             ),
             assemble_quiz,
         ),
+        DocumentKind(
+            "report",
+            "report.ipynb",
+            {"page": "report.html.j2"},
+            ("aggregate", "named"),
+            REPORT_PARAMS,
+            assemble_report,
+            handout=False,
+            formats=("html", "pdf", "ipynb"),  # its tables and charts are laid out for a page
+        ),
     )
 }
+
+
+def handouts() -> tuple[str, ...]:
+    """The kinds a build makes for each audience's session, in the table's order (every kind but the
+    trainer report, which is made from a response store by ``lianzheng report``)."""
+    return tuple(name for name, kind in DOCUMENTS.items() if kind.handout)
 
 
 def register_document(kind: DocumentKind) -> DocumentKind:
@@ -224,6 +246,7 @@ __all__ = [
     "check_learner_parameters",
     "check_parameters",
     "document_kind",
+    "handouts",
     "register_document",
     "registered_document",
 ]

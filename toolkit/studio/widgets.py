@@ -17,7 +17,7 @@ from typing import Any
 from IPython.display import HTML
 
 from toolkit.batch.formats import format_names
-from toolkit.documents import DOCUMENTS
+from toolkit.documents import handouts
 from toolkit.errors import ToolkitError, requires_extra
 from toolkit.i18n import catalog
 from toolkit.render import page, scoped_stylesheet
@@ -155,10 +155,10 @@ class StudioUI:
             layout=wide,
         )
         self.documents = w.SelectMultiple(
-            options=[(t(f"document.{name}"), name) for name in DOCUMENTS],
+            options=[(t(f"document.{name}"), name) for name in handouts()],
             value=tuple(studio.documents),
             description=t("studio.documents"),
-            rows=len(DOCUMENTS),
+            rows=len(handouts()),
             style=style,
             layout=wide,
         )

@@ -42,11 +42,9 @@ import numpy as np
 import pandas as pd
 
 from toolkit.documents.items import item_type
+from toolkit.documents.report import EASY, HARD, LOW_DISCRIMINATION
 from toolkit.errors import StoreError
 
-EASY = 0.95
-HARD = 0.20
-LOW_DISCRIMINATION = 0.20
 GROUP_SHARE = 0.27
 BANDS = 10
 TABLES = ("sheets", "learners", "answers", "submissions", "results")
