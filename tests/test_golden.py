@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from toolkit import Library, __version__, assemble, render_document
+from toolkit.documents import DOCUMENTS
+from toolkit.testing.synthetic import generate
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 DATE = "2026-12-01"
@@ -32,10 +34,31 @@ def normalise(html: str, library: Library) -> str:
     return re.sub(rf"(Lianzheng |Lianzheng&nbsp;){re.escape(__version__)}\b", r"\1TOOLKIT-VERSION", html)
 
 
+def test_every_document_kind_has_a_golden_file() -> None:
+    assert sorted(DOCUMENTS) == sorted([*HANDOUTS, "report"])
+
+
 @pytest.mark.parametrize("kind", HANDOUTS)
 def test_a_rendered_handout_is_its_golden_file(kind: str, bundled: Library) -> None:
     html = normalise(render_document(assemble(kind, HANDOUTS[kind], bundled)), bundled)
     assert "LIBRARY-VERSION" in html and "TOOLKIT-VERSION" in html and "DATE" in html
+    compare(kind, html)
+
+
+def test_the_trainer_report_is_its_golden_file(bundled: Library, tmp_path: Path) -> None:
+    """The report of a small synthetic store (fixed seed). Its charts are tested in test_report.py and
+    drawn by matplotlib, whose bytes may change between its releases: here each is one placeholder."""
+    store = tmp_path / "store.db"
+    generate(store, 24, sessions=2, seed=5)
+    html = render_document(assemble("report", {"store": str(store), "date": DATE, "edition": "named"}, bundled))
+    html, charts = re.subn(r"<svg\b.*?</svg>", "<svg>CHART</svg>", html, flags=re.DOTALL)
+    assert charts == 4
+    html = normalise(html.replace(str(store), "STORE"), bundled)
+    assert "STORE" in html and "TOOLKIT-VERSION" in html and "DATE" in html
+    compare("report", html)
+
+
+def compare(kind: str, html: str) -> None:
     path = GOLDEN / f"{kind}.html"
     if not path.exists():
         path.write_text(html, encoding="utf-8")
