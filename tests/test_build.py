@@ -251,6 +251,24 @@ def test_same_inputs_give_the_same_bytes(built: Any, tmp_path: Path, bundled: Li
 # --- the cache -------------------------------------------------------------------------------------
 
 
+def test_a_build_where_every_job_is_cached_imports_no_runner_or_exporter(built: Any, tmp_path: Path) -> None:
+    """Such a build only plans: papermill, nbconvert and WeasyPrint stay unimported (a fresh process)."""
+    out = tmp_path / "out"
+    shutil.copytree(built.out, out)
+    script = f"""
+import sys
+from pathlib import Path
+from toolkit import bundled_library, load_library
+from toolkit.batch import Overrides, build, default_spec
+library = load_library(bundled_library())
+spec = default_spec(library, Overrides(audiences=["retired"], formats={ALL_FORMATS!r}, date={DATE!r}))
+print(build(spec, library, Path({str(out)!r}), jobs=2).counts())
+print(sorted(name for name in ("papermill", "nbconvert", "nbclient", "weasyprint", "pypandoc") if name in sys.modules))
+"""
+    done = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True)
+    assert done.stdout.splitlines() == ["{'built': 0, 'cached': 6, 'failed': 0}", "[]"], done.stderr
+
+
 @pytest.fixture
 def library_copy(tmp_path: Path) -> Path:
     root = tmp_path / "casebook"

@@ -29,7 +29,7 @@ def test_every_exception_class_is_defined_in_errors() -> None:
             if issubclass(value, BaseException) and value.__module__ == name and name != "toolkit.errors":
                 elsewhere.append(f"{name}.{value.__qualname__}")
     # A KeyboardInterrupt carrying the batch's results, typed by them: not an error (see errors.py).
-    assert elsewhere == ["toolkit.batch.Interrupted"]
+    assert elsewhere == ["toolkit.batch.builder.Interrupted"]
 
 
 def test_the_drawn_hierarchy_is_the_real_one() -> None:

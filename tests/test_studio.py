@@ -482,11 +482,13 @@ def test_build_button_shows_progress_and_links(
     monkeypatch.chdir(tmp_path)
     # The build runs in a child process started afresh: the kernel's own build code is never called.
     import toolkit.batch
+    import toolkit.batch.builder
 
     def not_here(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("the build ran in the kernel's process")
 
     monkeypatch.setattr(toolkit.batch, "build", not_here)
+    monkeypatch.setattr(toolkit.batch.builder, "build", not_here)
     studio = Studio(bundled, audience="retired", documents=["outline"], formats=["html"], date="2026-12-01")
     ui = StudioUI(studio, tmp_path / "session.yaml")
     shown_status: list[str] = []

@@ -16,8 +16,8 @@ fits, so callers can catch either::
     └── MissingDependencyError (ImportError)   an optional extra is not installed
 
 The CLI turns any ``ToolkitError`` into one line and a non-zero exit; anything else is a bug.
-The one exception class defined elsewhere is ``toolkit.batch.Interrupted``: not an error but a
-``KeyboardInterrupt`` carrying the batch's own results, so it lives with them.
+The one exception class defined elsewhere is ``toolkit.batch.Interrupted`` (in ``builder.py``): not an
+error but a ``KeyboardInterrupt`` carrying the batch's own results, so it lives with them.
 Two helpers keep those lines alike: :func:`did_you_mean` for an unknown name, :func:`requires_extra`
 around the import of an optional dependency.
 """
