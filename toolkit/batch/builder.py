@@ -1,6 +1,18 @@
 """The build itself: plan the jobs, skip those whose key and files are unchanged, run the rest in
 this process or on a pool of forked workers, and write ``manifest.json`` and ``index.html``.
 
+>>> import tempfile
+>>> from toolkit import bundled_library, load_library
+>>> from toolkit.batch.spec import Overrides, default_spec
+>>> library = load_library(bundled_library())
+>>> spec = default_spec(library, Overrides(audiences=["retired"], documents=["outline"], formats=["html"]))
+>>> folder = tempfile.TemporaryDirectory()
+>>> build(spec, library, Path(folder.name), jobs=1).counts()
+{'built': 1, 'cached': 0, 'failed': 0}
+>>> build(spec, library, Path(folder.name), jobs=1).counts()  # nothing changed: nothing runs
+{'built': 0, 'cached': 1, 'failed': 0}
+>>> folder.cleanup()
+
 Only what a build needs is imported: a build where every job is cached never imports papermill,
 nbconvert or WeasyPrint (the worker and the format writers are imported when a job runs).
 """

@@ -9,7 +9,13 @@ read from this table; :func:`register_document` adds a kind from outside the pac
 ('casebook', 'outline', 'worksheet', 'quiz')
 >>> DOCUMENTS["outline"].templates["page"]
 'outline.html.j2'
->>> doc = assemble("quiz", {"audience": "retired", "questions": 10}, library)   # doctest: +SKIP
+>>> from toolkit import bundled_library, load_library
+>>> library = load_library(bundled_library())
+>>> len(assemble("quiz", {"audience": "retired", "questions": 10}, library).items)
+10
+>>> assemble("quiz", {"audience": "retired", "questions": 0}, library)
+Traceback (most recent call last):
+toolkit.errors.ParameterError: quiz parameters: parameter 'questions' is 0; valid: 1 to 200
 """
 
 from __future__ import annotations

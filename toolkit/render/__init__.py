@@ -4,7 +4,12 @@ Library text is Markdown written by people outside the code, so it is rendered w
 turned off (it is escaped, not passed through), unsafe link schemes refused and images shown as
 their alt text: a handout never loads anything from the network.
 
->>> html = render(assemble("quiz", {"audience": "retired"}, library))     # doctest: +SKIP
+>>> from toolkit import assemble, bundled_library, load_library
+>>> quiz = assemble("quiz", {"audience": "retired", "questions": 5}, load_library(bundled_library()))
+>>> render(quiz).startswith('<article class="lz-handout lz-quiz" lang="en">')
+True
+>>> md_inline("<script>alert(1)</script> ![chart](https://example.org/c.png)")
+Markup('&lt;script&gt;alert(1)&lt;/script&gt; chart')
 """
 
 from __future__ import annotations

@@ -17,7 +17,13 @@ Library text is untrusted Markdown. It never reaches nbconvert's Markdown render
 through: each cell holds HTML made here, library Markdown rendered by the handouts' safe renderer (raw HTML
 escaped, images as their alt text) and every other value escaped.
 
->>> html = render_slides(assemble("outline", {"audience": "retired"}, library))   # doctest: +SKIP
+>>> from toolkit import assemble, bundled_library, load_library
+>>> outline = assemble("outline", {"audience": "retired"}, load_library(bundled_library()))
+>>> [cell.metadata.slideshow.slide_type for cell in slides_notebook(outline).cells[:3]]
+['slide', 'slide', 'subslide']
+>>> html = render_slides(outline)
+>>> html.startswith("<!DOCTYPE html>"), 'src="http' in html, 'href="http' in html
+(True, False, False)
 """
 
 from __future__ import annotations

@@ -6,8 +6,18 @@ letters for a multiple-choice one (``["A", "C"]``), ``true`` / ``false`` for a t
 A question scores its points only when the answer is exactly right (a multiple-choice answer with a
 letter missing or one too many scores nothing), as on the printed paper.
 
->>> keys = [question_item(item, "en") for item in paper.items]                   # doctest: +SKIP
->>> grade([grading_key(k) for k in keys], {"q-one": "B"}, pass_mark=0.6).passed  # doctest: +SKIP
+>>> from toolkit import assemble, bundled_library, load_library
+>>> paper = assemble("quiz", {"audience": "retired", "questions": 5, "seed": 3}, load_library(bundled_library()))
+>>> keys = [grading_key(question_item(item, "en")) for item in paper.items]
+>>> [key.type for key in keys]
+['single', 'single', 'multiple', 'true-false', 'true-false']
+>>> answers = {key.id: key.answer for key in keys[:3]}  # three right, two unanswered
+>>> result = grade(keys, answers, pass_mark=0.6)
+>>> result.score, result.max_score, result.passed
+(3.0, 5.0, True)
+>>> answers[keys[2].id] = ["B", "D"]  # the multiple-choice answer was B, D and E
+>>> grade(keys, answers, pass_mark=0.6).passed
+False
 """
 
 from __future__ import annotations

@@ -1,10 +1,19 @@
 """The response store: what learners answer, saved as they go, in one SQLite file (see :mod:`.schema`).
 
->>> store = ResponseStore("responses.sqlite")                                    # doctest: +SKIP
->>> store.register_sheet(sheet_record)                                          # doctest: +SKIP
->>> store.save("2026-autumn", "worksheet", "li-ming", "sc-gifts", "no")         # doctest: +SKIP
->>> store.answers("2026-autumn", "worksheet", "li-ming")                         # doctest: +SKIP
+>>> import tempfile
+>>> folder = tempfile.TemporaryDirectory()
+>>> store = ResponseStore(Path(folder.name) / "responses.sqlite")
+>>> item = {"id": "sc-gifts", "type": "self-check"}
+>>> sheet = SheetRecord("2026-autumn", "worksheet", "worksheet", "retired", "Self-check", "en", "1", {}, (item,))
+>>> _ = store.register_sheet(sheet)
+>>> _ = store.save("2026-autumn", "worksheet", "li-ming", "sc-gifts", "no")
+>>> store.answers("2026-autumn", "worksheet", "li-ming")
 {'sc-gifts': 'no'}
+>>> _ = store.submit("2026-autumn", "worksheet", "li-ming")
+>>> store.save("2026-autumn", "worksheet", "li-ming", "sc-gifts", "yes")  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+toolkit.errors.SubmittedError: learner 'li-ming' submitted sheet 'worksheet' ...; the answers are locked
+>>> store.close(); folder.cleanup()
 
 Every save is one ``BEGIN IMMEDIATE`` transaction that appends to ``saves`` and updates ``answers``:
 either both are written or neither, so a writer killed half-way leaves nothing half-written, and

@@ -3,8 +3,16 @@
 Every control writes into the studio and every view is drawn from it, so what the page shows is
 what the spec saves. Labels come from the message catalog in the studio's language.
 
->>> ui = StudioUI(Studio(library), spec_path=Path("session.yaml"))    # doctest: +SKIP
->>> ui.widget                                                         # doctest: +SKIP
+>>> from toolkit import bundled_library, load_library
+>>> ui = StudioUI(Studio(load_library(bundled_library())), spec_path="session.yaml")
+>>> ui.keyword.value = "banquet"  # the results follow the filters
+>>> ui.results.value
+'birthday-banquet-hospital'
+>>> ui.pick_button.click()
+>>> ui.studio.picks
+['birthday-banquet-hospital']
+
+A notebook shows ``ui`` (or ``ui.widget``); **Save** writes the session to ``spec_path``.
 """
 
 from __future__ import annotations
