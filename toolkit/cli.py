@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from toolkit.errors import ToolkitError, requires_extra
 from toolkit.library import read_library
@@ -18,6 +19,9 @@ from toolkit.library.check import library_warnings, suggest
 from toolkit.library.load import KINDS
 from toolkit.library.stats import format_stats, library_stats
 from toolkit.paths import default_library
+
+if TYPE_CHECKING:
+    from toolkit.library.catalog import Library
 
 
 def _library_arg(parser: argparse.ArgumentParser) -> None:
@@ -109,7 +113,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         date=args.date,
     )
 
-    def library_for(path: Path | None) -> object:
+    def library_for(path: Path | None) -> Library:
         return load_library(args.library or path or default_library())
 
     try:

@@ -42,6 +42,7 @@ from toolkit.version import toolkit_version
 
 if TYPE_CHECKING:
     from toolkit.batch.formats import Format
+    from toolkit.documents.common import Cover
 
 MANIFEST = "manifest.json"
 INDEX = "index.html"
@@ -265,7 +266,7 @@ def build(
     for folder in [out, *(out / session for session in {job.session for job in planned})]:
         remove_staged(folder)  # what a killed build left in the folders this one writes
     results: dict[str, JobResult] = {}
-    covers: dict[str, Any] = {}
+    covers: dict[str, Cover] = {}
     todo: list[tuple[Job, str]] = []
     tick = time.perf_counter()
     for job in planned:
@@ -398,7 +399,7 @@ def write_manifest(report: BuildReport, spec: BuildSpec) -> None:
     write_atomic(report.out / MANIFEST, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
-def write_index(report: BuildReport, covers: dict[str, Any] | None = None) -> None:
+def write_index(report: BuildReport, covers: Mapping[str, Cover] | None = None) -> None:
     """``index.html``: every session and document with links to each format, self-contained.
 
     ``covers`` (job id -> the document's cover) gives the audience's name, the title and the date; the

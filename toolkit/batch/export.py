@@ -13,13 +13,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from toolkit.render import package_dir, stylesheet
 from toolkit.version import toolkit_version
 
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
-def handout_metadata(nb: Any) -> dict[str, Any]:
+
+def handout_metadata(nb: NotebookNode) -> dict[str, Any]:
     """The ``lianzheng`` metadata of the handout the notebook displayed (empty if it displayed none)."""
     for cell in nb.cells:
         for output in cell.get("outputs", []):
@@ -44,7 +47,7 @@ def html_exporter() -> Any:
     return exporter
 
 
-def to_html(nb: Any, date: str) -> str:
+def to_html(nb: NotebookNode, date: str) -> str:
     """The handout page of an executed notebook: its displayed HTML, stylesheet inlined, no code."""
     meta = handout_metadata(nb)
     resources = {

@@ -36,6 +36,8 @@ from toolkit.errors import MissingDependencyError, ParameterError
 from toolkit.library.catalog import Library
 
 if TYPE_CHECKING:
+    from nbformat import NotebookNode
+
     from toolkit.batch.jobs import Job
 
 # What a format is made from, in the order a job writes them.
@@ -51,7 +53,7 @@ class Made:
     asks for them, once per job; the time the page takes is counted in ``timings["html"]``."""
 
     job: Job
-    notebook: Any  # the executed notebook, settled (nbformat's NotebookNode)
+    notebook: NotebookNode  # the executed notebook, settled
     library: Callable[[str], Library]  # the library at a path (the worker's own when it is that one)
     timings: dict[str, float] = field(default_factory=dict)
 

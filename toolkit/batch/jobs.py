@@ -16,6 +16,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from toolkit.batch.formats import FORMATS
 from toolkit.batch.spec import BuildSpec
 from toolkit.documents import DOCUMENTS, Document, DocumentKind
@@ -109,14 +111,14 @@ def outside_templates(kind: DocumentKind) -> dict[str, str]:
     return {role: _file_digest(path, path.stat().st_mtime_ns) for role, path in paths.items()}
 
 
-def entry_digest(entry: Any) -> str:
+def entry_digest(entry: BaseModel) -> str:
     """A content hash of one library entry (its fields and body, not its file's other entries)."""
     data = entry.model_dump(mode="json", exclude={"origin"})
     return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
 def uses_digests(library: Library, uses: frozenset[str]) -> dict[str, str]:
-    lookups: dict[str, dict[str, Any]] = {
+    lookups: dict[str, dict[str, BaseModel]] = {
         "case": {case.id: case for case in library.cases},
         "theme": {theme.id: theme for theme in library.themes},
         "question": {q.id: q for q in library.questions},

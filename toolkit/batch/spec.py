@@ -23,7 +23,7 @@ session per audience (or per audience in ``audiences``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -331,7 +331,9 @@ def read_spec(path: Path) -> str:
         raise SpecError([Problem(shown, exc.line, exc.message)]) from None
 
 
-def load_spec(path: Path, library_for: Any, overrides: Overrides | None = None) -> tuple[BuildSpec, Library]:
+def load_spec(
+    path: Path, library_for: Callable[[Path | None], Library], overrides: Overrides | None = None
+) -> tuple[BuildSpec, Library]:
     """Read and resolve a spec file. ``library_for(path_or_None)`` loads the library the spec names."""
     shown = str(path)
     model, where = parse_spec(read_spec(path), shown)

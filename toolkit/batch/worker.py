@@ -15,13 +15,16 @@ import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from toolkit.batch.formats import FORMATS, SOURCES, Made, unavailable
 from toolkit.batch.jobs import Job
 from toolkit.errors import requires_extra
 from toolkit.fileio import discard, publish, stage
 from toolkit.library.catalog import Library
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 KERNEL = "python3"
 
@@ -98,7 +101,7 @@ def _digest(path: Path) -> str:
 _VOLATILE = ("start_time", "end_time", "duration")
 
 
-def settle(nb: Any, target: str) -> None:
+def settle(nb: NotebookNode, target: str) -> None:
     """Make an executed notebook depend on its inputs only: the same job gives the same bytes.
 
     Drops the clock times papermill and nbclient record (the manifest keeps each job's timings), names

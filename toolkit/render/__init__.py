@@ -14,6 +14,7 @@ Markup('&lt;script&gt;alert(1)&lt;/script&gt; chart')
 
 from __future__ import annotations
 
+from collections.abc import Callable, MutableMapping, Sequence
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
@@ -21,15 +22,21 @@ from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, FunctionLoader, StrictUndefined
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import OptionsDict
 from markupsafe import Markup
 
-from toolkit.documents import document_kind
+from toolkit.documents import Document, document_kind
+from toolkit.documents.common import CaseView
 from toolkit.i18n import catalog
 
 TEMPLATES = "render/templates"
 
 
-def _no_image(renderer: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+def _no_image(
+    renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: MutableMapping[str, Any]
+) -> str:
     """Render an image as its alt text: handouts load nothing from outside.
 
     ``add_render_rule`` binds the rule to the renderer, so it is called with the renderer first.
@@ -60,7 +67,7 @@ def package_dir(*parts: str) -> str:
     return str(resources.files("toolkit").joinpath(*parts))
 
 
-def _outside(name: str) -> tuple[str, str, Any] | None:
+def _outside(name: str) -> tuple[str, str, Callable[[], bool]] | None:
     """A template given by absolute path (a document kind registered from outside the package)."""
     path = Path(name)
     if not path.is_absolute() or not path.is_file():
@@ -86,7 +93,7 @@ def environment(lang: str) -> Environment:
     return env
 
 
-def render(document: Any) -> str:
+def render(document: Document) -> str:
     """A document as an HTML fragment (an ``<article>``), in the language of its cover, with the
     ``page`` template of its row in the documents table."""
     cover = document.cover
@@ -94,8 +101,8 @@ def render(document: Any) -> str:
     return template.render(doc=document)
 
 
-def render_case(case: Any, lang: str, number: int = 1) -> str:
-    """One case (a ``CaseView``) as the casebook prints it, with why it was chosen: an ``<article>``."""
+def render_case(case: CaseView, lang: str, number: int = 1) -> str:
+    """One case as the casebook prints it, with why it was chosen: an ``<article>``."""
     return environment(lang).get_template("case.html.j2").render(case=case, number=number, lang=lang)
 
 

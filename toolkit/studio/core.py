@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -41,6 +41,12 @@ from toolkit.library.model import Case
 from toolkit.paths import default_library
 from toolkit.render import render, render_case
 from toolkit.selection import picked_cases
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
+    from toolkit.batch.builder import BuildReport
+    from toolkit.batch.worker import JobResult
 
 # Facets a case is filtered and counted by: (Filters field, taxonomy list of its terms).
 FACETS: tuple[tuple[str, str], ...] = (
@@ -461,8 +467,8 @@ class Studio:
         *,
         jobs: int | None = None,
         on_plan: Callable[[int, int], None] | None = None,
-        on_job: Callable[[Any], None] | None = None,
-    ) -> Any:
+        on_job: Callable[[JobResult], None] | None = None,
+    ) -> BuildReport:
         """Save the spec and build it as ``lianzheng build SPEC`` would; the build report.
 
         The build runs in a child process started afresh (not a fork of the Jupyter kernel, whose
@@ -510,7 +516,7 @@ class Studio:
             child.join()
 
 
-def build_in_child(spec_path: Path, library: Library, jobs: int | None, sender: Any) -> None:
+def build_in_child(spec_path: Path, library: Library, jobs: int | None, sender: Connection) -> None:
     """What :meth:`Studio.build`'s child process runs: the build of a saved spec, each step sent as a
     ``(kind, value)`` message: ``plan``, ``job`` (a result), then ``done`` (the report) or why not."""
     from toolkit.batch import build, load_spec

@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from IPython.display import HTML
 
@@ -30,6 +30,10 @@ from toolkit.errors import ToolkitError, requires_extra
 from toolkit.i18n import catalog
 from toolkit.render import page, scoped_stylesheet
 from toolkit.studio.core import FACETS, Studio, picking_documents, studio_param
+
+if TYPE_CHECKING:
+    from toolkit.batch.builder import BuildReport
+    from toolkit.batch.worker import JobResult
 
 with requires_extra("studio"):
     import ipywidgets as w
@@ -357,7 +361,7 @@ class StudioUI:
         self.status.value = f'<span class="lz-saved">{escape(t("studio.saved", path=str(path.resolve())))}</span>'
         return path
 
-    def build(self) -> Any:
+    def build(self) -> BuildReport | None:
         """Save the spec and build it, with a progress bar and links to the outputs."""
         t = catalog(self.studio.lang)
         path = self.save()
@@ -370,7 +374,7 @@ class StudioUI:
             self.progress.max = max(todo, 1)
             self.status.value = escape(t("studio.building", count=todo))
 
-        def finished(_result: Any) -> None:
+        def finished(_result: JobResult) -> None:
             self.progress.value += 1
 
         try:
@@ -387,7 +391,7 @@ class StudioUI:
         return report
 
 
-def output_links(report: Any) -> str:
+def output_links(report: BuildReport) -> str:
     """Links to the build's index and every output, relative to the notebook's folder."""
     targets = [("index.html", report.out / "index.html")]
     targets += [(rel, report.out / rel) for result in report.results for rel in result.outputs.values()]

@@ -19,9 +19,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from toolkit.errors import ToolkitError
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 START_SECONDS = 90.0
 
@@ -116,7 +119,7 @@ def _wait_until_up(lab: Lab, server: subprocess.Popen[bytes], seconds: float) ->
         time.sleep(0.3)
 
 
-def run_notebook(page: Any, lab: Lab, notebook: str, ready: str, seconds: float = 90.0) -> None:
+def run_notebook(page: Page, lab: Lab, notebook: str, ready: str, seconds: float = 90.0) -> None:
     """Open ``notebook`` in a Playwright page, run all its cells, and wait for the selector ``ready``."""
     timeout = seconds * 1000
     page.goto(lab.url(notebook), timeout=timeout)
