@@ -7,7 +7,7 @@ this virtual environment's Python and the tree's own ``toolkit`` first on the pa
 ``bench/build.py``'s: 6 audiences x casebook (two editions), outline and worksheet in HTML and PDF,
 24 jobs. Prints each round, the medians and their ratio, and whether the files are the same bytes.
 
-Usage: python bench/against.py REV [--rounds N] [--audiences N]   (figures go to bench/out/against.json)
+Usage: python bench/against.py REV [--rounds N] [--audiences N] [--warmup N]   (figures go to bench/out/against.json)
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ def main() -> int:
     parser.add_argument("rev", help="the commit to compare with (e.g. main~5 or a hash)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--audiences", type=int, default=6)
+    parser.add_argument("--warmup", type=int, default=1, help="untimed rounds first (disk caches, CPU clocks)")
     args = parser.parse_args()
     chosen = audiences(args.audiences)
     with tempfile.TemporaryDirectory() as folder:
@@ -73,13 +74,16 @@ def main() -> int:
             trees = {"this": ROOT, args.rev: other}
             times: dict[str, list[float]] = {name: [] for name in trees}
             outs: dict[str, Path] = {}
-            for round_ in range(args.rounds):
+            for round_ in range(-args.warmup, args.rounds):
                 order = list(trees) if round_ % 2 == 0 else list(reversed(trees))
                 for name in order:
                     out = Path(folder) / f"out-{round_}-{name.replace('/', '_')}"
-                    times[name].append(cold_build(trees[name], out, chosen))
+                    seconds = cold_build(trees[name], out, chosen)
+                    if round_ >= 0:
+                        times[name].append(seconds)
                     outs[name] = out
-                print(f"round {round_ + 1}: " + ", ".join(f"{name} {times[name][-1]:.2f} s" for name in trees))
+                if round_ >= 0:
+                    print(f"round {round_ + 1}: " + ", ".join(f"{name} {times[name][-1]:.2f} s" for name in trees))
             mine, theirs = (handouts(outs[name]) for name in trees)
             same = sorted(mine) == sorted(theirs) and all(
                 filecmp.cmp(mine[rel], theirs[rel], shallow=False) for rel in mine

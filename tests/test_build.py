@@ -565,3 +565,28 @@ def test_a_kernel_killed_right_after_it_started_leaves_no_thread_failing(monkeyp
         WarmKernel().kill()
     time.sleep(1)  # time for a late thread to fail
     assert failures == []
+
+
+@pytest.mark.slow
+def test_each_phase_of_a_job_is_timed_once(
+    bundled: Library, tmp_path: Path, warm: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The handout page is made once, for the first format that needs it, and counted as html's time
+    only, not again in the writer that asked for it (the manifest's timings add up to the job)."""
+    import time
+
+    from toolkit.batch import export
+
+    made_page = export.to_html
+
+    def slow_page(*args: Any, **kwargs: Any) -> str:
+        time.sleep(0.5)
+        return made_page(*args, **kwargs)
+
+    monkeypatch.setattr(export, "to_html", slow_page)
+    spec = _quick_spec(bundled, audiences=["retired"], documents=["quiz"], formats=["pdf", "html"])
+    report = build(spec, bundled, tmp_path / "out", jobs=1)
+    for result in report.results:
+        assert 0.5 <= result.timings["html"] < 0.9, result.timings
+        assert result.timings["pdf"] < result.seconds - 0.5, result.timings
+        assert sum(result.timings.values()) <= result.seconds
