@@ -23,8 +23,8 @@ before the build starts (forked workers inherit the table)::
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -34,6 +34,7 @@ from toolkit.batch import export
 from toolkit.documents import Document, DocumentKind, assemble
 from toolkit.errors import MissingDependencyError, ParameterError
 from toolkit.library.catalog import Library
+from toolkit.tables import add_row, added_row
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
@@ -166,24 +167,20 @@ def default_formats() -> tuple[str, ...]:
     return tuple(name for name, row in FORMATS.items() if row.default)
 
 
-def register_format(row: Format) -> Format:
-    """Add a format to :data:`FORMATS`; registering the same row again is a no-op."""
+def _checked(row: Format) -> Format:
     if row.source not in SOURCES:
         raise ParameterError(f"format '{row.name}' is made from '{row.source}'; valid: {', '.join(SOURCES)}", "source")
-    if FORMATS.get(row.name, row) != row:
-        raise ParameterError(f"a different format is already called '{row.name}'", "formats")
-    FORMATS[row.name] = row
     return row
 
 
-@contextmanager
-def registered_format(row: Format) -> Iterator[Format]:
+def register_format(row: Format) -> Format:
+    """Add a format to :data:`FORMATS`; registering the same row again is a no-op."""
+    return add_row(FORMATS, row.name, _checked(row), "format")
+
+
+def registered_format(row: Format) -> AbstractContextManager[Format]:
     """:func:`register_format` for the duration of a block (tests, a one-off build)."""
-    register_format(row)
-    try:
-        yield row
-    finally:
-        FORMATS.pop(row.name, None)
+    return added_row(FORMATS, row.name, _checked(row), "format")
 
 
 def unavailable(row: Format, exc: BaseException) -> str:

@@ -20,8 +20,8 @@ toolkit.errors.ParameterError: quiz parameters: parameter 'questions' is 0; vali
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +34,7 @@ from toolkit.documents.report import TrainerReport, assemble_report
 from toolkit.documents.worksheet import Worksheet, assemble_worksheet
 from toolkit.errors import ParameterError, did_you_mean
 from toolkit.library.catalog import Library
+from toolkit.tables import add_row, added_row
 
 Document = Casebook | Outline | Worksheet | QuizPaper | TrainerReport
 
@@ -176,20 +177,12 @@ def register_document(kind: DocumentKind) -> DocumentKind:
     Register before a build starts: its workers inherit the table when they fork, but a notebook runs
     in a kernel of its own, which registers the kind too (by importing the module that does).
     """
-    if DOCUMENTS.get(kind.name, kind) != kind:
-        raise ParameterError(f"a different document kind is already called '{kind.name}'", "documents")
-    DOCUMENTS[kind.name] = kind
-    return kind
+    return add_row(DOCUMENTS, kind.name, kind, "document kind")
 
 
-@contextmanager
-def registered_document(kind: DocumentKind) -> Iterator[DocumentKind]:
+def registered_document(kind: DocumentKind) -> AbstractContextManager[DocumentKind]:
     """:func:`register_document` for the duration of a block (tests, a one-off build)."""
-    register_document(kind)
-    try:
-        yield kind
-    finally:
-        DOCUMENTS.pop(kind.name, None)
+    return added_row(DOCUMENTS, kind.name, kind, "document kind")
 
 
 def document_kind(name: str) -> DocumentKind:

@@ -19,12 +19,13 @@ toolkit.errors.ResponseError: item 'sc-1' (self-check): value 'maybe' is not val
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from toolkit.errors import InvalidAnswer, ResponseError
 from toolkit.i18n import Catalog
+from toolkit.tables import added_row
 
 MAX_TEXT = 20_000  # characters in one written answer
 TRUE_WORDS = frozenset({"true", "t", "yes", "1"})
@@ -239,10 +240,7 @@ def catalog_keys(kind: ItemType) -> tuple[str, ...]:
 @contextmanager
 def registered(*kinds: ItemType) -> Iterator[None]:
     """Add item types for the duration of a block (tests; a plugin would add its rows at start-up)."""
-    saved = dict(ITEM_TYPES)
-    ITEM_TYPES.update({kind.name: kind for kind in kinds})
-    try:
+    with ExitStack() as stack:
+        for kind in kinds:
+            stack.enter_context(added_row(ITEM_TYPES, kind.name, kind, "item type"))
         yield
-    finally:
-        ITEM_TYPES.clear()
-        ITEM_TYPES.update(saved)
