@@ -5,7 +5,10 @@ checked out into a temporary git worktree, and each round builds the same handou
 folders, first with one tree and then with the other (the order alternating between rounds), both with
 this virtual environment's Python and the tree's own ``toolkit`` first on the path. The workload is
 ``bench/build.py``'s: 6 audiences x casebook (two editions), outline and worksheet in HTML and PDF,
-24 jobs. Prints each round, the medians and their ratio, and whether the files are the same bytes.
+24 jobs. Prints each round, the medians and their ratios, and whether the files are the same bytes.
+Besides the wall time it reports the CPU time of the command and its processes (user and system):
+on a shared machine the wall time of one build varies by 10% or more between runs, the CPU time
+much less, so a change in the work itself shows there first.
 
 Usage: python bench/against.py REV [--rounds N] [--audiences N] [--warmup N]   (figures go to bench/out/against.json)
 """
@@ -16,6 +19,7 @@ import argparse
 import filecmp
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -37,17 +41,20 @@ def audiences(count: int) -> str:
     return ",".join(audience.id for audience in load_library(bundled_library()).taxonomy.audiences[:count])
 
 
-def cold_build(tree: Path, out: Path, chosen: str) -> float:
-    """One ``lianzheng build`` of ``tree``'s code into the empty folder ``out``; its wall time."""
+def cold_build(tree: Path, out: Path, chosen: str) -> tuple[float, float, float]:
+    """One ``lianzheng build`` of ``tree``'s code into the empty folder ``out``: its wall time, and the
+    user and system CPU time of the command and the processes it waited for (workers, kernels)."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
     command = [sys.executable, "-m", "toolkit.cli", "build", "--library", str(tree / "casebook"), "--out", str(out)]
     command += ["--audience", chosen, "--documents", DOCUMENTS, "--formats", FORMATS, "--date", DATE, "--quiet"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"build of {tree} failed:\n{done.stdout[-2000:]}{done.stderr[-4000:]}")
-    return seconds
+    return seconds, after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime
 
 
 def handouts(folder: Path) -> dict[str, Path]:
@@ -73,14 +80,18 @@ def main() -> int:
         try:
             trees = {"this": ROOT, args.rev: other}
             times: dict[str, list[float]] = {name: [] for name in trees}
+            user: dict[str, list[float]] = {name: [] for name in trees}
+            system: dict[str, list[float]] = {name: [] for name in trees}
             outs: dict[str, Path] = {}
             for round_ in range(-args.warmup, args.rounds):
                 order = list(trees) if round_ % 2 == 0 else list(reversed(trees))
                 for name in order:
                     out = Path(folder) / f"out-{round_}-{name.replace('/', '_')}"
-                    seconds = cold_build(trees[name], out, chosen)
+                    seconds, cpu_user, cpu_system = cold_build(trees[name], out, chosen)
                     if round_ >= 0:
                         times[name].append(seconds)
+                        user[name].append(cpu_user)
+                        system[name].append(cpu_system)
                     outs[name] = out
                 if round_ >= 0:
                     print(f"round {round_ + 1}: " + ", ".join(f"{name} {times[name][-1]:.2f} s" for name in trees))
@@ -90,15 +101,16 @@ def main() -> int:
             )
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(other)], cwd=ROOT, check=True)
-    medians = {name: statistics.median(values) for name, values in times.items()}
-    ratio = medians["this"] / medians[args.rev]
-    print(
-        f"median: this {medians['this']:.2f} s, {args.rev} {medians[args.rev]:.2f} s; this / {args.rev} = {ratio:.3f}"
-    )
+    figures = {"wall": times, "CPU user": user, "CPU system": system}
+    medians = {what: {name: statistics.median(values[name]) for name in trees} for what, values in figures.items()}
+    for what, median in medians.items():
+        ratio = median["this"] / median[args.rev]
+        print(f"median {what}: this {median['this']:.2f} s, {args.rev} {median[args.rev]:.2f} s", end="")
+        print(f"; this / {args.rev} = {ratio:.3f}")
     print(f"handouts (HTML, PDF) byte-identical: {'yes' if same else 'NO'} ({len(mine)} files)")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
-        json.dumps({"rev": args.rev, "times": times, "medians": medians, "ratio": ratio, "same": same}, indent=2),
+        json.dumps({"rev": args.rev, "rounds": figures, "medians": medians, "same": same}, indent=2),
         encoding="utf-8",
     )
     return 0 if same else 1
