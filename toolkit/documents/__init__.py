@@ -27,7 +27,7 @@ from typing import Any
 
 from toolkit.documents.casebook import Casebook, assemble_casebook
 from toolkit.documents.outline import Outline, assemble_outline
-from toolkit.documents.params import INTERACTIVE, LEARNER, Param, params_for, picks_param, validate
+from toolkit.documents.params import INTERACTIVE, LEARNER, Param, params_for, picks_param, theme_ids, validate
 from toolkit.documents.quiz import QuizPaper, assemble_quiz
 from toolkit.documents.report import PARAMS as REPORT_PARAMS
 from toolkit.documents.report import TrainerReport, assemble_report
@@ -37,10 +37,6 @@ from toolkit.library.catalog import Library
 from toolkit.tables import add_row, added_row
 
 Document = Casebook | Outline | Worksheet | QuizPaper | TrainerReport
-
-
-def _themes(library: Library) -> list[str]:
-    return [theme.id for theme in library.themes]
 
 
 PRINTABLE = "printable"
@@ -119,7 +115,7 @@ DOCUMENTS: dict[str, DocumentKind] = {
             ("trainer",),
             params_for(
                 ("trainer",),
-                Param("theme", "", "theme id; '' for the theme that fits the audience best", _themes, blank_ok=True),
+                Param("theme", "", "theme id; '' for the theme that fits the audience best", theme_ids, blank_ok=True),
                 Param("minutes", 45, "length of the session in minutes", minimum=15, maximum=480),
                 Param("cases", 4, "how many cases to weave in", minimum=1, maximum=12),
                 picks_param("case ids woven in first, in order (comma-separated); the rest from the theme"),

@@ -133,7 +133,8 @@ def _audiences(library: Library) -> list[str]:
     return [audience.id for audience in library.taxonomy.audiences]
 
 
-def _themes(library: Library) -> list[str]:
+def theme_ids(library: Library) -> list[str]:
+    """The valid values of a ``theme`` parameter: the library's themes."""
     return [theme.id for theme in library.themes]
 
 
