@@ -514,6 +514,8 @@ def test_a_file_of_the_wrong_format_is_refused_before_anything_runs(small: Path,
         build_file("report", {"store": str(small)}, handout.cached_library(""), tmp_path / "r.docx")
     with pytest.raises(ParameterError, match=r"parameter 'edition' is 'all'"):
         build_file("report", {"store": str(small), "edition": "all"}, handout.cached_library(""), tmp_path / "r.html")
+    with pytest.raises(ParameterError, match=r"the interactive edition of quiz is not built; valid: learner, key"):
+        build_file("quiz", {"edition": "interactive"}, handout.cached_library(""), tmp_path / "q.html")
     assert list(tmp_path.iterdir()) == [small]  # nothing written
 
 

@@ -344,6 +344,9 @@ def build_file(document: str, values: Mapping[str, Any], library: Library, targe
     row = file_format(document, target)
     params = check_parameters(document, values, library)
     edition = str(params.get("edition", kind.editions[0]))
+    if edition not in kind.printable_editions:  # the interactive edition is served, not built
+        valid = ", ".join(kind.printable_editions)
+        raise ParameterError(f"the {edition} edition of {document} is not built; valid: {valid}", "edition")
     target = target.resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.parent / f".{target.name}.building"
