@@ -28,7 +28,7 @@ from toolkit.documents.params import INTERACTIVE
 from toolkit.errors import ParameterError
 from toolkit.fileio import staged
 from toolkit.library.catalog import Library
-from toolkit.responses.sheets import sheet_record
+from toolkit.responses.sheets import AnswerSheet, sheet_record
 from toolkit.responses.store import ResponseStore, check_id
 
 SERVABLE = tuple(name for name, kind in DOCUMENTS.items() if kind.interactive)
@@ -76,6 +76,8 @@ def prepare_sheets(
         checked = check_parameters(name, params, library)
         # Serving a sheet again with other questions would mix answers: refused here, not in a learner's page.
         document = kind.assembler(library, checked)
+        if not isinstance(document, AnswerSheet):  # a kind added with an interactive edition but nothing to answer
+            raise ParameterError(f"'{name}' has no items for learners to answer", "documents")
         ResponseStore(store).check_same_items(sheet_record(document, checked, library.version, session, name))
         learner = {"store": str(store), "session": session, "pass_mark": pass_mark}
         check_learner_parameters(name, INTERACTIVE, learner, library)

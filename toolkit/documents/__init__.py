@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from toolkit.documents.casebook import Casebook, assemble_casebook
+from toolkit.documents.common import Document
 from toolkit.documents.outline import Outline, assemble_outline
 from toolkit.documents.params import INTERACTIVE, LEARNER, Param, params_for, picks_param, theme_ids, validate
 from toolkit.documents.quiz import QuizPaper, assemble_quiz
@@ -35,9 +36,6 @@ from toolkit.documents.worksheet import Worksheet, assemble_worksheet
 from toolkit.errors import ParameterError, did_you_mean
 from toolkit.library.catalog import Library
 from toolkit.tables import add_row, added_row
-
-Document = Casebook | Outline | Worksheet | QuizPaper | TrainerReport
-
 
 PRINTABLE = "printable"
 
@@ -62,7 +60,7 @@ class DocumentKind:
     templates: Mapping[str, str] = field(hash=False)
     editions: tuple[str, ...]
     params: tuple[Param, ...]
-    assembler: Callable[[Library, dict[str, Any]], Any]
+    assembler: Callable[[Library, dict[str, Any]], Document]
     weight: float = 1.0
     handout: bool = True  # made for one audience's session; False for the trainer report (built alone)
     formats: tuple[str, ...] | None = None  # the output formats it may be written in; None: every one
@@ -223,8 +221,7 @@ def check_learner_parameters(
 def assemble(name: str, values: Mapping[str, Any], library: Library) -> Document:
     """Check the parameters and assemble the document (pure: no files written)."""
     kind = document_kind(name)
-    result: Document = kind.assembler(library, check_parameters(name, values, library))
-    return result
+    return kind.assembler(library, check_parameters(name, values, library))
 
 
 __all__ = [
@@ -236,6 +233,7 @@ __all__ = [
     "DocumentKind",
     "Outline",
     "QuizPaper",
+    "TrainerReport",
     "Worksheet",
     "assemble",
     "check_learner_parameters",

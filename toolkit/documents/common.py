@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from toolkit.i18n import Catalog, catalog
 from toolkit.library.catalog import Library
@@ -41,6 +41,17 @@ class Cover:
     edition: str
     edition_label: str
     provenance: Provenance
+
+
+class Document(Protocol):
+    """What every assembled document has, whatever its kind (a bundled one, or one registered from
+    outside the package): its cover, and the library entries it shows (which its cache key is made of)."""
+
+    @property
+    def cover(self) -> Cover: ...
+
+    @property
+    def uses(self) -> frozenset[str]: ...
 
 
 @dataclass(frozen=True)

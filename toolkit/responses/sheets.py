@@ -6,12 +6,13 @@ Any document learners answer will do: it has a cover (its kind's name is the she
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from toolkit.documents.common import Cover
 from toolkit.responses.store import SheetRecord
 
 
+@runtime_checkable
 class AnswerSheet(Protocol):
     """A document learners answer: a worksheet, a quiz paper, or any kind added later."""
 
