@@ -180,13 +180,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import os
 
+    from toolkit.documents import learner_sheets
     from toolkit.library.load import load_library
-    from toolkit.serve import SERVABLE, serve_plan
+    from toolkit.serve import serve_plan
 
     if not args.dry_run:
         with requires_extra("serve"):  # before anything is prepared: Voila is what would serve it
             import voila  # noqa: F401
-    documents = _csv(args.documents) if args.documents else list(SERVABLE)
+    documents = _csv(args.documents) if args.documents else list(learner_sheets())
     values = {
         name: getattr(args, name)
         for name in ("audience", "lang", "seed", "date", "unit", "questions")

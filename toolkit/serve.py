@@ -23,15 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from toolkit.documents import DOCUMENTS, check_learner_parameters, check_parameters, document_kind
+from toolkit.documents import check_learner_parameters, check_parameters, document_kind, learner_sheets
 from toolkit.documents.params import INTERACTIVE
 from toolkit.errors import ParameterError
 from toolkit.fileio import staged
 from toolkit.library.catalog import Library
 from toolkit.responses.sheets import AnswerSheet, sheet_record
 from toolkit.responses.store import ResponseStore, check_id
-
-SERVABLE = tuple(name for name, kind in DOCUMENTS.items() if kind.interactive)
 
 
 @dataclass(frozen=True)
@@ -68,7 +66,7 @@ def prepare_sheets(
     for name in documents:
         kind = document_kind(name)
         if not kind.interactive:
-            raise ParameterError(f"'{name}' cannot be served; valid: {', '.join(SERVABLE)}", "documents")
+            raise ParameterError(f"'{name}' cannot be served; valid: {', '.join(learner_sheets())}", "documents")
         if values.get("edition", INTERACTIVE) != INTERACTIVE:  # the answer key is never served to learners
             raise ParameterError(f"{name} is served in the {INTERACTIVE} edition, not '{values['edition']}'", "edition")
         accepted = {p.name for p in kind.params}

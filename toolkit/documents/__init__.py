@@ -165,6 +165,12 @@ def handouts() -> tuple[str, ...]:
     return tuple(name for name, kind in DOCUMENTS.items() if kind.handout)
 
 
+def learner_sheets() -> tuple[str, ...]:
+    """The kinds learners answer in widgets (those with an interactive edition), in the table's order:
+    what ``lianzheng serve`` serves and the response store registers."""
+    return tuple(name for name, kind in DOCUMENTS.items() if kind.interactive)
+
+
 def register_document(kind: DocumentKind) -> DocumentKind:
     """Add a kind to :data:`DOCUMENTS` (after the bundled ones); registering the same row again is a no-op.
 
@@ -240,6 +246,7 @@ __all__ = [
     "check_parameters",
     "document_kind",
     "handouts",
+    "learner_sheets",
     "register_document",
     "registered_document",
 ]

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit.documents import DOCUMENTS
+from toolkit.documents import learner_sheets
 from toolkit.documents.items import item_type
 from toolkit.errors import ResponseError, SubmittedError
 from toolkit.responses.grading import Grade, grade, grading_key
@@ -48,11 +48,6 @@ from toolkit.responses.schema import connect
 
 # Session, sheet and learner ids: letters (any script), digits and . _ @ -, 1 to 64 characters.
 ID = re.compile(r"[^\W_][\w.@-]{0,63}")
-
-
-def sheet_kinds() -> tuple[str, ...]:
-    """The documents learners answer (those with an interactive edition), in the document table's order."""
-    return tuple(name for name, kind in DOCUMENTS.items() if kind.interactive)
 
 
 def now() -> str:
@@ -213,7 +208,7 @@ class ResponseStore:
         """
         check_id(record.session, "session")
         check_id(record.sheet, "sheet")
-        kinds = sheet_kinds()
+        kinds = learner_sheets()
         if record.kind not in kinds:
             raise ResponseError(f"sheet kind '{record.kind}' is not valid; valid: {', '.join(kinds)}")
         with self.transaction() as conn:
