@@ -20,7 +20,6 @@ nbconvert or WeasyPrint (the worker and the format writers are imported when a j
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import multiprocessing
 import os
@@ -33,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from toolkit.batch.jobs import Job, expand, job_key
 from toolkit.batch.spec import BuildSpec
-from toolkit.batch.worker import JobResult
+from toolkit.batch.worker import JobResult, file_digest
 from toolkit.documents import DOCUMENTS, assemble
 from toolkit.errors import ParameterError, ToolkitError
 from toolkit.fileio import remove_staged, write_atomic
@@ -69,10 +68,6 @@ class BuildReport:
         return [result for result in self.results if result.status == "failed"]
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def read_manifest(out: Path) -> dict[str, dict[str, Any]]:
     """The previous build's entries by job id (empty when there is none or it cannot be read)."""
     try:
@@ -92,7 +87,7 @@ def _cached(job: Job, key: str, previous: dict[str, Any] | None, out: Path) -> J
         return None
     for fmt, rel in outputs.items():
         path = out / rel
-        if not path.is_file() or _sha256(path) != hashes[fmt]:
+        if not path.is_file() or file_digest(path) != hashes[fmt]:
             return None
     return _from_entry(job, previous, "cached")
 

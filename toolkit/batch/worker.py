@@ -94,7 +94,8 @@ def init_pool_worker(library: Library | None = None) -> None:
     init_worker(library)
 
 
-def _digest(path: Path) -> str:
+def file_digest(path: Path) -> str:
+    """A written file's SHA-256, as the manifest records it and the next build checks it."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -186,7 +187,7 @@ def run_job(job: Job, out: Path, key: str) -> JobResult:
                 FORMATS[fmt].writer(made, temp)
                 spent = time.perf_counter() - tick - (timings.get("html", 0.0) - page)
                 timings[fmt] = timings.get(fmt, 0.0) + spent
-                hashes[fmt] = _digest(temp)
+                hashes[fmt] = file_digest(temp)
         except Exception as exc:
             return JobResult(
                 job, "failed", time.perf_counter() - started, key=key, error=f"{type(exc).__name__}: {exc}"
