@@ -200,7 +200,7 @@ def _run(
             method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
             context = multiprocessing.get_context(method)
             with ProcessPoolExecutor(
-                workers, mp_context=context, initializer=init_pool_worker, initargs=(library,)
+                workers, mp_context=context, initializer=init_pool_worker, initargs=(library, os.getpid())
             ) as pool:
                 futures = {pool.submit(run_job, job, out, key): job for job, key in todo}
                 by_id: dict[str, JobResult] = {}

@@ -14,7 +14,14 @@ Papermill stays the runner: :class:`WarmEngine` is a papermill engine (registere
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import os
+import signal
 import subprocess
+import sys
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from jupyter_client.manager import KernelManager
@@ -23,6 +30,42 @@ from papermill.engines import NBClientEngine, papermill_engines
 from papermill.utils import merge_kwargs, remove_args
 
 ENGINE = "lianzheng"
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def die_with_parent() -> bool:
+    """Have the kernel send this process SIGKILL when the thread that started it ends (Linux's
+    ``PR_SET_PDEATHSIG``), as when its parent is killed; False where that cannot be asked.
+
+    Called in a build's pool worker as it starts and in each kernel between fork and exec, so that a
+    builder killed with SIGKILL takes its workers with it and each worker its kernel. Safe between
+    fork and exec: one system call, no lock taken.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    return libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+
+
+def _launch_options() -> dict[str, Callable[[], None]]:
+    """What the kernel's ``Popen`` is given so that the kernel dies with this process.
+
+    The signal is tied to the thread that forks, not the process: so only a kernel started on the main
+    thread (as every build and report starts them) asks for it; one started on a passing thread would
+    be killed when that thread ends.
+    """
+    if not sys.platform.startswith("linux") or threading.current_thread() is not threading.main_thread():
+        return {}
+    parent = os.getpid()
+
+    def in_child() -> None:
+        die_with_parent()
+        if os.getppid() != parent:  # the parent died before the request was made
+            os._exit(1)
+
+    return {"preexec_fn": in_child}
+
+
 # What IPython's reset(new_session=True) does for a notebook run, without its full garbage collection
 # (about 50 ms a job, with the toolkit and the library loaded): forget every name the last notebook
 # defined, its inputs and outputs, and restart the execution count, so that the next notebook runs
@@ -52,7 +95,10 @@ class WarmKernel:
         # No history database: a build's cells are not the user's IPython history, and numbering each
         # notebook from 1 would clash with the lines already recorded for the kernel's session.
         self.km.start_kernel(
-            extra_arguments=["--HistoryManager.enabled=False"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            extra_arguments=["--HistoryManager.enabled=False"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            **_launch_options(),
         )
         self.kc = self.km.client()
         # No heartbeat channel: the client asks its manager whether the kernel lives. The heartbeat's

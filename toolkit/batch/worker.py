@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import hashlib
 import importlib
+import os
 import signal
 import time
 from dataclasses import dataclass, field
@@ -87,9 +88,18 @@ def init_worker(library: Library | None = None) -> None:
     html_exporter()
 
 
-def init_pool_worker(library: Library | None = None) -> None:
+def init_pool_worker(library: Library | None = None, builder: int | None = None) -> None:
     """:func:`init_worker` for a worker of the pool. Ctrl-C reaches the whole process group: the worker
-    ignores it and finishes the job in hand, so its files are whole; the builder stops giving out jobs."""
+    ignores it and finishes the job in hand, so its files are whole; the builder stops giving out jobs.
+
+    The worker dies with the builder (process ``builder``, which forked it from its main thread): a
+    builder killed with SIGKILL leaves no worker, and so no kernel, behind.
+    """
+    from toolkit.batch import kernels
+
+    kernels.die_with_parent()
+    if builder is not None and os.getppid() != builder:  # the builder died before the request was made
+        os._exit(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     init_worker(library)
 
