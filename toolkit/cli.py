@@ -7,13 +7,15 @@ found in a library are listed one per line as ``path:line: message`` and give ex
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
-from toolkit.errors import ToolkitError, requires_extra
+from toolkit.errors import OutputError, Problem, SpecError, ToolkitError, requires_extra
 from toolkit.library import read_library
 from toolkit.library.check import library_warnings, suggest
 from toolkit.library.load import KINDS
@@ -24,11 +26,83 @@ if TYPE_CHECKING:
     from toolkit.library.catalog import Library
 
 
+class _Parser(argparse.ArgumentParser):
+    """The command's argument parser: a usage error is one line, as every other error of the command."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help')\n")
+
+
+# Flag types: each refuses what would otherwise be taken silently (an empty value read as "the
+# default" or "everything", a count below 1, a port out of range) in one line. A document's parameters
+# (--seed, --questions, --pass-mark, --date...) are checked by the documents' own table instead.
+
+
+def _path(value: str) -> Path:
+    if not value.strip():
+        raise argparse.ArgumentTypeError("an empty path names no file or folder")
+    return Path(value)
+
+
+def _text(value: str) -> str:
+    if not value.strip():
+        raise argparse.ArgumentTypeError("an empty value")
+    return value
+
+
+def _items(value: str) -> str:
+    """A comma-separated list of at least one item, given back as 'a,b'."""
+    items = _csv(value)
+    if not items:
+        raise argparse.ArgumentTypeError(f"no item in '{value}': give one or more, comma-separated")
+    return ",".join(items)
+
+
+def _whole(value: str, low: int, high: int | None = None) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number") from None
+    if number < low or (high is not None and number > high):
+        valid = f"from {low} to {high}" if high is not None else f"{low} or more"
+        raise argparse.ArgumentTypeError(f"{number} is out of range; valid: {valid}")
+    return number
+
+
+def _count(value: str) -> int:
+    return _whole(value, 1)
+
+
+def _port(value: str) -> int:
+    return _whole(value, 1, 65535)
+
+
+_HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+
+
+def _address(value: str) -> str:
+    """An IP address (v4 or v6) or a host name (RFC 1123 labels)."""
+    try:
+        ipaddress.ip_address(value)
+        return value
+    except ValueError:
+        pass
+    name = value[:-1] if value.endswith(".") else value
+    if (
+        name
+        and len(name) <= 253
+        and not name.replace(".", "").isdigit()
+        and all(_HOST_LABEL.match(label) for label in name.split("."))
+    ):
+        return value
+    raise argparse.ArgumentTypeError(f"'{value}' is neither an IP address nor a host name")
+
+
 def _library_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "library",
         nargs="?",
-        type=Path,
+        type=_path,
         default=None,
         help="library folder (default: $LIANZHENG_LIBRARY, else ./casebook, else the bundled library)",
     )
@@ -105,9 +179,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     overrides = Overrides(
-        audiences=_csv(args.audience) if args.audience else None,
-        documents=_csv(args.documents) if args.documents else None,
-        formats=_csv(args.formats) if args.formats else None,
+        audiences=_csv(args.audience) if args.audience is not None else None,
+        documents=_csv(args.documents) if args.documents is not None else None,
+        formats=_csv(args.formats) if args.formats is not None else None,
         seed=args.seed,
         lang=args.lang,
         date=args.date,
@@ -118,6 +192,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     try:
         if args.spec is not None:
+            _spec_file(args.spec)
             spec, library = load_spec(args.spec, library_for, overrides)
         else:
             library = load_library(args.library or default_library())
@@ -150,10 +225,22 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 1 if counts["failed"] else 0
 
 
+def _spec_file(path: Path) -> None:
+    """Refuse a spec path that is not a file before it is opened (a FIFO would block the build)."""
+    if path.exists() and not path.is_file():
+        kind = "a folder" if path.is_dir() else "not a regular file"
+        raise SpecError([Problem(str(path), None, f"a build spec is a YAML file; this is {kind}")])
+
+
+def _not_a_folder(path: Path, what: str) -> None:
+    if path.is_dir():
+        raise OutputError(path, f"is a folder; give the {what}")
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """The trainer report, a one-job batch: the store read once first, so that a missing or empty store
     is one line before a kernel starts."""
-    from toolkit.batch import build_file, file_format, kernels
+    from toolkit.batch import build_file, check_target, file_format, kernels
     from toolkit.documents import check_parameters
     from toolkit.documents.report import store_counts
     from toolkit.library.load import load_library
@@ -163,8 +250,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     for name in ("session", "audience", "sheet", "lang", "date", "title", "unit"):
         if getattr(args, name) is not None:
             values[name] = getattr(args, name)
+    _not_a_folder(args.store, "response store's file")
     library = load_library(args.library or default_library())
     file_format("report", args.out)
+    check_target(args.out)
     params = check_parameters("report", values, library)
     counts = store_counts(params)
     try:
@@ -180,20 +269,31 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import os
 
-    from toolkit.documents import learner_sheets
+    from toolkit.documents import check_learner_parameters, check_parameters, document_kind, learner_sheets
+    from toolkit.documents.params import INTERACTIVE
     from toolkit.library.load import load_library
     from toolkit.serve import serve_plan
 
     if not args.dry_run:
         with requires_extra("serve"):  # before anything is prepared: Voila is what would serve it
             import voila  # noqa: F401
-    documents = _csv(args.documents) if args.documents else list(learner_sheets())
+    documents = _csv(args.documents) if args.documents is not None else list(learner_sheets())
+    _not_a_folder(args.store, "response store's file")
+    if args.dir is not None and args.dir.exists() and not args.dir.is_dir():
+        raise OutputError(args.dir, "is not a folder; give the folder for the prepared notebooks")
     values = {
         name: getattr(args, name)
         for name in ("audience", "lang", "seed", "date", "unit", "questions")
         if getattr(args, name) is not None
     }
     library = load_library(args.library or default_library())
+    for name in documents:  # every value checked before the store is created or the notebooks written
+        kind = document_kind(name)
+        if kind.interactive:
+            accepted = {param.name for param in kind.params}
+            chosen = {key: value for key, value in values.items() if key in accepted}
+            check_parameters(name, {**chosen, "edition": INTERACTIVE}, library)
+            check_learner_parameters(name, INTERACTIVE, {"pass_mark": args.pass_mark}, library)
     plan = serve_plan(
         documents,
         values,
@@ -225,7 +325,7 @@ def cmd_responses_export(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="lianzheng", description="Integrity-education material from a case library.")
+    parser = _Parser(prog="lianzheng", description="Integrity-education material from a case library.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     check = commands.add_parser(
@@ -244,7 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _library_arg(stats)
     stats.add_argument("--json", action="store_true", help="print the stable JSON form (see docs/stats.md)")
-    stats.add_argument("--lang", default="en", help="language of the labels: en or zh-CN (default en)")
+    stats.add_argument("--lang", type=_text, default="en", help="language of the labels: en or zh-CN (default en)")
     stats.set_defaults(run=cmd_stats)
 
     from toolkit.batch.formats import FORMATS, default_formats
@@ -257,16 +357,20 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the document notebooks with papermill for each audience and export the handouts. "
         "Unchanged jobs are skipped; failed jobs are reported and the others complete.",
     )
-    build.add_argument("spec", nargs="?", type=Path, default=None, help="build spec YAML (see docs/build-spec.md)")
-    build.add_argument("--audience", help="audience id, a comma-separated list, or 'all' (default: all)")
-    build.add_argument("--documents", help=f"comma-separated: {','.join(handouts())} (default: all of them)")
-    build.add_argument("--formats", help=f"comma-separated: {formats} (default: {','.join(default_formats())})")
-    build.add_argument("--out", type=Path, help="output folder (default: handouts)")
-    build.add_argument("--jobs", type=int, default=None, help="parallel jobs (default: the number of CPUs)")
-    build.add_argument("--library", type=Path, help="library folder (default: as for 'check')")
+    build.add_argument("spec", nargs="?", type=_path, default=None, help="build spec YAML (see docs/build-spec.md)")
+    build.add_argument("--audience", type=_items, help="audience id, a comma-separated list, or 'all' (default: all)")
+    build.add_argument(
+        "--documents", type=_items, help=f"comma-separated: {','.join(handouts())} (default: all of them)"
+    )
+    build.add_argument(
+        "--formats", type=_items, help=f"comma-separated: {formats} (default: {','.join(default_formats())})"
+    )
+    build.add_argument("--out", type=_path, help="output folder (default: handouts)")
+    build.add_argument("--jobs", type=_count, default=None, help="parallel jobs (default: the number of CPUs)")
+    build.add_argument("--library", type=_path, help="library folder (default: as for 'check')")
     build.add_argument("--seed", type=int, help="seed for every random choice (default: 1)")
-    build.add_argument("--lang", help="language of the handouts' fixed phrases: en or zh-CN")
-    build.add_argument("--date", help="date printed on the handouts, YYYY-MM-DD (default: today)")
+    build.add_argument("--lang", type=_text, help="language of the handouts' fixed phrases: en or zh-CN")
+    build.add_argument("--date", type=_text, help="date printed on the handouts, YYYY-MM-DD (default: today)")
     build.add_argument("--force", action="store_true", help="rebuild every job, even unchanged ones")
     build.add_argument("--quiet", action="store_true", help="no progress bar")
     build.set_defaults(run=cmd_build)
@@ -277,17 +381,23 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run notebooks/report.ipynb on a response store with papermill and export it as a handout. "
         "The report shows aggregates only unless --show-names is given (see docs/report.md).",
     )
-    report.add_argument("--store", type=Path, required=True, help="the response store (SQLite file)")
-    report.add_argument("--out", type=Path, required=True, help="the report to write: FILE.html or FILE.pdf")
-    report.add_argument("--session", help="a session id or a comma-separated list (default: every session)")
-    report.add_argument("--audience", help="an audience id or a comma-separated list (default: every audience)")
-    report.add_argument("--sheet", help="quiz, worksheet, or a comma-separated list (default: every sheet)")
+    report.add_argument("--store", type=_path, required=True, help="the response store (SQLite file)")
+    report.add_argument("--out", type=_path, required=True, help="the report to write: FILE.html or FILE.pdf")
+    report.add_argument(
+        "--session", type=_items, help="a session id or a comma-separated list (default: every session)"
+    )
+    report.add_argument(
+        "--audience", type=_items, help="an audience id or a comma-separated list (default: every audience)"
+    )
+    report.add_argument(
+        "--sheet", type=_items, help="quiz, worksheet, or a comma-separated list (default: every sheet)"
+    )
     report.add_argument("--show-names", action="store_true", help="list learners by id and name (default: aggregates)")
-    report.add_argument("--lang", help="language of the fixed phrases: en or zh-CN (default en)")
-    report.add_argument("--date", help="date printed on the report, YYYY-MM-DD (default: today)")
-    report.add_argument("--title", help="title on the cover (default: the report's own)")
-    report.add_argument("--unit", help="the organisation giving the training, shown on the cover")
-    report.add_argument("--library", type=Path, help="library whose taxonomy labels the audiences (as for 'check')")
+    report.add_argument("--lang", type=_text, help="language of the fixed phrases: en or zh-CN (default en)")
+    report.add_argument("--date", type=_text, help="date printed on the report, YYYY-MM-DD (default: today)")
+    report.add_argument("--title", type=_text, help="title on the cover (default: the report's own)")
+    report.add_argument("--unit", type=_text, help="the organisation giving the training, shown on the cover")
+    report.add_argument("--library", type=_path, help="library whose taxonomy labels the audiences (as for 'check')")
     report.set_defaults(run=cmd_report)
 
     serve = commands.add_parser(
@@ -296,20 +406,22 @@ def build_parser() -> argparse.ArgumentParser:
         description="Prepare the worksheet and quiz notebooks with the session's parameters and serve them with "
         "Voila: learners answer in the page, every answer is saved to the response store.",
     )
-    serve.add_argument("documents", nargs="?", help="comma-separated: worksheet,quiz (default: both)")
-    serve.add_argument("--store", type=Path, required=True, help="response store, an SQLite file (created if new)")
-    serve.add_argument("--session", required=True, help="the training session's name, e.g. autumn-2026")
-    serve.add_argument("--audience", help="audience id (default: incumbent-leaders)")
-    serve.add_argument("--lang", help="language of the pages: en or zh-CN")
+    serve.add_argument("documents", nargs="?", type=_items, help="comma-separated: worksheet,quiz (default: both)")
+    serve.add_argument("--store", type=_path, required=True, help="response store, an SQLite file (created if new)")
+    serve.add_argument("--session", type=_text, required=True, help="the training session's name, e.g. autumn-2026")
+    serve.add_argument("--audience", type=_text, help="audience id (default: incumbent-leaders)")
+    serve.add_argument("--lang", type=_text, help="language of the pages: en or zh-CN")
     serve.add_argument("--seed", type=int, help="seed for every random choice (default: 1)")
-    serve.add_argument("--date", help="date shown on the sheets, YYYY-MM-DD (default: today)")
-    serve.add_argument("--unit", help="the organisation giving the training")
+    serve.add_argument("--date", type=_text, help="date shown on the sheets, YYYY-MM-DD (default: today)")
+    serve.add_argument("--unit", type=_text, help="the organisation giving the training")
     serve.add_argument("--questions", type=int, help="quiz questions (worksheet default 5, quiz default 20)")
     serve.add_argument("--pass-mark", type=int, default=60, help="percent of the quiz's points to pass (default 60)")
-    serve.add_argument("--library", type=Path, help="library folder (default: as for 'check')")
-    serve.add_argument("--dir", type=Path, help="where the prepared notebooks go (default: beside the store)")
-    serve.add_argument("--port", type=int, default=8866, help="port (default: 8866)")
-    serve.add_argument("--ip", default="127.0.0.1", help="address to listen on (default: 127.0.0.1; 0.0.0.0 for a LAN)")
+    serve.add_argument("--library", type=_path, help="library folder (default: as for 'check')")
+    serve.add_argument("--dir", type=_path, help="where the prepared notebooks go (default: beside the store)")
+    serve.add_argument("--port", type=_port, default=8866, help="port (default: 8866)")
+    serve.add_argument(
+        "--ip", type=_address, default="127.0.0.1", help="address to listen on (default: 127.0.0.1; 0.0.0.0 for a LAN)"
+    )
     serve.add_argument("--dry-run", action="store_true", help="prepare and print the Voila command, do not start it")
     serve.set_defaults(run=cmd_serve)
 
@@ -321,8 +433,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="One row per answer: session, sheet, learner, item, type, value, saved_at, and the score of "
         "the learner's submission.",
     )
-    export.add_argument("--store", type=Path, required=True, help="response store (SQLite file)")
-    export.add_argument("--out", type=Path, required=True, help="FILE.csv or FILE.xlsx")
+    export.add_argument("--store", type=_path, required=True, help="response store (SQLite file)")
+    export.add_argument("--out", type=_path, required=True, help="FILE.csv or FILE.xlsx")
     export.set_defaults(run=cmd_responses_export)
     return parser
 
@@ -334,6 +446,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args))
     except ToolkitError as exc:
         print(f"lianzheng: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a file the command was given or writes (no right, no space, not a folder)
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"lianzheng: {where}{(exc.strerror or str(exc)).lower()}", file=sys.stderr)
         return 2
 
 

@@ -13,7 +13,8 @@ fits, so callers can catch either::
     │   ├── SubmittedError               the sheet was submitted: its answers are locked
     │   ├── InvalidAnswer                a value an answer item's type refuses (the store names the item)
     │   └── StoreError                   a response store is missing, foreign, or has nothing to report on
-    └── MissingDependencyError (ImportError)   an optional extra is not installed
+    ├── MissingDependencyError (ImportError)   an optional extra is not installed
+    └── OutputError (OSError)            an output file or folder cannot be written (no folder, no right, no space)
 
 The CLI turns any ``ToolkitError`` into one line and a non-zero exit; anything else is a bug.
 The one exception class defined elsewhere is ``toolkit.batch.Interrupted`` (in ``builder.py``): not an
@@ -112,6 +113,18 @@ class SubmittedError(ResponseError):
 
 class StoreError(ResponseError):
     """The response store is missing, is not a response store, or holds nothing to report on."""
+
+
+class OutputError(ToolkitError, OSError):
+    """An output folder or file cannot be made or written; the message names it and says why."""
+
+    def __init__(self, path: object, reason: OSError | str) -> None:
+        why = reason if isinstance(reason, str) else (reason.strerror or str(reason)).lower()
+        self.path = str(path)
+        super().__init__(f"{path}: {why}")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 class SpecError(LibraryError):

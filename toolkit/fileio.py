@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import tempfile
@@ -59,10 +60,72 @@ def remove_staged(folder: Path) -> None:
                 path.unlink(missing_ok=True)
 
 
+def target_of(path: Path) -> Path:
+    """The file a temporary file made by :func:`stage` stands for (``path`` itself when it is not one)."""
+    if not _STAGED.match(path.name):
+        return path
+    head, suffix = path.name[1:].rsplit(".part", 1)
+    return path.with_name(head.rsplit(".", 1)[0] + suffix)
+
+
 def publish(pairs: list[tuple[Path, Path]]) -> None:
     """Rename each staged file over its target (every file was complete before the first rename)."""
     for temp, target in pairs:
         os.replace(temp, target)
+
+
+class Reservation:
+    """Room held on the disk, from the start of a long task, for a file written at its end.
+
+    A build writes its manifest once every job is done; on a disk that the jobs fill, that last write
+    would fail and leave the new files unrecorded. So the room is taken first (a temporary file beside
+    ``target`` of ``size`` bytes, allocated) and the file is written into it: :meth:`write` then needs
+    no new space unless the text outgrows ``size``. An ``OSError`` (no space, a read-only folder) is
+    raised when the room cannot be had, and nothing is left behind.
+    """
+
+    def __init__(self, target: Path, size: int) -> None:
+        self.target = target
+        self.temp = stage(target)
+        try:
+            with open(self.temp, "r+b") as file:
+                _allocate(file.fileno(), size)
+        except BaseException:
+            self.temp.unlink(missing_ok=True)
+            raise
+
+    def write(self, data: str | bytes) -> None:
+        """Write ``data`` into the room and rename it over the target; the room is used up."""
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+        try:
+            with open(self.temp, "r+b") as file:
+                file.write(raw)
+                file.truncate()
+            os.replace(self.temp, self.target)
+        finally:
+            self.temp.unlink(missing_ok=True)
+
+    def release(self) -> None:
+        """Give the room back unused (it is gone already once :meth:`write` ran)."""
+        self.temp.unlink(missing_ok=True)
+
+
+def _allocate(fd: int, size: int) -> None:
+    """Allocate ``size`` bytes to the open file ``fd``: ``posix_fallocate``, else written zeros."""
+    if size <= 0:
+        return
+    if hasattr(os, "posix_fallocate"):
+        try:
+            os.posix_fallocate(fd, 0, size)
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.EOPNOTSUPP, errno.EINVAL):  # a file system that cannot allocate
+                raise
+    block = b"\0" * 65536
+    written = 0
+    while written < size:
+        written += os.write(fd, block[: size - written])
+    os.fsync(fd)
 
 
 def discard(paths: list[Path]) -> None:

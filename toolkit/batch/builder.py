@@ -20,6 +20,7 @@ nbconvert or WeasyPrint (the worker and the format writers are imported when a j
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import multiprocessing
 import os
@@ -34,8 +35,8 @@ from toolkit.batch.jobs import Job, expand, job_key
 from toolkit.batch.spec import BuildSpec
 from toolkit.batch.worker import JobResult, file_digest
 from toolkit.documents import DOCUMENTS, assemble
-from toolkit.errors import ParameterError, ToolkitError
-from toolkit.fileio import remove_staged, write_atomic
+from toolkit.errors import OutputError, ParameterError, ToolkitError
+from toolkit.fileio import Reservation, remove_staged, write_atomic
 from toolkit.library.catalog import Library
 from toolkit.version import toolkit_version
 
@@ -251,18 +252,28 @@ def build(
     ``on_plan(to_run, cached)`` is called once the jobs are planned, ``on_job(result)`` as each job
     that runs finishes (the studio's progress bar; the command line uses ``progress``).
     """
+    if jobs is not None and jobs < 1:
+        raise ParameterError(f"{jobs} parallel jobs: give 1 or more", "jobs")
     started = time.perf_counter()
     phases: dict[str, float] = {}
     out = out.resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise OutputError(out, "is not a folder; give the folder the handouts go to")
+    _no_file_above(out)
     planned = expand(spec, library)
+    sessions = sorted({job.session for job in planned})
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for folder in [out, *(out / session for session in sessions)]:
+            remove_staged(folder)  # what a killed build left in the folders this one writes
+    except OSError as exc:
+        raise OutputError(exc.filename or out, exc) from None
     recorded = read_manifest(out)
     previous = {} if force else recorded
-    for folder in [out, *(out / session for session in {job.session for job in planned})]:
-        remove_staged(folder)  # what a killed build left in the folders this one writes
     results: dict[str, JobResult] = {}
     covers: dict[str, Cover] = {}
     todo: list[tuple[Job, str]] = []
+    uses: dict[str, list[str]] = {}
     tick = time.perf_counter()
     for job in planned:
         values = {k: v for k, v in job.parameters.items() if k != "library"}
@@ -274,36 +285,42 @@ def build(
             results[job.id] = hit
         else:
             todo.append((job, key))
+            uses[job.id] = sorted(document.uses)
     phases["plan"] = time.perf_counter() - tick
-    if on_plan is not None:
-        on_plan(len(todo), len(planned) - len(todo))
-    if todo:
-        # Longest first, so that the last jobs to finish are short ones and both workers end together.
-        todo.sort(key=lambda item: -_expected_seconds(item[0], previous.get(item[0].id)))
+    # Room for the manifest and the index is held before any job runs: a disk the jobs fill cannot
+    # keep the build from recording what it wrote.
+    rooms = _reserve(out, spec, library, planned, results, uses, covers)
+    try:
+        if on_plan is not None:
+            on_plan(len(todo), len(planned) - len(todo))
+        if todo:
+            # Longest first, so that the last jobs to finish are short ones and both workers end together.
+            todo.sort(key=lambda item: -_expected_seconds(item[0], previous.get(item[0].id)))
 
+            tick = time.perf_counter()
+            workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
+            try:
+                finished = _run(todo, library, out, workers, progress, on_job)
+            except Interrupted as stop:
+                # Record what finished, so that running the command again builds only the rest; a job that
+                # had not finished keeps its earlier entry (its files were not touched).
+                _record(stop.finished, results, recorded, out)
+                kept = [results.get(job.id) or _earlier(job, recorded) for job in planned]
+                report = BuildReport(out, [r for r in kept if r is not None], 0.0, library.version, phases)
+                _write_records(report, spec, covers, rooms)
+                raise
+            _record(finished, results, recorded, out)
+            phases["run"] = time.perf_counter() - tick
+        ordered = [results[job.id] for job in planned]
+        report = BuildReport(out, ordered, 0.0, library.version, phases)
         tick = time.perf_counter()
-        workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
-        try:
-            finished = _run(todo, library, out, workers, progress, on_job)
-        except Interrupted as stop:
-            # Record what finished, so that running the command again builds only the rest; a job that
-            # had not finished keeps its earlier entry (its files were not touched).
-            _record(stop.finished, results, recorded, out)
-            kept = [results.get(job.id) or _earlier(job, recorded) for job in planned]
-            report = BuildReport(out, [r for r in kept if r is not None], 0.0, library.version, phases)
-            write_manifest(report, spec)
-            write_index(report, covers)
-            raise
-        _record(finished, results, recorded, out)
-        phases["run"] = time.perf_counter() - tick
-    ordered = [results[job.id] for job in planned]
-    report = BuildReport(out, ordered, 0.0, library.version, phases)
-    tick = time.perf_counter()
-    write_manifest(report, spec)
-    write_index(report, covers)
-    phases["manifest"] = time.perf_counter() - tick
-    report.seconds = time.perf_counter() - started
-    return report
+        _write_records(report, spec, covers, rooms)
+        phases["manifest"] = time.perf_counter() - tick
+        report.seconds = time.perf_counter() - started
+        return report
+    finally:
+        for room in rooms:
+            room.release()
 
 
 def file_format(document: str, target: Path) -> Format:
@@ -319,6 +336,23 @@ def file_format(document: str, target: Path) -> Format:
         suffixes = ", ".join(row.suffix for row in valid)
         raise ParameterError(f"{target}: unknown {document} format '{target.suffix}'; valid: {suffixes}", "out")
     return max(found, key=lambda row: len(row.suffix))  # '.slides.html' before '.html'
+
+
+def check_target(target: Path) -> None:
+    """An :class:`OutputError` when ``target`` cannot be a file: it is a folder, or a file stands
+    where one of its folders would be."""
+    if target.is_dir():
+        raise OutputError(target, "is a folder; give the name of the file to write")
+    _no_file_above(target)
+
+
+def _no_file_above(path: Path) -> None:
+    """An :class:`OutputError` when the nearest existing folder above ``path`` is in fact a file."""
+    for folder in path.parents:
+        if folder.exists():
+            if not folder.is_dir():
+                raise OutputError(path, f"{folder} is a file, not a folder")
+            break
 
 
 def build_file(document: str, values: Mapping[str, Any], library: Library, target: Path) -> JobResult:
@@ -343,7 +377,11 @@ def build_file(document: str, values: Mapping[str, Any], library: Library, targe
         valid = ", ".join(kind.printable_editions)
         raise ParameterError(f"the {edition} edition of {document} is not built; valid: {valid}", "edition")
     target = target.resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
+    check_target(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(exc.filename or target.parent, exc) from None
     staging = target.parent / f".{target.name}.building"
     shutil.rmtree(staging, ignore_errors=True)  # what a killed run left
     job = Job(
@@ -385,7 +423,79 @@ def _earlier(job: Job, recorded: dict[str, Any]) -> JobResult | None:
     return result
 
 
+# Room held for the manifest and the index beyond their estimated size: a failed job's error message,
+# whose length is not known in advance, and the estimate's own error.
+_SLACK = 1.25
+_SLACK_BYTES = 16384
+_ERROR_ROOM = 600
+
+
+def _reserve(
+    out: Path,
+    spec: BuildSpec,
+    library: Library,
+    planned: list[Job],
+    results: Mapping[str, JobResult],
+    uses: Mapping[str, list[str]],
+    covers: Mapping[str, Cover],
+) -> tuple[Reservation, Reservation]:
+    """Hold room in ``out`` for the manifest and the index before any job runs, so that a disk the
+    jobs fill cannot stop the build recording what it wrote. Their size is estimated from the plan:
+    each job to run as if it failed with every field at its longest (outputs, hashes, timings, an
+    error). An :class:`OutputError` when ``out`` cannot be written or has no room for them."""
+    guesses: list[JobResult] = []
+    for job in planned:
+        if job.id in results:
+            guesses.append(results[job.id])
+            continue
+        outputs = job.outputs()
+        guesses.append(
+            JobResult(
+                job,
+                "failed",
+                99999.999,
+                outputs=outputs,
+                hashes={fmt: "0" * 64 for fmt in outputs},
+                timings={name: 99999.999 for name in ("execute", *outputs)},
+                uses=list(uses.get(job.id, [])),
+                library_version=library.version,
+                key="0" * 24,
+                cell=99999,
+                error="x" * _ERROR_ROOM,
+                failed_notebook=f"{job.session}/{job.stem}.failed.ipynb",
+            )
+        )
+    guess = BuildReport(out, guesses, 0.0, library.version)
+    rooms: list[Reservation] = []
+    try:
+        for target, text in ((out / MANIFEST, _manifest_text(guess, spec)), (out / INDEX, _index_html(guess, covers))):
+            size = int(len(text.encode("utf-8")) * _SLACK) + _SLACK_BYTES
+            rooms.append(Reservation(target, size))
+    except OSError as exc:
+        for room in rooms:
+            room.release()
+        if exc.errno == errno.ENOSPC:
+            raise OutputError(out, "no space left for the build's manifest and index; nothing was built") from None
+        raise OutputError(out, exc) from None
+    return rooms[0], rooms[1]
+
+
+def _write_records(
+    report: BuildReport, spec: BuildSpec, covers: Mapping[str, Cover], rooms: tuple[Reservation, Reservation]
+) -> None:
+    """The manifest, then the index, each written into the room held for it."""
+    for room, text in ((rooms[0], _manifest_text(report, spec)), (rooms[1], _index_html(report, covers))):
+        try:
+            room.write(text)
+        except OSError as exc:
+            raise OutputError(room.target, exc) from None
+
+
 def write_manifest(report: BuildReport, spec: BuildSpec) -> None:
+    write_atomic(report.out / MANIFEST, _manifest_text(report, spec))
+
+
+def _manifest_text(report: BuildReport, spec: BuildSpec) -> str:
     data = {
         "lianzheng": toolkit_version(),
         "library_version": report.library_version,
@@ -394,7 +504,7 @@ def write_manifest(report: BuildReport, spec: BuildSpec) -> None:
         "counts": report.counts(),
         "jobs": [_entry(result) for result in report.results],
     }
-    write_atomic(report.out / MANIFEST, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def write_index(report: BuildReport, covers: Mapping[str, Cover] | None = None) -> None:
@@ -403,6 +513,10 @@ def write_index(report: BuildReport, covers: Mapping[str, Cover] | None = None) 
     ``covers`` (job id -> the document's cover) gives the audience's name, the title and the date; the
     page is in the handouts' language when they share one, in English otherwise.
     """
+    write_atomic(report.out / INDEX, _index_html(report, covers))
+
+
+def _index_html(report: BuildReport, covers: Mapping[str, Cover] | None = None) -> str:
     from toolkit.render import environment, stylesheet
 
     covers = covers or {}
@@ -422,7 +536,7 @@ def write_index(report: BuildReport, covers: Mapping[str, Cover] | None = None) 
         )
         session["entries"].append({**_entry(result), "title": cover.title if cover else ""})
     template = environment(lang).get_template("index.html.j2")
-    html = template.render(
+    return template.render(
         lang=lang,
         sessions=sessions,
         counts=report.counts(),
@@ -430,4 +544,3 @@ def write_index(report: BuildReport, covers: Mapping[str, Cover] | None = None) 
         toolkit_version=toolkit_version(),
         css=stylesheet(),
     )
-    write_atomic(report.out / INDEX, html)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from toolkit.batch.formats import FORMATS, SOURCES, Made, unavailable
 from toolkit.batch.jobs import Job
 from toolkit.errors import requires_extra
-from toolkit.fileio import discard, publish, stage
+from toolkit.fileio import discard, publish, stage, target_of
 from toolkit.library.catalog import Library
 
 if TYPE_CHECKING:
@@ -133,7 +133,34 @@ def settle(nb: NotebookNode, target: str) -> None:
 
 
 def run_job(job: Job, out: Path, key: str) -> JobResult:
-    """Execute ``job`` with papermill and write its formats under ``out``."""
+    """Execute ``job`` with papermill and write its formats under ``out``.
+
+    A file that cannot be written (no space left, no right to write) fails this job alone, with the
+    reason; what it had staged is removed and the previous outputs stay as they were.
+    """
+    started = time.perf_counter()
+    try:
+        return _run_job(job, out, key, started)
+    except OSError as exc:
+        return JobResult(job, "failed", time.perf_counter() - started, key=key, error=_write_error(exc, out))
+
+
+def _write_error(exc: OSError, out: Path) -> str:
+    """A failed write in one line: the reason, and the file named as the manifest names it."""
+    reason = exc.strerror or str(exc)
+    if not exc.filename:
+        return f"{type(exc).__name__}: {reason}"
+    path = target_of(Path(str(exc.filename)))  # a temporary file: its target
+    if path.name.endswith(".failed.ipynb"):  # the executed notebook, kept under that name only if it fails
+        path = path.with_name(path.name.removesuffix(".failed.ipynb") + ".ipynb")
+    try:
+        shown = str(path.relative_to(out))
+    except ValueError:
+        shown = str(path)
+    return f"{type(exc).__name__}: {reason}: {shown}"
+
+
+def _run_job(job: Job, out: Path, key: str, started: float) -> JobResult:
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -141,7 +168,6 @@ def run_job(job: Job, out: Path, key: str) -> JobResult:
     from toolkit.batch import kernels
 
     kernels.register()
-    started = time.perf_counter()
     missing = [_state.unavailable[fmt] for fmt in job.formats if fmt in _state.unavailable]
     if missing:
         return JobResult(job, "failed", 0.0, key=key, error=missing[0])
@@ -178,6 +204,8 @@ def run_job(job: Job, out: Path, key: str) -> JobResult:
                 error=f"{exc.ename}: {exc.evalue}",
                 failed_notebook=str(failed_path.relative_to(out)),
             )
+        except OSError:
+            raise  # the executed notebook could not be written; the kernel is sound
         except Exception as exc:  # a kernel that died or never started: the job fails, the build goes on
             kernels.pool(KERNEL).discard()
             return JobResult(
@@ -198,6 +226,8 @@ def run_job(job: Job, out: Path, key: str) -> JobResult:
                 spent = time.perf_counter() - tick - (timings.get("html", 0.0) - page)
                 timings[fmt] = timings.get(fmt, 0.0) + spent
                 hashes[fmt] = file_digest(temp)
+        except OSError:
+            raise
         except Exception as exc:
             return JobResult(
                 job, "failed", time.perf_counter() - started, key=key, error=f"{type(exc).__name__}: {exc}"
