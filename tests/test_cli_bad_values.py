@@ -79,6 +79,8 @@ CASES = [
     case("report --lang empty", "report", *REPORT, "--lang", ""),
     case("report --date not a date", "report", *REPORT, "--date", "yesterday"),
     case("report --library names a file", "report", *REPORT, "--library", "{file}"),
+    case("report --title empty", "report", *REPORT, "--title", ""),
+    case("report --unit empty", "report", *REPORT, "--unit", " "),
     # serve
     case("serve --port 0", "serve", *SERVE, "--port", "0"),
     case("serve --port -1", "serve", *SERVE, "--port", "-1"),
@@ -94,6 +96,10 @@ CASES = [
     case("serve --pass-mark -1", "serve", *SERVE, "--pass-mark", "-1"),
     case("serve --pass-mark 101", "serve", *SERVE, "--pass-mark", "101"),
     case("serve --seed -1", "serve", *SERVE, "--seed", "-1"),
+    case("serve --lang empty", "serve", *SERVE, "--lang", ""),
+    case("serve --date empty", "serve", *SERVE, "--date", ""),
+    case("serve --unit empty", "serve", *SERVE, "--unit", ""),
+    case("serve --library names a file", "serve", *SERVE, "--library", "{file}"),
     case("serve --store is a folder", "serve", "--store", "{tmp}", "--session", "s1", "--dir", "{tmp}/p", "--dry-run"),
     case("serve --store empty", "serve", "--store", "", "--session", "s1", "--dir", "{tmp}/p", "--dry-run"),
     case(
@@ -102,11 +108,31 @@ CASES = [
     case("serve --dir empty", "serve", "--store", "{tmp}/a.db", "--session", "s1", "--dir", "", "--dry-run"),
     # check, stats, responses
     case("check library names a file", "check", "{file}"),
+    case("check library empty", "check", ""),
     case("stats --lang empty", "stats", "--lang", ""),
     case("stats library names a file", "stats", "{file}"),
     case("responses export --store is a folder", "responses", "export", "--store", "{tmp}", "--out", "{tmp}/a.csv"),
     case("responses export --store empty", "responses", "export", "--store", "", "--out", "{tmp}/a.csv"),
     case("responses export --out empty", "responses", "export", "--store", "{tmp}/answers.db", "--out", ""),
+    case(
+        "responses export --out below a file",
+        "responses",
+        "export",
+        "--store",
+        "{tmp}/answers.db",
+        "--out",
+        "{file}/a.csv",
+    ),
+]
+
+# Values at the edges of what is valid, which must still be taken.
+ACCEPTED = [
+    ("--port", "1"),
+    ("--port", "65535"),
+    ("--ip", "0.0.0.0"),
+    ("--ip", "::1"),
+    ("--ip", "localhost"),
+    ("--ip", "training-room.example.org"),
 ]
 
 
@@ -311,3 +337,10 @@ def test_a_disk_that_fills_during_the_build_fails_each_job_and_keeps_the_manifes
     assert manifest["counts"]["failed"] == len(failed)
     assert manifest["counts"]["built"] >= 1  # some fitted
     assert manifest_problems(after) == []
+
+
+@pytest.mark.parametrize(("flag", "value"), ACCEPTED, ids=[f"{flag} {value}" for flag, value in ACCEPTED])
+def test_valid_edge_values_are_taken(flag: str, value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["serve", "quiz", "--store", str(tmp_path / "a.db"), "--session", "s1", "--dir", str(tmp_path / "p")]
+    assert main([*argv, flag, value, "--dry-run"]) == 0, capsys.readouterr().err
+    assert f"{value}" in capsys.readouterr().out

@@ -317,8 +317,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_responses_export(args: argparse.Namespace) -> int:
+    from toolkit.batch import check_target
     from toolkit.responses.export import export_answers
 
+    check_target(args.out)  # before the store is opened
     count = export_answers(args.store, args.out)
     print(f"{count} answers written to {args.out}")
     return 0
