@@ -551,3 +551,94 @@ def test_a_migration_that_fails_half_way_leaves_the_version_1_store_as_it_was(tm
     assert "roster" not in names
     conn.close()
     assert len(before) > 0
+
+
+# -- end to end: a roster, two links, Voilà on localhost, Debian's Chromium ------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_personal_links_in_a_real_browser_with_no_request_leaving_the_server(
+    browser: Any, tmp_path: Path, artifacts: Path
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.test_serve import _wait_for, listening, stop
+    from toolkit.testing.lab import free_port
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    store = tmp_path / "responses.sqlite"
+    roster = tmp_path / "roster.csv"
+    roster.write_text("学员编号,姓名\nli-ming,李明\nwang-fang,王芳\n", encoding="utf-8")
+    links = tmp_path / "links.html"
+    load = ["roster", "load", "--store", str(store), "--session", SESSION, str(roster)]
+    assert main([*load, "--base-url", f"{base}/", "--links", str(links)]) == 0
+    rows = re.findall(r'data-learner="([^"]+)".*?<td class="lz-link">([^<]+)</td>', links.read_text(), re.S)
+    link = dict(rows)
+    assert set(link) == {"li-ming", "wang-fang"} and link["li-ming"] != link["wang-fang"]
+    command = [
+        sys.executable,
+        "-c",
+        "import sys; from toolkit.cli import main; sys.exit(main())",
+        "serve",
+        "quiz",
+        *("--store", str(store), "--session", SESSION, "--audience", "retired", "--questions", "3"),
+        *("--date", "2026-12-01", "--port", str(port), "--shuffle"),
+    ]
+    log_path = tmp_path / "voila.log"
+    log = log_path.open("w")
+    server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=os.environ)
+    requested: list[str] = []
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    # Every request any learner page makes is recorded; one leaving the server is refused (and counted).
+    context.on("request", lambda request: requested.append(request.url))
+    context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort())
+    try:
+        listening(server, port, log_path)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(link["li-ming"], timeout=90_000)
+        page.wait_for_selector(".widget-toggle-buttons", timeout=90_000)
+        assert "李明 (li-ming)" in page.inner_text(".lz-learner-sheet")
+        assert page.locator(".lz-learner-id").count() == 0, "no id to type"
+        for group in page.locator(".widget-toggle-buttons").all():
+            group.locator("button").first.click()
+        answered = _wait_for(lambda: len(ResponseStore(store).answers(SESSION, "quiz", "li-ming")) >= 1)
+        assert answered
+        page.locator(".lz-submit").click()
+        page.locator(".lz-confirm").click()
+        result = page.locator(".lz-result")
+        result.wait_for(timeout=60_000)
+        text = result.inner_text()
+        assert "Score:" in text and "of 3" in text and "shown once the trainer releases them" in text
+        assert "Rule:" not in text and "Answer:" not in text
+        assert ResponseStore(store).submission(SESSION, "quiz", "wang-fang") is None
+        result.scroll_into_view_if_needed()
+        page.screenshot(path=str(artifacts / "learner-quiz-before-release.png"))
+        # No token, a forged one, another learner's id: a sentence, and no widget at all.
+        for address in (f"{base}/", f"{base}/?token=forged-{'x' * 30}", f"{base}/?learner=wang-fang"):
+            other = context.new_page()
+            other.goto(address, timeout=90_000)
+            other.wait_for_selector(".lz-no-access", timeout=90_000)
+            cells = other.locator("#rendered_cells")
+            assert cells.locator("button, input, textarea, .widget-toggle-buttons, .jupyter-widgets").count() == 0
+            other.close()
+        assert ResponseStore(store).answers(SESSION, "quiz", "wang-fang") == {}
+        # Released: the learner who reopens sees the key.
+        assert main(["release", "--store", str(store), "--session", SESSION]) == 0
+        page.reload()
+        result = page.locator(".lz-result")
+        result.wait_for(timeout=90_000)
+        assert result.inner_text().count("Rule:") == 3
+        assert errors == [], errors
+        leaving = [url for url in requested if not url.startswith((base, "data:", "blob:"))]
+        print(f"requests: {len(requested)}, leaving the server: {len(leaving)}")
+        assert leaving == [], leaving
+    finally:
+        context.close()
+        stop(server)
+        log.close()

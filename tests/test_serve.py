@@ -3,7 +3,6 @@ read back with pandas and openpyxl, clear errors; and the learner's page end to 
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -313,7 +312,7 @@ def test_a_learner_answers_reloads_and_submits_in_a_real_browser(
     def route(request_route: Any) -> None:
         if request_route.request.url.startswith(base):
             request_route.continue_()
-        else:  # Voilà's page asks a CDN for icon fonts; the closed network refuses, nothing depends on them
+        else:  # nothing may leave the server: an offline training room has no CDN
             refused.append(request_route.request.url)
             request_route.abort()
 
@@ -373,8 +372,7 @@ def test_a_learner_answers_reloads_and_submits_in_a_real_browser(
         submission = ResponseStore(store).submission(SESSION, "worksheet", "li-ming")
         assert submission is not None and submission.score == 1 and not submission.passed
         assert errors == [], errors
-        assert all("127.0.0.1" not in url for url in refused)
-        print(json.dumps({"refused": refused}))
+        assert refused == [], refused
     finally:
         context.close()
 
