@@ -63,7 +63,7 @@ class Settings:
     store: Path
     session: str
     sheet: str
-    learner: str  # the learner parameter or $LIANZHENG_LEARNER: an open session only
+    learner: str  # the learner parameter: an open session only
     pass_mark: float
     token: str = ""  # ?token= in the page's address: a session with a roster
     asked: str = ""  # ?learner= in the page's address: an open session only
