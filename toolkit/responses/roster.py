@@ -143,7 +143,10 @@ def link(base_url: str, token: str) -> str:
 
 
 def check_links_target(target: Path) -> None:
-    """Refuse to write over a links page (it may hold the only copy of links in use) or into no folder."""
+    """Refuse to write over a links page (it may hold the only copy of links in use) or into no folder,
+    or without segno for the QR codes: all before a token is issued, since a token not printed is lost."""
+    with requires_extra("serve"):
+        import segno  # noqa: F401
     if target.exists() or target.is_symlink():
         raise ResponseError(
             f"{target} exists: it may hold the only copy of links still in use; give another --links file"
