@@ -479,6 +479,34 @@ def test_loading_writes_a_private_page_of_links_that_open_and_reloading_keeps_th
     assert [entry.learner for entry in store.roster(SESSION)] == ["li-ming"]
 
 
+def test_a_bad_workbook_and_a_bad_row_in_one_are_one_line(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    fake = tmp_path / "roster.xlsx"
+    fake.write_text("learner,name\nli-ming,Li\n", encoding="utf-8")
+    with pytest.raises(ResponseError, match=r"roster.xlsx: not an XLSX workbook \(\w+\)$"):
+        read_roster(fake)
+    book = Workbook()
+    book.active.append(["姓名", "学员编号"])
+    book.active.append(["李明", "li-ming"])
+    book.active.append(["王芳", "wang fang"])
+    book.save(fake)
+    with pytest.raises(ResponseError, match=r"roster.xlsx:3: learner id 'wang fang' is not valid"):
+        read_roster(fake)
+    with pytest.raises(ResponseError, match=r"roster.ods: a roster is a .csv or .xlsx file, not '.ods'"):
+        (tmp_path / "roster.ods").write_text("x")
+        read_roster(tmp_path / "roster.ods")
+
+
+def test_the_roster_list_shows_no_token(
+    store_path: Path, tokens: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["roster", "list", "--store", str(store_path), "--session", SESSION]) == 0
+    out = capsys.readouterr().out
+    assert "li-ming\t李明\tlink issued" in out and "wang-fang" in out and "zhao-lei" not in out
+    assert all(token not in out and token_hash(token) not in out for token in tokens.values())
+
+
 def test_a_bad_base_url_is_refused_before_anything_is_issued(tmp_path: Path, store_path: Path) -> None:
     roster = tmp_path / "roster.csv"
     roster.write_text("learner,name\nli-ming,Li\n", encoding="utf-8")
