@@ -507,6 +507,20 @@ def test_the_roster_list_shows_no_token(
     assert all(token not in out and token_hash(token) not in out for token in tokens.values())
 
 
+def test_one_token_gives_a_link_and_a_qr_code_for_each_page_served(store_path: Path, tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text("learner,name\nli-ming,Li\nwang-fang,Wang\n", encoding="utf-8")
+    pages = [f"http://10.0.0.5:8866/voila/render/{name}.ipynb" for name in ("worksheet", "quiz")]
+    argv = ["roster", "load", "--store", str(store_path), "--session", SESSION, str(roster)]
+    argv += ["--base-url", pages[0], "--base-url", pages[1], "--links", str(tmp_path / "links.html")]
+    assert main(argv) == 0
+    html = (tmp_path / "links.html").read_text(encoding="utf-8")
+    assert html.count("<svg") == 4
+    links = re.findall(r"(http://[^<]+)\?token=([A-Za-z0-9_-]+)", html)
+    assert [page for page, _ in links] == pages * 2
+    assert links[0][1] == links[1][1] != links[2][1] == links[3][1]
+
+
 def test_a_bad_base_url_is_refused_before_anything_is_issued(tmp_path: Path, store_path: Path) -> None:
     roster = tmp_path / "roster.csv"
     roster.write_text("learner,name\nli-ming,Li\n", encoding="utf-8")

@@ -227,7 +227,7 @@ def _write_links(args: argparse.Namespace, issued: Sequence[object]) -> None:
     from toolkit.responses.store import Issued
 
     entries = [entry for entry in issued if isinstance(entry, Issued)]
-    write_links(args.links, entries, session=args.session, base_url=args.base_url, lang=args.lang)
+    write_links(args.links, entries, session=args.session, base_urls=args.base_url, lang=args.lang)
 
 
 def cmd_roster_load(args: argparse.Namespace) -> int:
@@ -235,7 +235,8 @@ def cmd_roster_load(args: argparse.Namespace) -> int:
     from toolkit.responses.store import ResponseStore, check_id
 
     check_id(args.session, "session")
-    check_base_url(args.base_url)
+    for url in args.base_url:
+        check_base_url(url)
     learners = read_roster(args.file)
     check_links_target(args.links)  # before any token is issued: a token not printed would be lost
     change = ResponseStore(args.store).load_roster(args.session, learners, reissue=args.reissue)
@@ -261,7 +262,8 @@ def cmd_roster_reissue(args: argparse.Namespace) -> int:
     from toolkit.responses.store import ResponseStore, check_id
 
     check_id(args.session, "session")
-    check_base_url(args.base_url)
+    for url in args.base_url:
+        check_base_url(url)
     check_links_target(args.links)
     issued = ResponseStore(args.store, create=False).reissue(args.session, args.learner or ())
     try:
@@ -426,7 +428,9 @@ def build_parser() -> argparse.ArgumentParser:
         action.add_argument(
             "--base-url",
             required=True,
-            help="the page learners open, e.g. http://192.168.1.20:8866/ (as 'lianzheng serve' prints it)",
+            action="append",
+            help="the page learners open, e.g. http://192.168.1.20:8866/ (as 'lianzheng serve' prints it); "
+            "repeat it for each page served (worksheet and quiz), one link and QR code each",
         )
         action.add_argument("--links", type=Path, required=True, help="the links page to write: FILE.html (new)")
         action.add_argument("--lang", default="en", choices=("en", "zh-CN"), help="language of the links page")

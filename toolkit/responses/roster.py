@@ -159,23 +159,29 @@ def check_links_target(target: Path) -> None:
         raise ResponseError(f"{target}: the folder '{target.parent}' is not writable")
 
 
-def links_page(issued: Sequence[Issued], *, session: str, base_url: str, lang: str = "en") -> str:
-    """The printable page: one row per learner with name, id, link and QR code (inline SVG)."""
+def links_page(issued: Sequence[Issued], *, session: str, base_urls: Sequence[str], lang: str = "en") -> str:
+    """The printable page: one row per learner with name, id, and a link and its QR code (inline SVG) for
+    each page served (``base_urls``: a worksheet and a quiz served together are two pages, one token)."""
     with requires_extra("serve"):
         import segno
     rows = []
     for entry in issued:
-        url = link(base_url, entry.token)
-        # segno writes only its own path data into the SVG: nothing of the learner's text reaches it.
-        svg = segno.make_qr(url, error="m").svg_inline(scale=3, title=None)
-        rows.append({"name": entry.name, "learner": entry.learner, "url": url, "svg": Markup(svg)})
+        links = []
+        for base_url in base_urls:
+            url = link(base_url, entry.token)
+            # segno writes only its own path data into the SVG: nothing of the learner's text reaches it.
+            svg = segno.make_qr(url, error="m").svg_inline(scale=3, title=None)
+            links.append({"url": url, "svg": Markup(svg)})
+        rows.append({"name": entry.name, "learner": entry.learner, "links": links})
     template = environment(lang).get_template("roster_links.html.j2")
     return template.render(lang=lang, session=session, rows=rows)
 
 
-def write_links(target: Path, issued: Sequence[Issued], *, session: str, base_url: str, lang: str = "en") -> None:
+def write_links(
+    target: Path, issued: Sequence[Issued], *, session: str, base_urls: Sequence[str], lang: str = "en"
+) -> None:
     """Write the links page, private to its owner (it holds secrets), staged and renamed."""
-    html = links_page(issued, session=session, base_url=base_url, lang=lang)
+    html = links_page(issued, session=session, base_urls=base_urls, lang=lang)
     with staged(target) as temp:
         os.chmod(temp, 0o600)
         temp.write_text(html, encoding="utf-8")
