@@ -262,6 +262,16 @@ def test_a_learner_opens_their_own_sheet_by_link_with_the_rosters_name(
     assert not any(isinstance(w, Text) for w in widgets_of(sheet.root))
 
 
+def test_a_hostile_name_from_the_roster_is_text_in_the_page(
+    bundled: Library, store_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = '"><img src=x onerror=alert(1)><script>fetch("http://evil.test/")</script>'
+    (issued,) = ResponseStore(store_path).load_roster(SESSION, [("li-ming", name)]).issued
+    sheet = page(bundled, store_path, monkeypatch, f"token={issued.token}")
+    shown = sheet.identity.children[0].value
+    assert "<img" not in shown and "<script" not in shown and "&lt;img src=x onerror=alert(1)&gt;" in shown
+
+
 # -- the key: hidden until released, shown at submission when the trainer says so ------------------------------
 
 
