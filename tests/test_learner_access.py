@@ -680,6 +680,10 @@ def test_personal_links_in_a_real_browser_with_no_request_leaving_the_server(
             assert cells.locator("button, input, textarea, .widget-toggle-buttons, .jupyter-widgets").count() == 0
             other.close()
         assert ResponseStore(store).answers(SESSION, "quiz", "wang-fang") == {}
+        mistyped = context.new_page()  # Voilà's own pages (an address that is not a sheet) count too
+        mistyped.goto(f"{base}/voila/tree/nope", timeout=90_000)
+        mistyped.wait_for_load_state("networkidle", timeout=60_000)
+        mistyped.close()
         # Released: the learner who reopens sees the key.
         assert main(["release", "--store", str(store), "--session", SESSION]) == 0
         page.reload()
