@@ -260,6 +260,11 @@ def test_a_learner_opens_their_own_sheet_by_link_with_the_rosters_name(
     assert sheet.learner == "li-ming" and sheet.refusal is None and sheet.controls
     assert "李明 (li-ming)" in sheet.identity.children[0].value
     assert not any(isinstance(w, Text) for w in widgets_of(sheet.root))
+    assert sheet.learner_id.comm is None and sheet.start_button.comm is None, "closed: no message reaches them"
+    assert all(w.comm is not None for w in widgets_of(sheet.root))
+    refused = page(bundled, store_path, monkeypatch, "token=forged")
+    built = [refused.learner_id, refused.start_button, refused.submit_button, refused.confirm_button]
+    assert all(w.comm is None for w in [*widgets_of(refused.root), *built]), "a refused page keeps no widget open"
 
 
 def test_a_hostile_name_from_the_roster_is_text_in_the_page(

@@ -280,10 +280,20 @@ class LearnerSheet:
         self.rostered = _has_roster(self.settings.store, self.settings.session)
         self.refusal: str | None = None  # set when the page opens nothing: shown instead of any widget
         if self.rostered or self.settings.token:
+            # No id to type: the field and its button are closed, so no message from the page reaches them.
+            self.learner_id.close()
+            self.start_button.close()
             self.identity = widgets.VBox([self.message])
             self.root = widgets.VBox([self.identity, self.body])
             self.root.add_class("lz-learner-sheet")
             self._open_with_token(self.settings.token)
+            if self.refusal is not None:  # nothing opens: every widget closed, the page shows one sentence
+                for widget in (self.submit_button, self.confirm_row, self.confirm_text, self.confirm_button):
+                    widget.close()
+                for widget in (self.cancel_button, self.status, self.result, self.message, self.body):
+                    widget.close()
+                self.identity.close()
+                self.root.close()
             return
         intro = widgets.HTML(f"<p>{escape(t('learner.identify'))}</p>")
         self.identity = widgets.VBox([intro, self.learner_id, self.start_button, self.message])
