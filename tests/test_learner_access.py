@@ -112,23 +112,23 @@ def _no_token(library: Library, store: Path, mp: pytest.MonkeyPatch, tokens: dic
 
 
 def _wrong_token(library: Library, store: Path, mp: pytest.MonkeyPatch, tokens: dict[str, str]) -> None:
-    sheet = page(library, store, mp, "token=" + "x" * 32)
+    sheet = page(library, store, mp, "pass=" + "x" * 32)
     assert sheet.refusal is not None and sheet.store is None
 
 
 def _another_sessions_token(library: Library, store: Path, mp: pytest.MonkeyPatch, tokens: dict[str, str]) -> None:
-    sheet = page(library, store, mp, f"token={tokens['zhao-lei']}")
+    sheet = page(library, store, mp, f"pass={tokens['zhao-lei']}")
     assert sheet.refusal is not None and sheet.store is None
 
 
 def _the_stored_hash_as_token(library: Library, store: Path, mp: pytest.MonkeyPatch, tokens: dict[str, str]) -> None:
-    sheet = page(library, store, mp, f"token={token_hash(tokens['wang-fang'])}")
+    sheet = page(library, store, mp, f"pass={token_hash(tokens['wang-fang'])}")
     assert sheet.refusal is not None and sheet.store is None
 
 
 def _a_cut_token(library: Library, store: Path, mp: pytest.MonkeyPatch, tokens: dict[str, str]) -> None:
     for forged in (tokens["wang-fang"][:-1], tokens["wang-fang"] + "A", "", tokens["wang-fang"].upper()):
-        sheet = page(library, store, mp, f"token={forged}")
+        sheet = page(library, store, mp, f"pass={forged}")
         assert sheet.refusal is not None and sheet.store is None
 
 
@@ -156,7 +156,7 @@ def _typed_id_on_a_refused_page(library: Library, store: Path, mp: pytest.Monkey
 
 
 def _a_token_and_another_learner(library: Library, store: Path, mp: pytest.MonkeyPatch, tokens: dict[str, str]) -> None:
-    sheet = page(library, store, mp, f"learner=wang-fang&token={tokens['li-ming']}&name=Mallory")
+    sheet = page(library, store, mp, f"learner=wang-fang&pass={tokens['li-ming']}&name=Mallory")
     assert sheet.learner == "li-ming"
     answer_everything(sheet, right=False)
     sheet.submit()
@@ -165,7 +165,7 @@ def _a_token_and_another_learner(library: Library, store: Path, mp: pytest.Monke
 def _switching_learner_after_opening(
     library: Library, store: Path, mp: pytest.MonkeyPatch, tokens: dict[str, str]
 ) -> None:
-    sheet = page(library, store, mp, f"token={tokens['li-ming']}")
+    sheet = page(library, store, mp, f"pass={tokens['li-ming']}")
     sheet.learner_id.value = "wang-fang"
     sheet.start_button.click()
     assert not sheet.start("wang-fang") and sheet.learner == "li-ming"
@@ -177,7 +177,7 @@ def _every_widget_set_as_a_client_could(
     library: Library, store: Path, mp: pytest.MonkeyPatch, tokens: dict[str, str]
 ) -> None:
     """A's page: every text-like widget of the tree set to B's id or a new name, every button clicked."""
-    sheet = page(library, store, mp, f"token={tokens['li-ming']}")
+    sheet = page(library, store, mp, f"pass={tokens['li-ming']}")
     tree = widgets_of(sheet.root)
     assert not any(isinstance(w, Text) for w in tree), "no id or name field on a roster's page"
     for widget in tree:
@@ -192,7 +192,7 @@ def _every_widget_set_as_a_client_could(
 
 
 def _the_name_from_the_address(library: Library, store: Path, mp: pytest.MonkeyPatch, tokens: dict[str, str]) -> None:
-    sheet = page(library, store, mp, f"token={tokens['wang-fang']}&name=Mallory")
+    sheet = page(library, store, mp, f"pass={tokens['wang-fang']}&name=Mallory")
     assert sheet.learner == "wang-fang"  # B's own link: opens B, but B's name stays the roster's
 
 
@@ -220,7 +220,7 @@ def test_no_attempt_to_answer_as_another_learner_succeeds(
     """B (wang-fang) has answered one question. Whatever the attempt, B's answers, submission, opens and
     name are as they were, and no learner outside the roster appears in the store."""
     monkeypatch.delenv("LIANZHENG_LEARNER", raising=False)
-    own = page(bundled, store_path, monkeypatch, f"token={tokens['wang-fang']}")
+    own = page(bundled, store_path, monkeypatch, f"pass={tokens['wang-fang']}")
     assert own.learner == "wang-fang" and own.record is not None
     answer_everything(own, right=True)
     before = snapshot(store_path)
@@ -246,7 +246,7 @@ def test_a_refused_page_shows_one_sentence_and_no_widget(
 
     shown: list[Any] = []
     monkeypatch.setattr(IPython.display, "display", lambda *objs, **kwargs: shown.extend(objs))
-    monkeypatch.setenv("QUERY_STRING", "token=forged")
+    monkeypatch.setenv("QUERY_STRING", "pass=forged")
     handout.show(prepare(bundled, store_path))
     assert not any(isinstance(obj, Widget) for obj in shown)
     assert "This page opens only from your personal link" in shown[-1]["text/html"]
@@ -256,13 +256,13 @@ def test_a_refused_page_shows_one_sentence_and_no_widget(
 def test_a_learner_opens_their_own_sheet_by_link_with_the_rosters_name(
     bundled: Library, store_path: Path, monkeypatch: pytest.MonkeyPatch, tokens: dict[str, str]
 ) -> None:
-    sheet = page(bundled, store_path, monkeypatch, f"token={tokens['li-ming']}")
+    sheet = page(bundled, store_path, monkeypatch, f"pass={tokens['li-ming']}")
     assert sheet.learner == "li-ming" and sheet.refusal is None and sheet.controls
     assert "李明 (li-ming)" in sheet.identity.children[0].value
     assert not any(isinstance(w, Text) for w in widgets_of(sheet.root))
     assert sheet.learner_id.comm is None and sheet.start_button.comm is None, "closed: no message reaches them"
     assert all(w.comm is not None for w in widgets_of(sheet.root))
-    refused = page(bundled, store_path, monkeypatch, "token=forged")
+    refused = page(bundled, store_path, monkeypatch, "pass=forged")
     built = [refused.learner_id, refused.start_button, refused.submit_button, refused.confirm_button]
     assert all(w.comm is None for w in [*widgets_of(refused.root), *built]), "a refused page keeps no widget open"
 
@@ -272,7 +272,7 @@ def test_a_hostile_name_from_the_roster_is_text_in_the_page(
 ) -> None:
     name = '"><img src=x onerror=alert(1)><script>fetch("http://evil.test/")</script>'
     (issued,) = ResponseStore(store_path).load_roster(SESSION, [("li-ming", name)]).issued
-    sheet = page(bundled, store_path, monkeypatch, f"token={issued.token}")
+    sheet = page(bundled, store_path, monkeypatch, f"pass={issued.token}")
     shown = sheet.identity.children[0].value
     assert "<img" not in shown and "<script" not in shown and "&lt;img src=x onerror=alert(1)&gt;" in shown
 
@@ -287,7 +287,7 @@ def _page_text(sheet: LearnerSheet) -> str:
 def test_the_key_is_not_shown_before_release_and_is_after(
     bundled: Library, store_path: Path, monkeypatch: pytest.MonkeyPatch, tokens: dict[str, str]
 ) -> None:
-    sheet = page(bundled, store_path, monkeypatch, f"token={tokens['li-ming']}")
+    sheet = page(bundled, store_path, monkeypatch, f"pass={tokens['li-ming']}")
     assert sheet.record is not None
     answer_everything(sheet, right=False)
     submission = sheet.submit()
@@ -296,10 +296,10 @@ def test_the_key_is_not_shown_before_release_and_is_after(
     assert "Score: 0 of 6" in text and "shown once the trainer releases them" in text
     assert "data-item=" not in text and "Answer:" not in text and "Rule:" not in text  # no key, no explanation
     # Reopened before release: still hidden.
-    again = page(bundled, store_path, monkeypatch, f"token={tokens['li-ming']}")
+    again = page(bundled, store_path, monkeypatch, f"pass={tokens['li-ming']}")
     assert "Rule:" not in _page_text(again) and again.submission is not None
     assert main(["release", "--store", str(store_path), "--session", SESSION, "--sheet", "quiz"]) == 0
-    released = page(bundled, store_path, monkeypatch, f"token={tokens['li-ming']}")
+    released = page(bundled, store_path, monkeypatch, f"pass={tokens['li-ming']}")
     text = _page_text(released)
     assert text.count("Rule:") == 6 and text.count("data-item=") == 6 and "shown once the trainer releases" not in text
 
@@ -308,7 +308,7 @@ def test_the_key_shows_on_submitting_when_the_trainer_says_so(
     bundled: Library, store_path: Path, monkeypatch: pytest.MonkeyPatch, tokens: dict[str, str]
 ) -> None:
     ResponseStore(store_path).set_sheet_settings(SESSION, "quiz", key_shown="submission")
-    sheet = page(bundled, store_path, monkeypatch, f"token={tokens['wang-fang']}")
+    sheet = page(bundled, store_path, monkeypatch, f"pass={tokens['wang-fang']}")
     answer_everything(sheet, right=True)
     sheet.submit()
     assert _page_text(sheet).count("Rule:") == 6 and "Score: 6 of 6" in _page_text(sheet)
@@ -329,8 +329,8 @@ def test_shuffled_papers_differ_per_learner_and_grade_identically(
     bundled: Library, store_path: Path, monkeypatch: pytest.MonkeyPatch, tokens: dict[str, str]
 ) -> None:
     ResponseStore(store_path).set_sheet_settings(SESSION, "quiz", key_shown="submission", shuffle=True)
-    a = page(bundled, store_path, monkeypatch, f"token={tokens['li-ming']}", questions=8)
-    b = page(bundled, store_path, monkeypatch, f"token={tokens['wang-fang']}", questions=8)
+    a = page(bundled, store_path, monkeypatch, f"pass={tokens['li-ming']}", questions=8)
+    b = page(bundled, store_path, monkeypatch, f"pass={tokens['wang-fang']}", questions=8)
     assert a.record is not None and b.record is not None and a.record == b.record  # one paper in the store
 
     def shown(sheet: LearnerSheet) -> list[tuple[str, list[str]]]:
@@ -338,7 +338,7 @@ def test_shuffled_papers_differ_per_learner_and_grade_identically(
 
     assert shown(a) != shown(b), "each learner has their own order"
     assert sorted(a.order) == sorted(b.order) == sorted(i["id"] for i in a.record.items)
-    again = page(bundled, store_path, monkeypatch, f"token={tokens['li-ming']}", questions=8)
+    again = page(bundled, store_path, monkeypatch, f"pass={tokens['li-ming']}", questions=8)
     assert shown(again) == shown(a), "the same order every time the learner opens it"
     # Both choose the right option through their own widgets, whatever letter or place it has there.
     for sheet in (a, b):
@@ -467,7 +467,7 @@ def test_loading_writes_a_private_page_of_links_that_open_and_reloading_keeps_th
     html = links.read_text(encoding="utf-8")
     assert html.count("<svg") == 2 and "<script>" not in html and "<img" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html and "李明" in html
-    found = re.findall(re.escape(url) + r"\?token=([A-Za-z0-9_-]+)", html)
+    found = re.findall(re.escape(url) + r"\?pass=([A-Za-z0-9_-]+)", html)
     assert len(set(found)) == 2 and all(len(token) >= 22 for token in found)  # >= 128 bits
     store = ResponseStore(store_path)
     assert {store.learner_for_token(SESSION, t).learner for t in found} == {"li-ming", "wang-fang"}  # type: ignore[union-attr]
@@ -485,7 +485,7 @@ def test_loading_writes_a_private_page_of_links_that_open_and_reloading_keeps_th
     reissue = ["roster", "reissue", "--store", str(store_path), "--session", SESSION, "--learner", "li-ming"]
     assert main([*reissue, "--base-url", url, "--links", str(tmp_path / "new.html")]) == 0
     assert store.learner_for_token(SESSION, li) is None
-    new = re.findall(r"token=([A-Za-z0-9_-]+)", (tmp_path / "new.html").read_text(encoding="utf-8"))
+    new = re.findall(r"pass=([A-Za-z0-9_-]+)", (tmp_path / "new.html").read_text(encoding="utf-8"))
     assert store.learner_for_token(SESSION, new[0]).learner == "li-ming"  # type: ignore[union-attr]
     # A learner left out of a new file is removed: their link opens nothing.
     roster.write_text("learner,name\nli-ming,李明\n", encoding="utf-8")
@@ -531,7 +531,7 @@ def test_one_token_gives_a_link_and_a_qr_code_for_each_page_served(store_path: P
     assert main(argv) == 0
     html = (tmp_path / "links.html").read_text(encoding="utf-8")
     assert html.count("<svg") == 4
-    links = re.findall(r"(http://[^<]+)\?token=([A-Za-z0-9_-]+)", html)
+    links = re.findall(r"(http://[^<]+)\?pass=([A-Za-z0-9_-]+)", html)
     assert [page for page, _ in links] == pages * 2
     assert links[0][1] == links[1][1] != links[2][1] == links[3][1]
 
@@ -539,7 +539,7 @@ def test_one_token_gives_a_link_and_a_qr_code_for_each_page_served(store_path: P
 def test_a_bad_base_url_is_refused_before_anything_is_issued(tmp_path: Path, store_path: Path) -> None:
     roster = tmp_path / "roster.csv"
     roster.write_text("learner,name\nli-ming,Li\n", encoding="utf-8")
-    for url in ("javascript:alert(1)", "ftp://x/", "http://x/?token=abc", "8866"):
+    for url in ("javascript:alert(1)", "ftp://x/", "http://x/?pass=abc", "8866"):
         argv = ["roster", "load", "--store", str(store_path), "--session", SESSION, str(roster), "--base-url", url]
         assert main([*argv, "--links", str(tmp_path / "l.html")]) == 2
     assert ResponseStore(store_path).roster(SESSION) == []
@@ -677,7 +677,7 @@ def test_personal_links_in_a_real_browser_with_no_request_leaving_the_server(
         result.scroll_into_view_if_needed()
         page.screenshot(path=str(artifacts / "learner-quiz-before-release.png"))
         # No token, a forged one, another learner's id: a sentence, and no widget at all.
-        for address in (f"{base}/", f"{base}/?token=forged-{'x' * 30}", f"{base}/?learner=wang-fang"):
+        for address in (f"{base}/", f"{base}/?pass=forged-{'x' * 30}", f"{base}/?learner=wang-fang"):
             other = context.new_page()
             other.goto(address, timeout=90_000)
             other.wait_for_selector(".lz-no-access", timeout=90_000)

@@ -173,7 +173,7 @@ def test_a_failed_quiz_in_chinese(bundled: Library, store_path: Path) -> None:
 def test_the_learner_id_may_come_from_the_address(
     bundled: Library, store_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("QUERY_STRING", "learner=zhao-lei&name=Zhao%20Lei&token=abc")
+    monkeypatch.setenv("QUERY_STRING", "learner=zhao-lei&name=Zhao%20Lei&pass=abc")
     monkeypatch.setenv("LIANZHENG_SESSION", "from-env")
     settings = resolve(prepare(bundled, store_path, session=""))
     assert (settings.asked, settings.token, settings.learner, settings.session, settings.sheet) == (

@@ -209,7 +209,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         open_session=args.open,
     )
     print(f"answers go to {args.store.resolve()} (session {args.session}); prepared: {plan.root}")
-    access = "any learner id (open session)" if args.open else "each learner's own link (?token=...)"
+    access = "any learner id (open session)" if args.open else "each learner's own link (?pass=...)"
     for url in plan.urls:
         print(f"open: {url}   with {access}")
     key = "when the trainer releases it (lianzheng release)" if args.key == "release" else "on submitting"

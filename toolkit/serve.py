@@ -11,7 +11,7 @@ is the same as preparing the copies and running::
     python -m voila responses/autumn-2026 --no-browser --port 8866 --Voila.ip=127.0.0.1
 
 Who may answer: a session has a roster (``lianzheng roster load``), and a learner opens their sheet only
-with the personal link issued to them, ``...worksheet.ipynb?token=...`` (Voilà hands the query string to
+with the personal link issued to them, ``...worksheet.ipynb?pass=...`` (Voilà hands the query string to
 the kernel, where :func:`toolkit.widgets.worksheet.resolve` reads it). ``serve`` refuses a session
 without a roster unless the trainer passes ``--open``: a practice session, where a learner types any id.
 ``--key`` says when a learner sees the key and explanations (``release``, the default: once

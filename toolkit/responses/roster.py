@@ -128,7 +128,7 @@ def read_roster(path: Path) -> list[tuple[str, str]]:
 def check_base_url(url: str) -> str:
     """The address a learner's link starts with: http or https, a host, no token of its own."""
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.fragment or "token=" in parts.query:
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.fragment or "pass=" in parts.query:
         raise ResponseError(
             f"base URL {url!r} is not valid; valid: the page learners open, such as "
             "http://192.168.1.20:8866/ or http://192.168.1.20:8866/voila/render/quiz.ipynb",
@@ -139,7 +139,7 @@ def check_base_url(url: str) -> str:
 
 def link(base_url: str, token: str) -> str:
     """A learner's personal link: the page's address with their token."""
-    return f"{base_url}{'&' if '?' in base_url else '?'}token={token}"
+    return f"{base_url}{'&' if '?' in base_url else '?'}pass={token}"
 
 
 def check_links_target(target: Path) -> None:

@@ -15,7 +15,7 @@ Where answers go (each a notebook parameter; a blank one falls back as listed):
 Who answers:
 
 - a session with a roster (``lianzheng roster load``) opens a sheet only to a learner's personal link,
-  ``?token=...`` in the page's address (Voilà passes the query string to the kernel as ``$QUERY_STRING``);
+  ``?pass=...`` in the page's address (Voilà passes the query string to the kernel as ``$QUERY_STRING``);
   nothing else opens it (no learner id, typed or given), and the learner's name is the roster's;
 - a session without a roster is open, for practice (``lianzheng serve --open``): the learner is the
   ``learner`` parameter, else ``?learner=`` in the address, else ``$LIANZHENG_LEARNER``, else an id the
@@ -65,7 +65,7 @@ class Settings:
     sheet: str
     learner: str  # the learner parameter: an open session only
     pass_mark: float
-    token: str = ""  # ?token= in the page's address: a session with a roster
+    token: str = ""  # ?pass= in the page's address: a session with a roster
     asked: str = ""  # ?learner= in the page's address: an open session only
 
 
@@ -85,7 +85,7 @@ def resolve(handout: Handout) -> Settings:
         sheet=values.get("sheet") or handout.name,
         learner=values.get("learner") or "",
         pass_mark=int(values.get("pass_mark", 60)) / 100,
-        token=query.get("token", ""),
+        token=query.get("pass", ""),
         asked=query.get("learner") or os.environ.get("LIANZHENG_LEARNER") or "",
     )
 
