@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from toolkit.render import package_dir, stylesheet
+from toolkit.render import package_dir, style_text, stylesheet
 from toolkit.version import toolkit_version
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ def to_html(nb: NotebookNode, date: str) -> str:
             "library_version": meta.get("library_version", ""),
             "toolkit_version": toolkit_version(),
             "date": date,
-            "css": stylesheet(),
+            "css": style_text(stylesheet()),
         }
     }
     body, _ = html_exporter().from_notebook_node(nb, resources=resources)
