@@ -24,6 +24,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +35,6 @@ from toolkit import Library, load_library
 from toolkit.batch import build, build_file, load_spec
 from toolkit.paths import bundled_library
 from toolkit.testing.payloads import PAYLOADS, Planting, payload, plant_library, traced
-
-pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 DATE = "2026-12-01"
 AUDIENCE = "key-posts"
@@ -323,6 +322,7 @@ def test_payloads_cover_the_families_asked_for() -> None:
         assert families[family] >= 1, family
 
 
+@pytest.mark.slow
 def test_every_text_field_of_every_entry_kind_is_planted(pages: Pages) -> None:
     planted = {f.path.split("/")[0] for f in pages.planting.fields}
     assert planted == {"cases", "themes", "questions", "prompts", "messages", "taxonomy.yaml"}
@@ -330,6 +330,8 @@ def test_every_text_field_of_every_entry_kind_is_planted(pages: Pages) -> None:
     assert set(numbers) == {p.number for p in PAYLOADS}  # every payload planted somewhere
 
 
+@pytest.mark.slow
+@pytest.mark.browser
 def test_no_page_runs_script_or_reaches_the_network(pages: Pages, visits: dict[str, Visit]) -> None:
     assert {name.rsplit(".", 1)[1] for name in visits} == {"html", "slides"}
     report = {
@@ -340,6 +342,8 @@ def test_no_page_runs_script_or_reaches_the_network(pages: Pages, visits: dict[s
     assert not report, json.dumps(report, indent=1, ensure_ascii=False)[:4000]
 
 
+@pytest.mark.slow
+@pytest.mark.browser
 def test_planted_text_is_shown_as_text(pages: Pages, visits: dict[str, Visit]) -> None:
     """Escaped, not dropped: the titles, a learner's name and library text read as written."""
 
@@ -366,3 +370,113 @@ def test_planted_text_is_shown_as_text(pages: Pages, visits: dict[str, Visit]) -
     assert plain
     for planted in plain:
         assert flat(planted.text) in texts, planted
+
+    index = pages.files["index.html"].read_text(encoding="utf-8")
+    assert '"DejaVu Serif"' in index  # the inlined stylesheet as written, not escaped
+
+
+# --- each sink on every payload, without a build ---------------------------------------------------
+
+
+class _Tags(HTMLParser):
+    """The elements, attributes and text of a page, as a browser's tokenizer sees them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.attrs: list[tuple[str, str]] = []
+        self.title = ""
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attrs += [(name, value or "") for name, value in attrs]
+        self._in_title = tag == "title"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_title = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
+
+
+def _parsed(html: str) -> _Tags:
+    parser = _Tags()
+    parser.feed(html)
+    parser.close()
+    return parser
+
+
+def test_the_handout_page_escapes_its_title_language_and_version() -> None:
+    """nbconvert's page around the handout, with every payload as the title, language and library version."""
+    import nbformat
+
+    from toolkit.batch.export import to_html
+
+    for planted in PAYLOADS:
+        cell = nbformat.v4.new_code_cell("show")
+        meta = {"title": planted.text, "lang": planted.text, "library_version": planted.text}
+        data = {"text/html": '<article class="lz-handout"><p>body</p></article>', "text/plain": "x"}
+        cell.outputs = [nbformat.v4.new_output("display_data", data=data, metadata={"lianzheng": meta})]
+        page = _parsed(to_html(nbformat.v4.new_notebook(cells=[cell]), DATE))
+        assert page.tags == [
+            "html",
+            "head",
+            "meta",
+            "meta",
+            "meta",
+            "meta",
+            "meta",
+            "title",
+            "style",
+            "body",
+            "article",
+            "p",
+        ]
+        assert not [name for name, _ in page.attrs if name.startswith("on")], planted
+        assert page.title == planted.text  # text, whole, not cut at a closing tag
+
+
+def test_library_markdown_links_only_to_web_and_mail_addresses_and_within_the_page() -> None:
+    from toolkit.render import md_block, md_inline
+
+    for planted in PAYLOADS:
+        for html in (md_block(planted.text), md_inline(planted.text)):
+            page = _parsed(str(html))
+            assert not set(page.tags) - {
+                "p",
+                "a",
+                "em",
+                "strong",
+                "code",
+                "h2",
+                "table",
+                "thead",
+                "tbody",
+                "tr",
+                "th",
+                "td",
+            }
+            for name, value in page.attrs:
+                assert name in ("href", "style") and re.match(r"(https?:|mailto:|#|[^:]*$)", value), (planted, value)
+    allowed = md_inline("[a](https://example.org) [b](mailto:x@example.org) [c](#rules)")
+    assert str(allowed).count("<a href=") == 3
+    for url in ("javascript:x()", "JAVASCRIPT:x()", "data:image/png;base64,AA==", "file:///etc/passwd", "vbscript:x"):
+        assert "<a" not in md_inline(f"[x]({url})") and "<a" not in md_inline(f"<{url}>"), url
+
+
+def test_a_link_to_a_built_file_cannot_take_another_scheme(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The studio's links to the files a build wrote: an output folder named like a URL stays a path."""
+    from types import SimpleNamespace
+
+    from toolkit.studio.widgets import output_links
+
+    monkeypatch.chdir(tmp_path)
+    result = SimpleNamespace(outputs={"html": "key-posts/casebook.html"})
+    for name in ("javascript:__pwned(1)", 'x" onmouseover="__pwned(2)', "data:text/html,<script>__pwned(3)</script>"):
+        report = SimpleNamespace(out=tmp_path / name, results=[result])
+        page = _parsed(output_links(report))  # type: ignore[arg-type]
+        hrefs = [value for attr, value in page.attrs if attr == "href"]
+        assert len(hrefs) == 2 and all(":" not in href for href in hrefs), hrefs
+        assert [attr for attr, _ in page.attrs] == ["href", "target", "href", "target"]
