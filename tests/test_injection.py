@@ -480,3 +480,30 @@ def test_a_link_to_a_built_file_cannot_take_another_scheme(tmp_path: Path, monke
         hrefs = [value for attr, value in page.attrs if attr == "href"]
         assert len(hrefs) == 2 and all(":" not in href for href in hrefs), hrefs
         assert [attr for attr, _ in page.attrs] == ["href", "target", "href", "target"]
+
+
+def test_a_docx_holds_every_title_in_well_formed_xml(tmp_path: Path) -> None:
+    """pandoc copies the page's title into the DOCX properties: control characters there made a file
+    Word refuses to open."""
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    import nbformat
+
+    pytest.importorskip("pypandoc")
+    from toolkit.batch.export import to_html, write_docx
+
+    hostile = [p for p in PAYLOADS if p.family in ("control", "bidi", "line separator", "closing tag")]
+    for planted in hostile:
+        cell = nbformat.v4.new_code_cell("show")
+        data = {"text/html": "<article><h1>heading</h1></article>", "text/plain": "x"}
+        meta = {"lianzheng": {"title": f"T{planted.number} {planted.text}", "lang": "en"}}
+        cell.outputs = [nbformat.v4.new_output("display_data", data=data, metadata=meta)]
+        target = tmp_path / f"{planted.number}.docx"
+        write_docx(to_html(nbformat.v4.new_notebook(cells=[cell]), DATE), target, "en", DATE)
+        with zipfile.ZipFile(target) as docx:
+            parts = {
+                name: ET.fromstring(docx.read(name)) for name in docx.namelist() if name.endswith((".xml", ".rels"))
+            }
+        title = parts["docProps/core.xml"].find("{http://purl.org/dc/elements/1.1/}title")
+        assert title is not None and (title.text or "").startswith(f"T{planted.number} "), planted
