@@ -403,7 +403,7 @@ def write_index(report: BuildReport, covers: Mapping[str, Cover] | None = None) 
     ``covers`` (job id -> the document's cover) gives the audience's name, the title and the date; the
     page is in the handouts' language when they share one, in English otherwise.
     """
-    from toolkit.render import environment, stylesheet
+    from toolkit.render import environment, style_text, stylesheet
 
     covers = covers or {}
     langs = {cover.lang for cover in covers.values()}
@@ -428,6 +428,6 @@ def write_index(report: BuildReport, covers: Mapping[str, Cover] | None = None) 
         counts=report.counts(),
         library_version=report.library_version,
         toolkit_version=toolkit_version(),
-        css=stylesheet(),
+        css=style_text(stylesheet()),
     )
     write_atomic(report.out / INDEX, html)
