@@ -14,7 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DATE = "2026-12-01"
 # The top-level modules of every extra's packages: made unimportable, as after `pip install lianzheng`.
-OPTIONAL = ("weasyprint", "pypandoc", "ipywidgets", "jupyterlab", "voila", "matplotlib", "openpyxl")
+OPTIONAL = ("weasyprint", "pypandoc", "ipywidgets", "jupyterlab", "voila", "matplotlib", "openpyxl", "segno")
 BLOCKER = f"""\
 import sys
 from importlib.abc import MetaPathFinder
@@ -65,15 +65,23 @@ def test_the_blocker_blocks(bare: dict[str, str]) -> None:
 
 def test_a_missing_extra_is_one_line_naming_it(bare: dict[str, str], tmp_path: Path) -> None:
     store = str(tmp_path / "answers.sqlite")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("learner,name\nli-ming,Li Ming\n", encoding="utf-8")
     commands = {
         "xlsx": ["responses", "export", "--store", store, "--out", str(tmp_path / "answers.xlsx")],
         "serve": ["serve", "--store", store, "--session", "s1", "--dir", str(tmp_path / "served")],
+        "roster": ["roster", "load", "--store", store, "--session", "s1", str(roster), "--base-url", "http://h:1/"],
     }
     for extra, args in commands.items():
+        if extra == "roster":
+            args = [*args, "--links", str(tmp_path / "links.html")]
         result = run(bare, "-m", "toolkit.cli", *args)
         assert result.returncode == 2, result.stderr
-        package = {"xlsx": "openpyxl", "serve": "voila"}[extra]
+        package = {"xlsx": "openpyxl", "serve": "voila", "roster": "segno"}[extra]
+        extra = "serve" if extra == "roster" else extra
         assert result.stderr == f"lianzheng: {package} is not installed: pip install 'lianzheng[{extra}]'\n"
+    assert not (tmp_path / "links.html").exists()
+    assert not Path(store).exists(), "refused before any token is issued (a token never printed is lost)"
     for module, extra in [("toolkit.studio.widgets", "studio"), ("toolkit.widgets.worksheet", "serve")]:
         result = run(bare, "-c", f"import {module}")
         assert result.stderr.splitlines()[-1] == (

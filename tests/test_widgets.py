@@ -99,7 +99,6 @@ def test_a_bad_learner_id_is_explained_and_nothing_opens(bundled: Library, store
 def test_every_change_is_saved_and_reopening_restores_every_answer(bundled: Library, store_path: Path) -> None:
     sheet = LearnerSheet(prepare(bundled, store_path))
     sheet.learner_id.value = "li-ming"
-    sheet.learner_name.value = "Li Ming"
     sheet.start_button.click()
     assert sheet.learner == "li-ming" and "Learner: li-ming" in sheet.identity.children[0].value
     shown = " ".join(getattr(child, "value", "") for child in sheet.body.children if isinstance(child, HTML))
@@ -111,7 +110,7 @@ def test_every_change_is_saved_and_reopening_restores_every_answer(bundled: Libr
     assert "Saved at" in sheet.status.value
     store = ResponseStore(store_path)
     assert store.answers(SESSION, "worksheet", "li-ming") == expected
-    assert store.conn.execute("SELECT name FROM learners").fetchall() == [("Li Ming",)]
+    assert store.conn.execute("SELECT name FROM learners").fetchall() == [(None,)], "no name from an open page"
     # Every widget change is one save, nothing else (a multiple-choice toggle per letter).
     clicks = sum(len(v) if isinstance(v, list) else 1 for v in expected.values())
     assert store.counts()["saves"] == clicks
@@ -124,6 +123,7 @@ def test_every_change_is_saved_and_reopening_restores_every_answer(bundled: Libr
 def test_submit_locks_checks_the_quiz_and_shows_score_explanations_and_rules(
     bundled: Library, store_path: Path
 ) -> None:
+    ResponseStore(store_path).set_sheet_settings(SESSION, "worksheet", key_shown="submission")
     sheet = LearnerSheet(prepare(bundled, store_path, learner="li-ming", pass_mark=50))
     assert sheet.confirm_row.layout.display == "none"
     sheet.submit_button.click()  # the first click only asks
@@ -159,6 +159,7 @@ def test_submit_locks_checks_the_quiz_and_shows_score_explanations_and_rules(
 
 
 def test_a_failed_quiz_in_chinese(bundled: Library, store_path: Path) -> None:
+    ResponseStore(store_path).set_sheet_settings(SESSION, "quiz", key_shown="submission")
     sheet = LearnerSheet(prepare(bundled, store_path, name="quiz", lang="zh-CN", questions=12, learner="wang-fang"))
     assert sheet.record is not None and sheet.record.kind == "quiz" and len(sheet.controls) == 12
     true_false = [c for c in sheet.controls.values() if c.item["type"] == "true-false"]
@@ -172,15 +173,17 @@ def test_a_failed_quiz_in_chinese(bundled: Library, store_path: Path) -> None:
 def test_the_learner_id_may_come_from_the_address(
     bundled: Library, store_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("QUERY_STRING", "learner=zhao-lei&name=Zhao%20Lei")
+    monkeypatch.setenv("QUERY_STRING", "learner=zhao-lei&name=Zhao%20Lei&pass=abc")
     monkeypatch.setenv("LIANZHENG_SESSION", "from-env")
     settings = resolve(prepare(bundled, store_path, session=""))
-    assert (settings.learner, settings.name, settings.session, settings.sheet) == (
+    assert (settings.asked, settings.token, settings.learner, settings.session, settings.sheet) == (
         "zhao-lei",
-        "Zhao Lei",
+        "abc",
+        "",
         "from-env",
         "worksheet",
     )
+    assert not hasattr(settings, "name"), "a name never comes from the page's address"
     assert settings.store == store_path and settings.pass_mark == 0.6
 
 
@@ -193,7 +196,12 @@ def test_the_store_defaults_to_the_environment_then_the_current_folder(
     monkeypatch.delenv("LIANZHENG_LEARNER", raising=False)
     quiz = {"audience": "retired", "edition": "interactive"}
     settings = resolve(handout.prepare("quiz", quiz, bundled))
-    assert (settings.store, settings.session, settings.learner) == (Path("responses.sqlite"), "retired", "")
+    assert (settings.store, settings.session, settings.learner, settings.asked) == (
+        Path("responses.sqlite"),
+        "retired",
+        "",
+        "",
+    )
     monkeypatch.setenv("LIANZHENG_STORE", str(tmp_path / "x.sqlite"))
     assert resolve(handout.prepare("quiz", quiz, bundled)).store == tmp_path / "x.sqlite"
 

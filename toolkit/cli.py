@@ -304,16 +304,94 @@ def cmd_serve(args: argparse.Namespace) -> int:
         pass_mark=args.pass_mark,
         port=args.port,
         ip=args.ip,
+        key_shown=args.key,
+        shuffle=args.shuffle,
+        open_session=args.open,
     )
     print(f"answers go to {args.store.resolve()} (session {args.session}); prepared: {plan.root}")
+    access = "any learner id (open session)" if args.open else "each learner's own link (?pass=...)"
     for url in plan.urls:
-        print(f"open: {url}   (or {url}?learner=ID)")
+        print(f"open: {url}   with {access}")
+    key = "when the trainer releases it (lianzheng release)" if args.key == "release" else "on submitting"
+    print(f"key and explanations shown {key}; papers {'shuffled per learner' if args.shuffle else 'in one order'}")
     print("voila: " + " ".join(plan.command))
     if args.dry_run:
         return 0
     sys.stdout.flush()
-    os.execv(plan.command[0], list(plan.command))
+    os.execve(plan.command[0], list(plan.command), {**os.environ, **dict(plan.env)})
     return 0  # pragma: no cover - execv does not return
+
+
+def _write_links(args: argparse.Namespace, issued: Sequence[object]) -> None:
+    from toolkit.responses.roster import write_links
+    from toolkit.responses.store import Issued
+
+    entries = [entry for entry in issued if isinstance(entry, Issued)]
+    write_links(args.links, entries, session=args.session, base_urls=args.base_url, lang=args.lang)
+
+
+def cmd_roster_load(args: argparse.Namespace) -> int:
+    from toolkit.responses.roster import check_base_url, check_links_target, read_roster
+    from toolkit.responses.store import ResponseStore, check_id
+
+    check_id(args.session, "session")
+    for url in args.base_url:
+        check_base_url(url)
+    learners = read_roster(args.file)
+    check_links_target(args.links)  # before any token is issued: a token not printed would be lost
+    change = ResponseStore(args.store).load_roster(args.session, learners, reissue=args.reissue)
+    if change.issued:
+        try:
+            _write_links(args, change.issued)
+        except OSError as exc:
+            raise ToolkitError(
+                f"{args.links}: cannot write the links ({exc.strerror}); the {len(change.issued)} tokens issued "
+                f"cannot be printed again: run 'lianzheng roster reissue' to issue new ones"
+            ) from None
+    print(
+        f"session {args.session}: {len(learners)} learners on the roster ({len(change.issued)} new links, "
+        f"{len(change.kept)} kept their links, {len(change.removed)} removed)"
+    )
+    if change.issued:
+        print(f"links: {args.links} (private: print it, hand each learner their row, then delete it)")
+    return 0
+
+
+def cmd_roster_reissue(args: argparse.Namespace) -> int:
+    from toolkit.responses.roster import check_base_url, check_links_target
+    from toolkit.responses.store import ResponseStore, check_id
+
+    check_id(args.session, "session")
+    for url in args.base_url:
+        check_base_url(url)
+    check_links_target(args.links)
+    issued = ResponseStore(args.store, create=False).reissue(args.session, args.learner or ())
+    try:
+        _write_links(args, issued)
+    except OSError as exc:
+        raise ToolkitError(f"{args.links}: cannot write the links ({exc.strerror}); run reissue again") from None
+    print(
+        f"session {args.session}: {len(issued)} new links (the old ones no longer open anything); links: {args.links}"
+    )
+    return 0
+
+
+def cmd_roster_list(args: argparse.Namespace) -> int:
+    from toolkit.responses.store import ResponseStore
+
+    entries = ResponseStore(args.store, create=False).roster(args.session)
+    for entry in entries:
+        print(f"{entry.learner}\t{entry.name}\tlink issued {entry.issued_at}")
+    print(f"session {args.session}: {len(entries)} learners on the roster", file=sys.stderr)
+    return 0
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    from toolkit.responses.store import ResponseStore
+
+    released = ResponseStore(args.store, create=False).release(args.session, args.sheet)
+    print(f"session {args.session}: key and explanations released for {', '.join(released)}")
+    return 0
 
 
 def cmd_responses_export(args: argparse.Namespace) -> int:
@@ -424,8 +502,70 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--ip", type=_address, default="127.0.0.1", help="address to listen on (default: 127.0.0.1; 0.0.0.0 for a LAN)"
     )
+    serve.add_argument(
+        "--key",
+        choices=("release", "submission"),
+        default="release",
+        help="when learners see the key and explanations: once released with 'lianzheng release' (default), "
+        "or on submitting",
+    )
+    serve.add_argument("--shuffle", action="store_true", help="question and option order per learner")
+    serve.add_argument(
+        "--open",
+        action="store_true",
+        help="a practice session without a roster: anyone may answer as any learner id (default: refused; "
+        "load a roster with 'lianzheng roster load')",
+    )
     serve.add_argument("--dry-run", action="store_true", help="prepare and print the Voila command, do not start it")
     serve.set_defaults(run=cmd_serve)
+
+    roster = commands.add_parser("roster", help="a session's learners and their personal links")
+    roster_actions = roster.add_subparsers(dest="action", required=True, metavar="ACTION")
+    load = roster_actions.add_parser(
+        "load",
+        help="load learners from a CSV or XLSX file and write the page of their personal links",
+        description="Load a roster (header row; columns learner id and name, e.g. learner,name or 学员编号,姓名) "
+        "into the store for a session. Each new learner gets a personal secret link, printed once in the links "
+        "page (only a hash is stored); learners already on the roster keep theirs unless --reissue.",
+    )
+    load.add_argument("file", type=Path, help="the roster: FILE.csv (UTF-8) or FILE.xlsx")
+    reissue = roster_actions.add_parser(
+        "reissue",
+        help="new personal links (the old ones stop working), written to a new links page",
+        description="Issue new tokens for every learner of the session's roster, or for those named with "
+        "--learner, and write the page of their links.",
+    )
+    reissue.add_argument("--learner", action="append", help="a learner id (repeat for several; default: everyone)")
+    for action in (load, reissue):
+        action.add_argument("--store", type=Path, required=True, help="response store (SQLite file)")
+        action.add_argument("--session", required=True, help="the training session's name")
+        action.add_argument(
+            "--base-url",
+            required=True,
+            action="append",
+            help="the page learners open, e.g. http://192.168.1.20:8866/ (as 'lianzheng serve' prints it); "
+            "repeat it for each page served (worksheet and quiz), one link and QR code each",
+        )
+        action.add_argument("--links", type=Path, required=True, help="the links page to write: FILE.html (new)")
+        action.add_argument("--lang", default="en", choices=("en", "zh-CN"), help="language of the links page")
+    load.add_argument("--reissue", action="store_true", help="new links for learners already on the roster too")
+    load.set_defaults(run=cmd_roster_load)
+    reissue.set_defaults(run=cmd_roster_reissue)
+    listing = roster_actions.add_parser("list", help="the learners of a session's roster (no links)")
+    listing.add_argument("--store", type=Path, required=True, help="response store (SQLite file)")
+    listing.add_argument("--session", required=True, help="the training session's name")
+    listing.set_defaults(run=cmd_roster_list)
+
+    release = commands.add_parser(
+        "release",
+        help="show learners the key and explanations of a session's sheets",
+        description="Release the key: learners who submitted see each question's answer, explanation and rule "
+        "(at once when they reopen the page). Sheets served with --key submission show it on submitting anyway.",
+    )
+    release.add_argument("--store", type=Path, required=True, help="response store (SQLite file)")
+    release.add_argument("--session", required=True, help="the training session's name")
+    release.add_argument("--sheet", help="one sheet, e.g. quiz (default: every sheet of the session)")
+    release.set_defaults(run=cmd_release)
 
     responses = commands.add_parser("responses", help="learners' answers in a response store")
     actions = responses.add_subparsers(dest="action", required=True, metavar="ACTION")

@@ -125,7 +125,10 @@ def show(handout: Handout) -> None:
             raw=True,
             metadata={"lianzheng": {**handout.metadata(), "interactive": True}},
         )
-        display(app.root)
+        if app.refusal is not None:  # no learner: a plain sentence, no widget at all
+            display({"text/html": app.refusal, "text/plain": app.refusal}, raw=True)
+        else:
+            display(app.root)
         return
 
     display(

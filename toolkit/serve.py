@@ -10,13 +10,21 @@ is the same as preparing the copies and running::
 
     python -m voila responses/autumn-2026 --no-browser --port 8866 --Voila.ip=127.0.0.1
 
-A learner opens ``http://HOST:8866/voila/render/worksheet.ipynb`` and gives a learner id in the page,
-or follows a link that carries it: ``...worksheet.ipynb?learner=li-ming`` (Voilà hands the query string
-to the kernel, where :func:`toolkit.widgets.worksheet.resolve` reads it).
+Who may answer: a session has a roster (``lianzheng roster load``), and a learner opens their sheet only
+with the personal link issued to them, ``...worksheet.ipynb?pass=...`` (Voilà hands the query string to
+the kernel, where :func:`toolkit.widgets.worksheet.resolve` reads it). ``serve`` refuses a session
+without a roster unless the trainer passes ``--open``: a practice session, where a learner types any id.
+``--key`` says when a learner sees the key and explanations (``release``, the default: once
+``lianzheng release`` is run; ``submission``: on submitting); ``--shuffle`` gives every learner their
+own order of questions and options. Both are kept in the store, per session and sheet.
+
+Voilà runs with the template ``lianzheng`` (``toolkit/jupyter/voila/templates``): Voilà's own ``lab``
+template without its stylesheet links to a CDN, so learner pages load nothing from the network.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -25,11 +33,18 @@ from typing import Any
 
 from toolkit.documents import check_learner_parameters, check_parameters, document_kind, learner_sheets
 from toolkit.documents.params import INTERACTIVE
-from toolkit.errors import ParameterError
+from toolkit.errors import ParameterError, ResponseError
 from toolkit.fileio import staged
 from toolkit.library.catalog import Library
 from toolkit.responses.sheets import AnswerSheet, sheet_record
-from toolkit.responses.store import ResponseStore, check_id
+from toolkit.responses.store import KEY_SHOWN, ResponseStore, check_id
+
+TEMPLATE = "lianzheng"  # the Voilà template learner pages are served with
+
+
+def template_root() -> Path:
+    """The folder put on ``JUPYTER_PATH`` so that Voilà finds the ``lianzheng`` template."""
+    return Path(__file__).resolve().parent / "jupyter"
 
 
 @dataclass(frozen=True)
@@ -40,6 +55,7 @@ class Served:
     root: Path
     command: tuple[str, ...]
     urls: tuple[str, ...]
+    env: tuple[tuple[str, str], ...] = ()  # added to the environment Voilà runs in
 
 
 def prepare_sheets(
@@ -108,12 +124,37 @@ def serve_plan(
     pass_mark: int = 60,
     port: int = 8866,
     ip: str = "127.0.0.1",
+    key_shown: str = "release",
+    shuffle: bool = False,
+    open_session: bool = False,
 ) -> Served:
-    """Create the store, prepare the notebooks and say how Voilà is started (nothing is started here)."""
+    """Create the store, prepare the notebooks and say how Voilà is started (nothing is started here).
+
+    A session needs a roster (only learners' personal links open its sheets) unless ``open_session``;
+    an open session with a roster is refused, as the roster would close it anyway.
+    """
     store = store.resolve()
-    ResponseStore(store).counts()  # created now, or refused now if it is not a store
+    responses = ResponseStore(store)
+    responses.counts()  # created now, or refused now if it is not a store
+    check_id(session, "session")
+    if key_shown not in KEY_SHOWN:
+        raise ResponseError(f"--key '{key_shown}' is not valid; valid: {', '.join(KEY_SHOWN)}", "key")
+    learners = len(responses.roster(session))
+    if not learners and not open_session:
+        raise ResponseError(
+            f"session '{session}' has no roster in {store}: load one first (lianzheng roster load --store {store} "
+            f"--session {session} FILE --base-url URL --links LINKS.html), or pass --open for a practice session "
+            "where anyone may answer as any learner id"
+        )
+    if learners and open_session:
+        raise ResponseError(
+            f"--open is for a session without a roster; session '{session}' has {learners} learners on its roster, "
+            "who open their sheets with their own links"
+        )
     folder = (folder or store.parent / session).resolve()
     notebooks = prepare_sheets(folder, documents, values, library, store=store, session=session, pass_mark=pass_mark)
+    for name in documents:  # the sheet id is the document's name, as the learner's page registers it
+        responses.set_sheet_settings(session, name, key_shown=key_shown, shuffle=shuffle)
     target = notebooks[0] if len(notebooks) == 1 else folder
     command = (
         sys.executable,
@@ -124,10 +165,12 @@ def serve_plan(
         f"--port={port}",
         f"--Voila.ip={ip}",
         "--show_tracebacks=False",
+        f"--template={TEMPLATE}",
     )
     base = f"http://{ip}:{port}"
     if len(notebooks) == 1:
         urls: tuple[str, ...] = (f"{base}/",)
     else:
         urls = tuple(f"{base}/voila/render/{path.name}" for path in notebooks)
-    return Served(tuple(notebooks), folder, command, urls)
+    jupyter_path = os.pathsep.join(p for p in (str(template_root()), os.environ.get("JUPYTER_PATH", "")) if p)
+    return Served(tuple(notebooks), folder, command, urls, (("JUPYTER_PATH", jupyter_path),))

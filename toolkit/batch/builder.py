@@ -517,7 +517,7 @@ def write_index(report: BuildReport, covers: Mapping[str, Cover] | None = None) 
 
 
 def _index_html(report: BuildReport, covers: Mapping[str, Cover] | None = None) -> str:
-    from toolkit.render import environment, stylesheet
+    from toolkit.render import environment, style_text, stylesheet
 
     covers = covers or {}
     langs = {cover.lang for cover in covers.values()}
@@ -542,5 +542,5 @@ def _index_html(report: BuildReport, covers: Mapping[str, Cover] | None = None) 
         counts=report.counts(),
         library_version=report.library_version,
         toolkit_version=toolkit_version(),
-        css=stylesheet(),
+        css=style_text(stylesheet()),
     )

@@ -9,17 +9,32 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from toolkit.render import package_dir, stylesheet
+from toolkit.render import package_dir, style_text, stylesheet
 from toolkit.version import toolkit_version
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
+
+
+# What XML 1.0 cannot hold, even as a character reference: C0 controls but tab, line feed and carriage
+# return; U+FFFE and U+FFFF; surrogates (a lone one is not even UTF-8).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` without the characters an XML file (a DOCX part) cannot hold.
+
+    pandoc leaves them out of a document's body itself, but copies the page's title into the DOCX
+    properties as it is, which makes a file Word refuses to open.
+    """
+    return _NOT_XML.sub("", text)
 
 
 def handout_metadata(nb: NotebookNode) -> dict[str, Any]:
@@ -57,7 +72,7 @@ def to_html(nb: NotebookNode, date: str) -> str:
             "library_version": meta.get("library_version", ""),
             "toolkit_version": toolkit_version(),
             "date": date,
-            "css": stylesheet(),
+            "css": style_text(stylesheet()),
         }
     }
     body, _ = html_exporter().from_notebook_node(nb, resources=resources)
@@ -107,5 +122,5 @@ def write_docx(html: str, target: Path, lang: str, date: str) -> None:
 
     with source_date(date):
         pypandoc.convert_text(
-            html, "docx", format="html", outputfile=str(target), extra_args=["--metadata", f"lang={lang}"]
+            xml_safe(html), "docx", format="html", outputfile=str(target), extra_args=["--metadata", f"lang={lang}"]
         )

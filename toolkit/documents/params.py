@@ -176,7 +176,7 @@ LEARNER: tuple[Param, ...] = (
     Param(
         "learner",
         "",
-        "learner id; '' for the page address's learner query parameter or $LIANZHENG_LEARNER, else asked for",
+        "learner id, without a roster only; '' for ?learner= or $LIANZHENG_LEARNER, else asked for",
     ),
     Param("pass_mark", 60, "percent of the quiz's points needed to pass", minimum=0, maximum=100),
 )

@@ -1,8 +1,12 @@
 """Rendering documents to HTML fragments with Jinja templates shipped in the package.
 
+Every text is untrusted (the library's, a spec's, a learner's) and is escaped where it is written
+into HTML: by the templates, whose environment escapes every value, and elsewhere by :func:`escape`,
+the same function, which leaves HTML made here (``Markup``) as it is, so nothing is escaped twice.
 Library text is Markdown written by people outside the code, so it is rendered with raw HTML
-turned off (it is escaped, not passed through), unsafe link schemes refused and images shown as
-their alt text: a handout never loads anything from the network.
+turned off (it is escaped, not passed through), links only to web and mail addresses or within the
+page (a ``javascript:``, ``data:`` or ``file:`` link stays text) and images shown as their alt
+text: a handout never loads anything from the network.
 
 >>> from toolkit import assemble, bundled_library, load_library
 >>> quiz = assemble("quiz", {"audience": "retired", "questions": 5}, load_library(bundled_library()))
@@ -10,10 +14,15 @@ their alt text: a handout never loads anything from the network.
 True
 >>> md_inline("<script>alert(1)</script> ![chart](https://example.org/c.png)")
 Markup('&lt;script&gt;alert(1)&lt;/script&gt; chart')
+>>> md_inline("[a](javascript:alert(1)) [b](data:image/png;base64,AA==) [c](https://example.org)")
+Markup('[a](javascript:alert(1)) [b](data:image/png;base64,AA==) <a href="https://example.org">c</a>')
+>>> escape("</title><script>"), escape(md_inline("*a*"))
+(Markup('&lt;/title&gt;&lt;script&gt;'), Markup('<em>a</em>'))
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, MutableMapping, Sequence
 from functools import cache, lru_cache
 from importlib import resources
@@ -26,12 +35,44 @@ from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markdown_it.utils import OptionsDict
 from markupsafe import Markup
+from markupsafe import escape as _markupsafe_escape
 
 from toolkit.documents import Document, document_kind
 from toolkit.documents.common import CaseView
 from toolkit.i18n import catalog
 
 TEMPLATES = "render/templates"
+# The schemes a link in library Markdown may have; a link without a scheme points within the page.
+LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+_SCHEME = re.compile(r"([a-z][a-z0-9+.-]*):", re.IGNORECASE)
+
+
+def escape(value: object) -> Markup:
+    """Any value as HTML text (``&``, ``<``, ``>``, quotes escaped), safe in an element or a quoted
+    attribute; HTML made here (``Markup``) is kept as it is. The escaping of the templates, for the
+    HTML written outside them."""
+    return _markupsafe_escape(value)
+
+
+def style_text(css: str) -> Markup:
+    """A stylesheet to inline in a ``<style>`` element, which HTML does not escape: it must not close
+    the element itself."""
+    if "</style" in css.lower():
+        raise RuntimeError("a stylesheet that contains </style> cannot be inlined")
+    return Markup(css)
+
+
+def safe_link(url: str) -> bool:
+    """Whether library Markdown may link to ``url`` (normalised, entities decoded): a web or mail
+    address, or an address without a scheme. Anything else (``javascript:``, ``data:``, ``file:``...)
+    is left as the text the author wrote."""
+    scheme = _SCHEME.match(url.strip())
+    return scheme is None or scheme.group(1).lower() in LINK_SCHEMES
+
+
+class _Markdown(MarkdownIt):
+    def validateLink(self, url: str) -> bool:  # markdown-it's name
+        return safe_link(url)
 
 
 def _no_image(
@@ -48,7 +89,7 @@ def _no_image(
 
 @lru_cache(maxsize=1)
 def markdown() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
+    md = _Markdown("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
     md.add_render_rule("image", _no_image)
     return md
 
@@ -109,8 +150,8 @@ def render_case(case: CaseView, lang: str, number: int = 1) -> str:
 def page(fragment: str, lang: str) -> str:
     """A fragment as a whole HTML page with the stylesheet inlined (for a frame of its own)."""
     return (
-        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
-        f"<style>{stylesheet()}</style></head><body>{fragment}</body></html>"
+        f'<!DOCTYPE html><html lang="{escape(lang)}"><head><meta charset="utf-8">'
+        f"<style>{style_text(stylesheet())}</style></head><body>{fragment}</body></html>"
     )
 
 

@@ -28,6 +28,16 @@ Tables (all text columns UTF-8; times are ISO 8601 in UTC with microseconds, ``2
 ``results``
     One row per graded question of a submission: ``item``, ``given`` (JSON), ``correct`` (0/1),
     ``points``, ``max_points``.
+``roster`` (version 2)
+    The learners a trainer loaded for a session: ``session``, ``learner`` (key), ``name`` (from the roster
+    file), ``token_hash`` (SHA-256 of the learner's secret link token, hex; the token itself is never
+    stored), ``issued_at``. A session with a roster opens a sheet only to a valid token.
+``sheet_settings`` (version 2)
+    How ``lianzheng serve`` serves a sheet of a session: ``session``, ``sheet`` (key), ``key_shown``
+    (``submission``: the key and explanations show once the learner submits; ``release``: only once the
+    trainer releases them), ``shuffle`` (0/1: question and option order per learner), ``set_at``.
+``releases`` (version 2)
+    One row per sheet whose key the trainer released: ``session``, ``sheet`` (key), ``released_at``.
 
 Item ids are the library's: prompt ids for self-check items and reflection questions, question ids for quiz
 questions, ``table:<step>`` for a row of the problems / causes / measures table. The values an item's
@@ -40,7 +50,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -50,7 +60,7 @@ CREATE TABLE IF NOT EXISTS meta (
 CREATE TABLE IF NOT EXISTS sheets (
     session         TEXT NOT NULL,
     sheet           TEXT NOT NULL,
-    kind            TEXT NOT NULL CHECK (kind IN ('worksheet', 'quiz')),
+    kind            TEXT NOT NULL,
     audience        TEXT NOT NULL,
     title           TEXT NOT NULL,
     lang            TEXT NOT NULL,
@@ -116,7 +126,75 @@ CREATE TABLE IF NOT EXISTS results (
     max_points REAL NOT NULL,
     PRIMARY KEY (session, sheet, learner, item)
 );
+CREATE TABLE IF NOT EXISTS roster (
+    session    TEXT NOT NULL,
+    learner    TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    issued_at  TEXT NOT NULL,
+    PRIMARY KEY (session, learner)
+);
+CREATE TABLE IF NOT EXISTS sheet_settings (
+    session   TEXT NOT NULL,
+    sheet     TEXT NOT NULL,
+    key_shown TEXT NOT NULL CHECK (key_shown IN ('submission', 'release')),
+    shuffle   INTEGER NOT NULL CHECK (shuffle IN (0, 1)),
+    set_at    TEXT NOT NULL,
+    PRIMARY KEY (session, sheet)
+);
+CREATE TABLE IF NOT EXISTS releases (
+    session     TEXT NOT NULL,
+    sheet       TEXT NOT NULL,
+    released_at TEXT NOT NULL,
+    PRIMARY KEY (session, sheet)
+);
 """
+
+# Version 1 -> 2: ``sheets`` loses its CHECK on ``kind`` (a registered kind must be storable), which SQLite
+# can only do by rebuilding the table; the new tables come from DDL's CREATE TABLE IF NOT EXISTS.
+MIGRATE_1_TO_2 = """
+CREATE TABLE sheets_v2 (
+    session         TEXT NOT NULL,
+    sheet           TEXT NOT NULL,
+    kind            TEXT NOT NULL,
+    audience        TEXT NOT NULL,
+    title           TEXT NOT NULL,
+    lang            TEXT NOT NULL,
+    library_version TEXT NOT NULL,
+    params          TEXT NOT NULL,
+    items           TEXT NOT NULL,
+    registered_at   TEXT NOT NULL,
+    PRIMARY KEY (session, sheet)
+);
+INSERT INTO sheets_v2 (session, sheet, kind, audience, title, lang, library_version, params, items, registered_at)
+    SELECT session, sheet, kind, audience, title, lang, library_version, params, items, registered_at FROM sheets;
+DROP TABLE sheets;
+ALTER TABLE sheets_v2 RENAME TO sheets;
+"""
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the store to :data:`SCHEMA_VERSION` inside the caller's open transaction; the version found.
+
+    A new file gets the whole schema; a version 1 store has ``sheets`` rebuilt without the CHECK on ``kind``
+    and the version 2 tables added. Either every step is committed with the caller's transaction or none.
+    """
+    has_meta = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() if has_meta else None
+    found = int(row[0]) if row is not None else SCHEMA_VERSION
+    if found == 1:
+        for statement in MIGRATE_1_TO_2.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+    for statement in DDL.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE CAST(meta.value AS INTEGER) < ?",
+        (str(SCHEMA_VERSION), SCHEMA_VERSION),
+    )
+    return found
 
 
 def connect(path: str | Path, *, timeout: float = 30.0) -> sqlite3.Connection:
@@ -132,9 +210,10 @@ def connect(path: str | Path, *, timeout: float = 30.0) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("BEGIN IMMEDIATE")
-    for statement in DDL.split(";"):
-        if statement.strip():
-            conn.execute(statement)
-    conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+    try:
+        migrate(conn)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
     conn.execute("COMMIT")
     return conn

@@ -24,6 +24,8 @@ and a second submission are refused with a :class:`~toolkit.errors.ResponseError
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 
 try:
     import fcntl
@@ -32,6 +34,7 @@ except ImportError:  # pragma: no cover - Windows
 import json
 import os
 import re
+import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -107,6 +110,57 @@ class Submission:
     passed: bool
     pass_mark: float
     results: tuple[dict[str, Any], ...] = field(default=())
+
+
+KEY_SHOWN = ("release", "submission")  # when a learner sees the key: once released (the default), or on submitting
+TOKEN_BYTES = 24  # a learner's link token: 192 random bits, URL-safe
+
+
+def token_hash(token: str) -> str:
+    """What the store keeps of a learner's token: its SHA-256, hex (the token itself is never stored)."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """A learner of a session's roster (a row of ``roster``, without the token's hash)."""
+
+    session: str
+    learner: str
+    name: str
+    issued_at: str
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A token issued now: the only moment the token is known, so the moment its link is printed."""
+
+    learner: str
+    name: str
+    token: str
+
+
+@dataclass(frozen=True)
+class RosterChange:
+    """What loading a roster did: tokens issued now, learners who kept theirs, learners removed."""
+
+    issued: tuple[Issued, ...]
+    kept: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SheetSettings:
+    """How a sheet is served: when its key shows, whether papers are shuffled, and whether it is released."""
+
+    key_shown: str = "release"
+    shuffle: bool = False
+    released_at: str | None = None
+
+    @property
+    def key_visible(self) -> bool:
+        """Whether a learner who submitted sees the key and explanations now."""
+        return self.key_shown == "submission" or self.released_at is not None
 
 
 def check_value(item: Mapping[str, Any], value: Any) -> Any:
@@ -411,6 +465,146 @@ class ResponseStore:
                 for item, given, correct, p, m in results
             ),
         )
+
+    # -- learner access: rosters, tokens, settings, release (schema version 2) ---------------------
+
+    def load_roster(self, session: str, learners: Sequence[tuple[str, str]], *, reissue: bool = False) -> RosterChange:
+        """Make ``learners`` (id, name) the session's roster, in one transaction.
+
+        A learner new to the roster gets a token; one already on it keeps theirs (its name updated) unless
+        ``reissue``; one no longer listed is removed, and their link stops opening anything. Their answers stay.
+        """
+        check_id(session, "session")
+        for learner, _ in learners:
+            check_id(learner, "learner")
+        issued: list[Issued] = []
+        kept: list[str] = []
+        with self.transaction() as conn:
+            existing = {row[0] for row in conn.execute("SELECT learner FROM roster WHERE session = ?", (session,))}
+            listed = {learner for learner, _ in learners}
+            removed = sorted(existing - listed)
+            conn.executemany(
+                "DELETE FROM roster WHERE session = ? AND learner = ?", [(session, learner) for learner in removed]
+            )
+            for learner, name in learners:
+                stamp = now()
+                conn.execute(
+                    "INSERT INTO learners (learner, name, registered_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT (learner) DO UPDATE SET name = excluded.name",
+                    (learner, name, stamp),
+                )
+                if learner in existing and not reissue:
+                    conn.execute(
+                        "UPDATE roster SET name = ? WHERE session = ? AND learner = ?", (name, session, learner)
+                    )
+                    kept.append(learner)
+                    continue
+                token = secrets.token_urlsafe(TOKEN_BYTES)
+                conn.execute(
+                    "INSERT INTO roster (session, learner, name, token_hash, issued_at) VALUES (?, ?, ?, ?, ?) "
+                    "ON CONFLICT (session, learner) DO UPDATE SET name = excluded.name, "
+                    "token_hash = excluded.token_hash, issued_at = excluded.issued_at",
+                    (session, learner, name, token_hash(token), stamp),
+                )
+                issued.append(Issued(learner, name, token))
+        return RosterChange(tuple(issued), tuple(kept), tuple(removed))
+
+    def reissue(self, session: str, learners: Sequence[str] = ()) -> tuple[Issued, ...]:
+        """New tokens for ``learners`` of the session's roster (every learner when empty); old links stop working."""
+        entries = {entry.learner: entry for entry in self.roster(session)}
+        if not entries:
+            raise ResponseError(f"session '{session}' has no roster; load one with 'lianzheng roster load'", "session")
+        for learner in learners:
+            if learner not in entries:
+                raise ResponseError(f"learner '{learner}' is not on the roster of session '{session}'", "learner")
+        chosen = list(learners) or list(entries)
+        issued = []
+        with self.transaction() as conn:
+            for learner in chosen:
+                token = secrets.token_urlsafe(TOKEN_BYTES)
+                conn.execute(
+                    "UPDATE roster SET token_hash = ?, issued_at = ? WHERE session = ? AND learner = ?",
+                    (token_hash(token), now(), session, learner),
+                )
+                issued.append(Issued(learner, entries[learner].name, token))
+        return tuple(issued)
+
+    def roster(self, session: str) -> list[RosterEntry]:
+        """The session's roster, in the order it was loaded."""
+        rows = self.conn.execute(
+            "SELECT learner, name, issued_at FROM roster WHERE session = ? ORDER BY rowid", (session,)
+        ).fetchall()
+        return [RosterEntry(session, learner, name, issued_at) for learner, name, issued_at in rows]
+
+    def has_roster(self, session: str) -> bool:
+        """Whether the session has a roster: then only a learner's token opens a sheet of it."""
+        return self.conn.execute("SELECT 1 FROM roster WHERE session = ? LIMIT 1", (session,)).fetchone() is not None
+
+    def learner_for_token(self, session: str, token: str) -> RosterEntry | None:
+        """The learner of the session whose token this is; ``None`` for any other token.
+
+        Every hash of the session is compared in constant time, all of them, whatever matches: the time
+        taken says nothing about which learner, or how close a guess came.
+        """
+        wanted = token_hash(token) if isinstance(token, str) else ""
+        rows = self.conn.execute(
+            "SELECT learner, name, token_hash, issued_at FROM roster WHERE session = ?", (session,)
+        ).fetchall()
+        found: RosterEntry | None = None
+        for learner, name, stored, issued_at in rows:
+            if hmac.compare_digest(stored.encode("ascii"), wanted.encode("ascii")) and wanted:
+                found = RosterEntry(session, learner, name, issued_at)
+        return found
+
+    def set_sheet_settings(
+        self, session: str, sheet: str, *, key_shown: str = "release", shuffle: bool = False
+    ) -> None:
+        """How the sheet is served from now on (``lianzheng serve`` writes it for each sheet it serves)."""
+        check_id(session, "session")
+        check_id(sheet, "sheet")
+        if key_shown not in KEY_SHOWN:
+            raise ResponseError(f"key shown at '{key_shown}' is not valid; valid: {', '.join(KEY_SHOWN)}", "key")
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO sheet_settings (session, sheet, key_shown, shuffle, set_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (session, sheet) DO UPDATE SET key_shown = excluded.key_shown, "
+                "shuffle = excluded.shuffle, set_at = excluded.set_at",
+                (session, sheet, key_shown, int(shuffle), now()),
+            )
+
+    def sheet_settings(self, session: str, sheet: str) -> SheetSettings:
+        """The sheet's settings; never set, the key waits for release and papers are not shuffled."""
+        row = self.conn.execute(
+            "SELECT key_shown, shuffle FROM sheet_settings WHERE session = ? AND sheet = ?", (session, sheet)
+        ).fetchone()
+        released = self.conn.execute(
+            "SELECT released_at FROM releases WHERE session = ? AND sheet = ?", (session, sheet)
+        ).fetchone()
+        key_shown, shuffle = row if row is not None else ("release", 0)
+        return SheetSettings(key_shown, bool(shuffle), released[0] if released else None)
+
+    def release(self, session: str, sheet: str | None = None) -> list[str]:
+        """Show the key and explanations of the session's sheets (or of ``sheet``) to learners who submitted."""
+        known = [
+            row[0]
+            for row in self.conn.execute(
+                "SELECT sheet FROM sheets WHERE session = ? UNION SELECT sheet FROM sheet_settings WHERE session = ? "
+                "ORDER BY 1",
+                (session, session),
+            )
+        ]
+        if sheet is not None and sheet not in known:
+            valid = ", ".join(known) or "none: serve the session first"
+            raise ResponseError(f"session '{session}' has no sheet '{sheet}'; valid: {valid}", "sheet")
+        if not known:
+            raise ResponseError(f"session '{session}' has no sheets in {self.path}; serve it first", "session")
+        chosen = [sheet] if sheet is not None else known
+        with self.transaction() as conn:
+            conn.executemany(
+                "INSERT OR IGNORE INTO releases (session, sheet, released_at) VALUES (?, ?, ?)",
+                [(session, name, now()) for name in chosen],
+            )
+        return chosen
 
     # -- reading everything -----------------------------------------------------------------------
 

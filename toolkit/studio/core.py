@@ -21,7 +21,6 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
-from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +38,7 @@ from toolkit.library.catalog import Library
 from toolkit.library.load import load_library
 from toolkit.library.model import Case
 from toolkit.paths import default_library
-from toolkit.render import render, render_case
+from toolkit.render import escape, render, render_case
 from toolkit.selection import picked_cases
 
 if TYPE_CHECKING:

@@ -18,9 +18,9 @@ A notebook shows ``ui`` (or ``ui.widget``); **Save** writes the session to ``spe
 from __future__ import annotations
 
 import os
-from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from IPython.display import HTML
 
@@ -28,7 +28,7 @@ from toolkit.batch.formats import format_names
 from toolkit.documents import handouts
 from toolkit.errors import ToolkitError, requires_extra
 from toolkit.i18n import catalog
-from toolkit.render import page, scoped_stylesheet
+from toolkit.render import escape, page, scoped_stylesheet
 from toolkit.studio.core import FACETS, Studio, picking_documents, studio_param
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ def framed(fragment: str, lang: str, height: str = FRAME_HEIGHT) -> str:
     """A handout fragment in a frame of its own, so its stylesheet prints it as on paper and leaves the page alone."""
     return (
         f'<iframe class="lz-frame" style="width:100%;height:{height};border:1px solid #ccc;background:#fff" '
-        f'srcdoc="{escape(page(fragment, lang), quote=True)}"></iframe>'
+        f'srcdoc="{escape(page(fragment, lang))}"></iframe>'
     )
 
 
@@ -392,10 +392,14 @@ class StudioUI:
 
 
 def output_links(report: BuildReport) -> str:
-    """Links to the build's index and every output, relative to the notebook's folder."""
+    """Links to the build's index and every output, relative to the notebook's folder.
+
+    Each path is percent-encoded, so that no folder name can make a link of another scheme
+    (an output folder named ``javascript:...``).
+    """
     targets = [("index.html", report.out / "index.html")]
     targets += [(rel, report.out / rel) for result in report.results for rel in result.outputs.values()]
     return " · ".join(
-        f'<a href="{escape(os.path.relpath(path, Path.cwd()))}" target="_blank">{escape(name)}</a>'
+        f'<a href="{escape(quote(os.path.relpath(path, Path.cwd())))}" target="_blank">{escape(name)}</a>'
         for name, path in targets
     )

@@ -1,7 +1,7 @@
-"""The interactive edition of a worksheet or quiz: a learner identifies once, answers in widgets, every
+"""The interactive edition of a worksheet or quiz: a learner opens their sheet, answers in widgets, every
 change is saved to the response store (a click at once, text when typing pauses), reopening restores
-every answer, and "Submit" locks the answers, checks the quiz and shows the score with each question's
-explanation and rule.
+every answer, and "Submit" locks the answers, checks the quiz and shows the score; the key with each
+question's explanation and rule shows when the trainer says (at submission, or once released).
 
 The logic lives here, not in the notebook, and needs no browser: tests build a :class:`LearnerSheet`,
 set widget values as a browser would, and read the store.
@@ -10,9 +10,16 @@ Where answers go (each a notebook parameter; a blank one falls back as listed):
 
 - ``store``: ``$LIANZHENG_STORE``, else ``responses.sqlite`` in the current folder;
 - ``session``: ``$LIANZHENG_SESSION``, else the audience id;
-- ``sheet``: the document's name (``worksheet`` or ``quiz``);
-- ``learner``: ``?learner=`` in the page's address (Voilà passes the query string to the kernel as
-  ``$QUERY_STRING``), else ``$LIANZHENG_LEARNER``, else a field the learner fills in.
+- ``sheet``: the document's name (``worksheet`` or ``quiz``).
+
+Who answers:
+
+- a session with a roster (``lianzheng roster load``) opens a sheet only to a learner's personal link,
+  ``?pass=...`` in the page's address (Voilà passes the query string to the kernel as ``$QUERY_STRING``);
+  nothing else opens it (no learner id, typed or given), and the learner's name is the roster's;
+- a session without a roster is open, for practice (``lianzheng serve --open``): the learner is the
+  ``learner`` parameter, else ``?learner=`` in the address, else ``$LIANZHENG_LEARNER``, else an id the
+  learner types. Anyone may give any id there; names are never taken from the page.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import asyncio
 import atexit
 import datetime as dt
 import os
+import sqlite3
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,8 +45,9 @@ from toolkit.documents.worksheet import Worksheet
 from toolkit.errors import ResponseError, ToolkitError, requires_extra
 from toolkit.i18n import Catalog, catalog
 from toolkit.render import environment, md_inline
+from toolkit.responses.papers import learner_paper, shown_answer
 from toolkit.responses.sheets import sheet_items, sheet_record
-from toolkit.responses.store import ResponseStore, SheetRecord, Submission, check_id
+from toolkit.responses.store import ResponseStore, SheetRecord, SheetSettings, Submission, check_id
 
 with requires_extra("serve"):
     import ipywidgets as widgets
@@ -54,9 +63,10 @@ class Settings:
     store: Path
     session: str
     sheet: str
-    learner: str
-    name: str
+    learner: str  # the learner parameter: an open session only
     pass_mark: float
+    token: str = ""  # ?pass= in the page's address: a session with a roster
+    asked: str = ""  # ?learner= in the page's address: an open session only
 
 
 def query_parameters() -> dict[str, str]:
@@ -73,9 +83,10 @@ def resolve(handout: Handout) -> Settings:
         store=Path(values.get("store") or os.environ.get("LIANZHENG_STORE") or DEFAULT_STORE).expanduser(),
         session=values.get("session") or os.environ.get("LIANZHENG_SESSION") or handout.document.cover.audience,
         sheet=values.get("sheet") or handout.name,
-        learner=values.get("learner") or query.get("learner") or os.environ.get("LIANZHENG_LEARNER") or "",
-        name=query.get("name", ""),
+        learner=values.get("learner") or "",
         pass_mark=int(values.get("pass_mark", 60)) / 100,
+        token=query.get("pass", ""),
+        asked=query.get("learner") or os.environ.get("LIANZHENG_LEARNER") or "",
     )
 
 
@@ -124,15 +135,16 @@ class ManyControl(Control):
     """A multiple-choice question: one toggle a letter; the value is the sorted list of letters chosen."""
 
     def __init__(self, item: dict[str, Any]) -> None:
+        # One toggle per option in the learner's order, labelled with the letter they see, keyed by its value.
         self.toggles = {
-            letter: widgets.ToggleButton(description=letter, value=False, layout=widgets.Layout(width="3.5em"))
-            for letter, _ in item["options"]
+            value: widgets.ToggleButton(description=shown, value=False, layout=widgets.Layout(width="3.5em"))
+            for shown, value in _option_values(item)
         }
         super().__init__(item, widgets.HBox(list(self.toggles.values())))
 
     @property
     def value(self) -> Any:
-        return [letter for letter, toggle in self.toggles.items() if toggle.value]
+        return sorted(letter for letter, toggle in self.toggles.items() if toggle.value)
 
     @value.setter
     def value(self, value: Any) -> None:
@@ -149,6 +161,12 @@ class ManyControl(Control):
             toggle.disabled = True
 
 
+def _option_values(item: dict[str, Any]) -> list[tuple[str, str]]:
+    """(letter shown, value stored) of each option, in the order the learner sees them."""
+    values = item.get("values") or {}
+    return [(shown, values.get(shown, shown)) for shown, _ in item["options"]]
+
+
 def _choice_options(kind: ItemType, t: Catalog) -> list[tuple[str, Any]]:
     return [(t(choice.label) if choice.label else str(choice.value), choice.value) for choice in kind.choices]
 
@@ -160,7 +178,7 @@ def buttons_control(item: dict[str, Any], kind: ItemType, t: Catalog) -> Control
 
 def letter_control(item: dict[str, Any], kind: ItemType, t: Catalog) -> Control:
     """One button per option letter of the question; one may be chosen."""
-    return Control(item, widgets.ToggleButtons(options=[letter for letter, _ in item["options"]], value=None))
+    return Control(item, widgets.ToggleButtons(options=_option_values(item), value=None))
 
 
 def letters_control(item: dict[str, Any], kind: ItemType, t: Catalog) -> Control:
@@ -226,9 +244,8 @@ class LearnerSheet:
         t = self.t
         labels = {"description_width": "initial"}  # the whole label, in either language
         self.learner_id = widgets.Text(description=t("learner.id"), placeholder="li-ming", style=labels)
-        self.learner_name = widgets.Text(description=t("learner.name"), value=self.settings.name, style=labels)
         self.start_button = widgets.Button(description=t("learner.start"), button_style="primary")
-        self.start_button.on_click(lambda _: self.start(self.learner_id.value.strip(), self.learner_name.value.strip()))
+        self.start_button.on_click(lambda _: self.start(self.learner_id.value.strip()))
         self.message = widgets.HTML()
         self.status = widgets.HTML()
         self.submit_button = widgets.Button(description=t("learner.submit"), button_style="warning")
@@ -257,12 +274,34 @@ class LearnerSheet:
         ):
             widget.add_class(name)  # hooks for the page's style and for tests that drive a browser
         self.body = widgets.VBox()
+        self.paper: dict[str, dict[str, Any]] = {}  # the items as this learner sees them (see responses.papers)
+        self.order: list[str] = []
+        # Who may answer: a roster's token, or anyone in an open session (see the module docstring).
+        self.rostered = _has_roster(self.settings.store, self.settings.session)
+        self.refusal: str | None = None  # set when the page opens nothing: shown instead of any widget
+        if self.rostered or self.settings.token:
+            # No id to type: the field and its button are closed, so no message from the page reaches them.
+            self.learner_id.close()
+            self.start_button.close()
+            self.identity = widgets.VBox([self.message])
+            self.root = widgets.VBox([self.identity, self.body])
+            self.root.add_class("lz-learner-sheet")
+            self._open_with_token(self.settings.token)
+            if self.refusal is not None:  # nothing opens: every widget closed, the page shows one sentence
+                for widget in (self.submit_button, self.confirm_row, self.confirm_text, self.confirm_button):
+                    widget.close()
+                for widget in (self.cancel_button, self.status, self.result, self.message, self.body):
+                    widget.close()
+                self.identity.close()
+                self.root.close()
+            return
         intro = widgets.HTML(f"<p>{escape(t('learner.identify'))}</p>")
-        self.identity = widgets.VBox([intro, self.learner_id, self.learner_name, self.start_button, self.message])
+        self.identity = widgets.VBox([intro, self.learner_id, self.start_button, self.message])
         self.root = widgets.VBox([self.identity, self.body])
         self.root.add_class("lz-learner-sheet")
-        if self.settings.learner:
-            self.start(self.settings.learner, self.settings.name)
+        given = self.settings.learner or self.settings.asked
+        if given:
+            self.start(given)
 
     # -- what the notebook shows ------------------------------------------------------------------
 
@@ -275,12 +314,41 @@ class LearnerSheet:
 
     # -- identifying ------------------------------------------------------------------------------
 
-    def start(self, learner: str, name: str = "") -> bool:
-        """Identify the learner, open the sheet in the store and show the items with their answers."""
+    def refusal_html(self) -> str:
+        """What a page that opens nothing shows: one plain sentence, no widget."""
+        return f"<p class='lz-error lz-no-access'>{escape(self.t('learner.no_access'))}</p>"
+
+    def _open_with_token(self, token: str) -> bool:
+        """Open the sheet of the roster's learner whose token this is; refuse any other token, or none."""
+        entry = None
+        if token and self.rostered:
+            try:
+                entry = ResponseStore(self.settings.store).learner_for_token(self.settings.session, token)
+            except ToolkitError:
+                entry = None
+        if entry is None:
+            self.refusal = self.refusal_html()
+            self.message.value = self.refusal
+            return False
+        return self._open(entry.learner)
+
+    def start(self, learner: str) -> bool:
+        """Open the sheet for a learner id given in an open session (no roster); refused in any other."""
+        if self.rostered or self.settings.token:  # only a token opens a sheet of a session with a roster
+            self.refusal = self.refusal_html()
+            self.message.value = self.refusal
+            return False
+        return self._open(learner)
+
+    def _open(self, learner: str) -> bool:
+        """Open the sheet in the store for ``learner`` and show the items with their answers."""
+        if self.store is not None:  # one learner per page: opened once, never switched
+            return False
         try:
             check_id(learner, "learner")
             store = ResponseStore(self.settings.store)
-            store.register_learner(learner, name or None)
+            if not self.rostered:
+                store.register_learner(learner)
             record = store.register_sheet(
                 sheet_record(
                     self.document,
@@ -293,27 +361,37 @@ class LearnerSheet:
             store.record_open(record.session, record.sheet, learner)
             answers = store.answers(record.session, record.sheet, learner)
             submission = store.submission(record.session, record.sheet, learner)
+            shuffle = store.sheet_settings(record.session, record.sheet).shuffle
         except ToolkitError as exc:
             self.message.value = f"<p class='lz-error'>{escape(str(exc))}</p>"
             return False
         self.store, self.record, self.learner = store, record, learner
-        self.identity.children = (
-            widgets.HTML(f"<p><strong>{escape(self.t('learner.signed_in', learner=learner))}</strong></p>"),
-        )
-        self._build(record, answers)
+        paper = learner_paper(record.items, record.session, learner, shuffle=shuffle)
+        self.paper = {item["id"]: item for item in paper}
+        self.order = [item["id"] for item in paper]
+        name = self._name(store, learner)
+        signed = self.t("learner.signed_in", learner=f"{name} ({learner})" if name else learner)
+        self.identity.children = (widgets.HTML(f"<p><strong>{escape(signed)}</strong></p>"),)
+        self._build(paper, answers)
         if submission is not None:
             self._locked(submission)
         return True
 
-    def _build(self, record: SheetRecord, answers: dict[str, Any]) -> None:
+    def _name(self, store: ResponseStore, learner: str) -> str:
+        if not self.rostered:
+            return ""
+        entries = [entry for entry in store.roster(self.settings.session) if entry.learner == learner]
+        return entries[0].name if entries else ""
+
+    def _build(self, paper: tuple[dict[str, Any], ...], answers: dict[str, Any]) -> None:
         t = self.t
         rows: list[widgets.Widget] = []
         heading: str | None = None
         group: str | None = None
         number = 0
         # Parts are headed only on a sheet of several (a worksheet), not on a quiz of questions alone.
-        sections = {item_type(item["type"]).section for item in record.items}
-        for item in record.items:
+        sections = {item_type(item["type"]).section for item in paper}
+        for item in paper:
             kind = item_type(item["type"])
             section = t(kind.section) if len(sections) > 1 else None
             if section and section != heading:
@@ -429,27 +507,35 @@ class LearnerSheet:
             control.disable()
         self.submit_button.disabled = True
         self._show_confirm(False)
-        self.result.value = self.result_html(submission)
+        assert self.store is not None
+        self.result.value = self.result_html(
+            submission, self.store.sheet_settings(submission.session, submission.sheet)
+        )
 
-    def result_html(self, submission: Submission) -> str:
+    def result_html(self, submission: Submission, settings: SheetSettings | None = None) -> str:
+        """The score; with each question's answer, explanation and rule only once the key may be shown."""
         assert self.record is not None
         t = self.t
-        items = {item["id"]: item for item in self.record.items}
+        shown = (settings or SheetSettings()).key_visible
+        results = {row["item"]: row for row in submission.results}
         questions = []
-        for number, row in enumerate(submission.results, start=1):
-            item = items[row["item"]]
-            questions.append(
-                {
-                    "id": row["item"],
-                    "number": number,
-                    "text": item["text"],
-                    "correct": row["correct"],
-                    "given": answer_text(row["given"], t),
-                    "answer": answer_text(item["answer"], t),
-                    "explanation": item.get("explanation", ""),
-                    "rule": item.get("rule", ""),
-                }
-            )
+        if shown:
+            order = self.order or [item["id"] for item in self.record.items]
+            for number, item_id in enumerate((i for i in order if i in results), start=1):
+                row = results[item_id]
+                item = self.paper.get(item_id) or self.record.item(item_id)
+                questions.append(
+                    {
+                        "id": item_id,
+                        "number": number,
+                        "text": item["text"],
+                        "correct": row["correct"],
+                        "given": answer_text(shown_answer(item, row["given"]), t),
+                        "answer": answer_text(shown_answer(item, item["answer"]), t),
+                        "explanation": item.get("explanation", ""),
+                        "rule": item.get("rule", ""),
+                    }
+                )
         percent = round(100 * submission.score / submission.max_score) if submission.max_score else 100
         template = environment(t.lang).get_template("learner_result.html.j2")
         return template.render(
@@ -460,6 +546,7 @@ class LearnerSheet:
             passed=submission.passed,
             mark=round(submission.pass_mark * 100),
             submitted_at=_local(submission.submitted_at),
+            key_shown=shown,
             questions=questions,
         )
 
@@ -497,6 +584,16 @@ def _item_html(item: dict[str, Any], number: int, t: Catalog) -> str:
     kind = item_type(item["type"])
     hint = f"<p class='lz-muted'>{escape(t(kind.hint))}</p>" if kind.hint else ""
     return PROMPTS[kind.prompt](item, number, hint)
+
+
+def _has_roster(store: Path, session: str) -> bool:
+    """Whether the session has a roster (a store not yet made has none, and is not made here)."""
+    if not store.is_file():
+        return False
+    try:
+        return ResponseStore(store).has_roster(session)
+    except (ToolkitError, sqlite3.Error):  # unreadable: closed, as if a roster were there
+        return True
 
 
 def _number(value: float) -> str:

@@ -1,6 +1,7 @@
 """The trainer report's charts: matplotlib (Agg, no pyplot state) drawn to inline SVG.
 
-The SVG keeps its text as text (``svg.fonttype = none``), so Chinese labels are set by the browser or
+The SVG keeps its text as text (``svg.fonttype = none``), escaped by matplotlib and never read as
+mathtext (a session named ``$x$`` is shown as written), so Chinese labels are set by the browser or
 WeasyPrint with the handout's fonts; element ids come from a fixed hash salt and no date is written,
 so the same figures give the same bytes.
 """
@@ -35,6 +36,7 @@ def _style(lang: str) -> Iterator[None]:
     settings: dict[str, Any] = {
         "svg.hashsalt": "lianzheng",
         "svg.fonttype": "none",
+        "text.parse_math": False,  # labels are text from the store: a '$' is a dollar sign, not mathtext
         "font.family": families,
         "font.size": 9,
         "axes.edgecolor": MUTED,
