@@ -27,8 +27,10 @@ import toolkit
 from toolkit.cli import main
 
 SMALL = ["--audience", "retired", "--documents", "outline", "--formats", "html", "--quiet"]
-SERVE = ["--store", "{tmp}/answers.db", "--session", "s1", "--dir", "{tmp}/prepared", "--dry-run"]
+SERVE = ["--store", "{tmp}/answers.db", "--session", "s1", "--dir", "{tmp}/prepared", "--open", "--dry-run"]
 REPORT = ["--store", "{tmp}/answers.db", "--out", "{tmp}/report.html"]
+ROSTER = ["--store", "{tmp}/answers.db", "--session", "s1", "--base-url", "http://127.0.0.1:8866/"]
+ROSTER += ["--links", "{tmp}/links.html"]
 TOOLKIT_ROOT = Path(toolkit.__file__).resolve().parents[1]
 
 
@@ -100,12 +102,43 @@ CASES = [
     case("serve --date empty", "serve", *SERVE, "--date", ""),
     case("serve --unit empty", "serve", *SERVE, "--unit", ""),
     case("serve --library names a file", "serve", *SERVE, "--library", "{file}"),
-    case("serve --store is a folder", "serve", "--store", "{tmp}", "--session", "s1", "--dir", "{tmp}/p", "--dry-run"),
-    case("serve --store empty", "serve", "--store", "", "--session", "s1", "--dir", "{tmp}/p", "--dry-run"),
     case(
-        "serve --dir names a file", "serve", "--store", "{tmp}/a.db", "--session", "s1", "--dir", "{file}", "--dry-run"
+        "serve --store is a folder",
+        "serve",
+        "--store",
+        "{tmp}",
+        "--session",
+        "s1",
+        "--dir",
+        "{tmp}/p",
+        "--open",
+        "--dry-run",
     ),
-    case("serve --dir empty", "serve", "--store", "{tmp}/a.db", "--session", "s1", "--dir", "", "--dry-run"),
+    case("serve --store empty", "serve", "--store", "", "--session", "s1", "--dir", "{tmp}/p", "--open", "--dry-run"),
+    case(
+        "serve --dir names a file",
+        "serve",
+        "--store",
+        "{tmp}/a.db",
+        "--session",
+        "s1",
+        "--dir",
+        "{file}",
+        "--open",
+        "--dry-run",
+    ),
+    case("serve --dir empty", "serve", "--store", "{tmp}/a.db", "--session", "s1", "--dir", "", "--open", "--dry-run"),
+    # roster and release
+    case("roster load file empty", "roster", "load", "", *ROSTER),
+    case("roster load --store empty", "roster", "load", "{tmp}/roster.csv", *ROSTER, "--store", ""),
+    case("roster load --session empty", "roster", "load", "{tmp}/roster.csv", *ROSTER, "--session", ""),
+    case("roster load --links empty", "roster", "load", "{tmp}/roster.csv", *ROSTER, "--links", ""),
+    case("roster reissue --learner empty", "roster", "reissue", *ROSTER, "--learner", ""),
+    case("roster list --session empty", "roster", "list", "--store", "{tmp}/answers.db", "--session", ""),
+    case("roster list --store empty", "roster", "list", "--store", "", "--session", "s1"),
+    case("release --session empty", "release", "--store", "{tmp}/answers.db", "--session", ""),
+    case("release --sheet empty", "release", "--store", "{tmp}/answers.db", "--session", "s1", "--sheet", ""),
+    case("release --store empty", "release", "--store", "", "--session", "s1"),
     # check, stats, responses
     case("check library names a file", "check", "{file}"),
     case("check library empty", "check", ""),
@@ -196,6 +229,7 @@ def places(tmp_path: Path, finished_build: Path, store: Path) -> dict[str, str]:
     shutil.copy(store, tmp_path / "answers.db")
     (tmp_path / "a-file").write_text("not a folder\n", encoding="utf-8")
     (tmp_path / "folder.html").mkdir()
+    (tmp_path / "roster.csv").write_text("learner,name\nlearner-1,Ann\n", encoding="utf-8")
     return {"tmp": str(tmp_path), "out": str(out), "file": str(tmp_path / "a-file")}
 
 
@@ -341,6 +375,16 @@ def test_a_disk_that_fills_during_the_build_fails_each_job_and_keeps_the_manifes
 
 @pytest.mark.parametrize(("flag", "value"), ACCEPTED, ids=[f"{flag} {value}" for flag, value in ACCEPTED])
 def test_valid_edge_values_are_taken(flag: str, value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    argv = ["serve", "quiz", "--store", str(tmp_path / "a.db"), "--session", "s1", "--dir", str(tmp_path / "p")]
+    argv = [
+        "serve",
+        "quiz",
+        "--store",
+        str(tmp_path / "a.db"),
+        "--session",
+        "s1",
+        "--dir",
+        str(tmp_path / "p"),
+        "--open",
+    ]
     assert main([*argv, flag, value, "--dry-run"]) == 0, capsys.readouterr().err
     assert f"{value}" in capsys.readouterr().out

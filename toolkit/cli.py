@@ -528,17 +528,19 @@ def build_parser() -> argparse.ArgumentParser:
         "into the store for a session. Each new learner gets a personal secret link, printed once in the links "
         "page (only a hash is stored); learners already on the roster keep theirs unless --reissue.",
     )
-    load.add_argument("file", type=Path, help="the roster: FILE.csv (UTF-8) or FILE.xlsx")
+    load.add_argument("file", type=_path, help="the roster: FILE.csv (UTF-8) or FILE.xlsx")
     reissue = roster_actions.add_parser(
         "reissue",
         help="new personal links (the old ones stop working), written to a new links page",
         description="Issue new tokens for every learner of the session's roster, or for those named with "
         "--learner, and write the page of their links.",
     )
-    reissue.add_argument("--learner", action="append", help="a learner id (repeat for several; default: everyone)")
+    reissue.add_argument(
+        "--learner", type=_text, action="append", help="a learner id (repeat for several; default: everyone)"
+    )
     for action in (load, reissue):
-        action.add_argument("--store", type=Path, required=True, help="response store (SQLite file)")
-        action.add_argument("--session", required=True, help="the training session's name")
+        action.add_argument("--store", type=_path, required=True, help="response store (SQLite file)")
+        action.add_argument("--session", type=_text, required=True, help="the training session's name")
         action.add_argument(
             "--base-url",
             required=True,
@@ -546,14 +548,14 @@ def build_parser() -> argparse.ArgumentParser:
             help="the page learners open, e.g. http://192.168.1.20:8866/ (as 'lianzheng serve' prints it); "
             "repeat it for each page served (worksheet and quiz), one link and QR code each",
         )
-        action.add_argument("--links", type=Path, required=True, help="the links page to write: FILE.html (new)")
+        action.add_argument("--links", type=_path, required=True, help="the links page to write: FILE.html (new)")
         action.add_argument("--lang", default="en", choices=("en", "zh-CN"), help="language of the links page")
     load.add_argument("--reissue", action="store_true", help="new links for learners already on the roster too")
     load.set_defaults(run=cmd_roster_load)
     reissue.set_defaults(run=cmd_roster_reissue)
     listing = roster_actions.add_parser("list", help="the learners of a session's roster (no links)")
-    listing.add_argument("--store", type=Path, required=True, help="response store (SQLite file)")
-    listing.add_argument("--session", required=True, help="the training session's name")
+    listing.add_argument("--store", type=_path, required=True, help="response store (SQLite file)")
+    listing.add_argument("--session", type=_text, required=True, help="the training session's name")
     listing.set_defaults(run=cmd_roster_list)
 
     release = commands.add_parser(
@@ -562,9 +564,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Release the key: learners who submitted see each question's answer, explanation and rule "
         "(at once when they reopen the page). Sheets served with --key submission show it on submitting anyway.",
     )
-    release.add_argument("--store", type=Path, required=True, help="response store (SQLite file)")
-    release.add_argument("--session", required=True, help="the training session's name")
-    release.add_argument("--sheet", help="one sheet, e.g. quiz (default: every sheet of the session)")
+    release.add_argument("--store", type=_path, required=True, help="response store (SQLite file)")
+    release.add_argument("--session", type=_text, required=True, help="the training session's name")
+    release.add_argument("--sheet", type=_text, help="one sheet, e.g. quiz (default: every sheet of the session)")
     release.set_defaults(run=cmd_release)
 
     responses = commands.add_parser("responses", help="learners' answers in a response store")
