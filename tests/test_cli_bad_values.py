@@ -11,6 +11,7 @@ a folder that cannot be written, and a full disk (a small tmpfs, mounted in a pr
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -388,3 +389,47 @@ def test_valid_edge_values_are_taken(flag: str, value: str, tmp_path: Path, caps
     ]
     assert main([*argv, flag, value, "--dry-run"]) == 0, capsys.readouterr().err
     assert f"{value}" in capsys.readouterr().out
+
+
+# Where no private tmpfs can be had, the same two cases with ENOSPC raised at the file-write layer
+# (the helpers that allocate and rename), run here either way: the builder itself is not mocked.
+
+
+def _no_space(*_args: object, **_kwargs: object) -> None:
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def test_no_room_for_the_manifest_is_one_line_before_any_job(
+    places: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import toolkit.fileio
+
+    out = Path(places["out"])
+    before = snapshot(out)
+    monkeypatch.setattr(toolkit.fileio, "_allocate", _no_space)
+    code = main(["build", *SMALL, "--out", str(out), "--force", "--jobs", "1"])
+    _assert_refused(code, capsys.readouterr().err, out, before)
+
+
+def test_a_job_that_cannot_publish_fails_alone_and_the_manifest_stays_true(
+    places: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import toolkit.batch.worker
+    from toolkit.fileio import publish
+
+    out = Path(places["out"])
+
+    def publish_unless_families(pairs: list[tuple[Path, Path]]) -> None:
+        if any("families" in str(target) for _, target in pairs):
+            _no_space()
+        publish(pairs)
+
+    monkeypatch.setattr(toolkit.batch.worker, "publish", publish_unless_families)
+    argv = ["build", "--audience", "retired,families", "--documents", "outline", "--formats", "html", "--quiet"]
+    code = main([*argv, "--out", str(out), "--force", "--jobs", "1"])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert err.splitlines() == ["failed: families/outline: OSError: No space left on device"]
+    assert manifest_problems(out) == []
+    assert "retired/outline.html" in snapshot(out)
+    assert not (out / "families").exists() or not any((out / "families").iterdir())
