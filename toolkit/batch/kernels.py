@@ -15,7 +15,7 @@ Papermill stays the runner: :class:`WarmEngine` is a papermill engine (registere
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
+import functools
 import os
 import signal
 import subprocess
@@ -39,12 +39,21 @@ def die_with_parent() -> bool:
 
     Called in a build's pool worker as it starts and in each kernel between fork and exec, so that a
     builder killed with SIGKILL takes its workers with it and each worker its kernel. Safe between
-    fork and exec: one system call, no lock taken.
+    fork and exec: one system call through a function looked up before the fork, no lock taken.
     """
+    prctl = _prctl()
+    return prctl is not None and prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+
+
+@functools.cache
+def _prctl() -> Any:
+    """libc's ``prctl`` (already loaded in this process: no library search), or None off Linux."""
     if not sys.platform.startswith("linux"):
-        return False
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-    return libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
 
 
 def _launch_options() -> dict[str, Callable[[], None]]:
@@ -57,6 +66,7 @@ def _launch_options() -> dict[str, Callable[[], None]]:
     if not sys.platform.startswith("linux") or threading.current_thread() is not threading.main_thread():
         return {}
     parent = os.getpid()
+    _prctl()  # looked up here, not in the child
 
     def in_child() -> None:
         die_with_parent()
