@@ -9,13 +9,16 @@ A reader never opens the file for writing. Which way it opens it depends on what
   Immutable means "nobody writes it while we read": the reader checks that the file's size,
   modification time and inode are the same after the read and that no ``-wal`` appeared, and says
   so in one line if a writer did start meanwhile;
-* a WAL database with ``-wal`` and ``-shm`` (a writer is connected, or one was killed): ``mode=ro``,
-  which reads the latest saves from the ``-wal`` under WAL's own locking, beside a live writer. It
-  writes to neither file; it may mark in the ``-shm`` (an index that holds no data) which snapshot
-  it reads, as every WAL reader does;
-* a ``-wal`` without its ``-shm``, or a rollback ``-journal`` (a writer killed in the middle of a
-  transaction): reading in place would need to write (build the index, roll the journal back), so
-  the reader copies the file and its companion into a private temporary folder and reads the copy.
+* a WAL database with ``-wal`` and ``-shm`` that a connection holds open (a writer is at work: every
+  WAL connection holds a read lock on byte 128 of the ``-shm``, which the reader tests with
+  ``F_GETLK`` without taking it): ``mode=ro``, which reads the latest saves from the ``-wal`` under
+  WAL's own locking, beside the writer. It writes to neither file; like every WAL reader it marks in
+  the ``-shm`` (an index that holds no data) which snapshot it reads;
+* a ``-wal`` that no connection holds (a writer was killed: the ``-shm`` is missing or nobody holds
+  it), or a rollback ``-journal`` (a writer killed in the middle of a transaction): reading in place
+  would need to write (rebuild the index, roll the journal back), so the reader copies the file and
+  its companion into a private temporary folder (removed when the connection closes) and reads the
+  copy. If a writer starts while the copy is made, it reads in place with ``mode=ro`` instead.
 
 Before any of that, a file that is missing, not a regular file, empty (0 bytes) or not an SQLite
 database is refused in one line, and so is a database that is not a response store: another
@@ -26,9 +29,12 @@ is newer than the reader knows is refused naming both versions; older versions a
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 import stat
+import struct
+import sys
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -71,6 +77,50 @@ def _signature(path: Path) -> tuple[int, int, int] | None:
 
 def _companion(path: Path, suffix: str) -> Path:
     return path.with_name(path.name + suffix)
+
+
+def _held(shm: Path) -> bool:
+    """Whether a connection holds the WAL index ``shm`` open: SQLite's read lock on its byte 128 (the
+    "DMS" lock every connection keeps while it has the file open). Tested with ``F_GETLK``, which takes
+    no lock; anywhere this cannot be asked (not Linux, an error), the answer is yes: read in place."""
+    if not sys.platform.startswith("linux"):
+        return True
+    import fcntl
+
+    layout = "hhqqi4x"  # Linux's struct flock on 64-bit: type, whence, start, len, pid
+    try:
+        fd = os.open(shm, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+    try:
+        answer = fcntl.fcntl(fd, fcntl.F_GETLK, struct.pack(layout, fcntl.F_WRLCK, os.SEEK_SET, 128, 1, 0))
+        return bool(struct.unpack(layout, answer)[0] != fcntl.F_UNLCK)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+
+
+def _copy(where: Path, companions: Sequence[Path]) -> tempfile.TemporaryDirectory[str] | None:
+    """A private copy of ``where`` and its ``companions`` (those that exist), or ``None`` when the files
+    changed while they were copied (a writer started)."""
+    before = [_signature(path) for path in (where, *companions)]
+    copy = tempfile.TemporaryDirectory(prefix="lianzheng-store-")
+    target = Path(copy.name) / "store.sqlite"
+    try:
+        shutil.copyfile(where, target)
+        for companion in companions:
+            if companion.exists():
+                shutil.copyfile(companion, _companion(target, companion.name[len(where.name) :]))
+    except OSError as exc:
+        copy.cleanup()
+        raise StoreError(f"{where}: cannot read the {WHAT} ({exc.strerror})") from None
+    if [_signature(path) for path in (where, *companions)] != before:
+        copy.cleanup()
+        return None
+    return copy
 
 
 def check_file(path: Path) -> bytes:
@@ -117,23 +167,15 @@ def open_readonly(path: str | Path, *, timeout: float = 30.0) -> ReadOnlyConnect
     copy: tempfile.TemporaryDirectory[str] | None = None
     seen = None
     target = where.resolve()
+    how, query = "ro", "mode=ro"
     if wal_mode and not wal.exists():
         how, query = "immutable", "immutable=1"
         seen = _signature(where)
-    elif (wal_mode and not shm.exists()) or (not wal_mode and journal.exists()):
-        how, query = "copy", "mode=rw"
-        copy = tempfile.TemporaryDirectory(prefix="lianzheng-store-")
-        target = Path(copy.name) / "store.sqlite"
-        try:
-            shutil.copyfile(where, target)
-            for companion in (wal, journal):
-                if companion.exists():
-                    shutil.copyfile(companion, _companion(target, companion.name[len(where.name) :]))
-        except OSError as exc:
-            copy.cleanup()
-            raise StoreError(f"{where}: cannot read the {WHAT} ({exc.strerror})") from None
-    else:
-        how, query = "ro", "mode=ro"
+    elif (wal_mode and not _held(shm)) or (not wal_mode and journal.exists()):
+        copy = _copy(where, (wal, journal))
+        if copy is not None:
+            how, query = "copy", "mode=rw"
+            target = Path(copy.name) / "store.sqlite"
     try:
         conn = sqlite3.connect(
             f"{target.as_uri()}?{query}",

@@ -94,7 +94,9 @@ def write_csv(rows: Sequence[Mapping[str, Any]], path: Path) -> None:
     import pandas as pd
 
     frame = pd.DataFrame([{column: csv_text(row[column]) for column in COLUMNS} for row in rows], columns=COLUMNS)
-    frame.to_csv(path, index=False, encoding="utf-8-sig")
+    # Lines end in CR LF (RFC 4180): the writer then quotes a text holding a lone CR too, which would
+    # otherwise end the row in Excel.
+    frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
 
 
 def xlsx_text(value: str) -> str:
