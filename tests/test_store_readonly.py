@@ -15,7 +15,8 @@ its files are made read-only with ``chmod``. Either way the driver first tries t
 folder and the test asserts that this was refused, so a case that does not really forbid writing
 fails instead of passing quietly.
 
-Run as a script (``python tests/test_store_readonly.py``) it prints the table's figures.
+``bench/store_reads.py`` reruns the same table (and the XLSX and CSV payloads) for the figures, with
+this checkout's toolkit or another's.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ import pytest
 from toolkit.cli import main
 from toolkit.documents.items import ITEM_TYPES
 from toolkit.errors import ResponseError, ToolkitError
-from toolkit.responses.schema import SCHEMA_VERSION, connect, open_store
+from toolkit.responses.schema import SCHEMA_VERSION, connect
 from toolkit.responses.store import ResponseStore, SheetRecord
 from toolkit.testing.synthetic import generate
 
@@ -194,6 +195,7 @@ READ_ONLY_FILES = [name for name, (_, readable) in FILES.items() if readable] + 
 
 def _report_store(store: Path, out: Path) -> list[str]:
     from toolkit.documents.report import analysis
+    from toolkit.responses.schema import open_store
 
     open_store(store).close()  # what `lianzheng report` checks first
     return [json.dumps(analysis.read_store(store).counts(), sort_keys=True)]
@@ -355,6 +357,8 @@ def test_writers_refuse_another_application_and_a_newer_store(tmp_path: Path) ->
             "not a response store" in str(caught.value) or "newer than" in str(caught.value)
         )
         assert snapshot(folder) == before
+    from toolkit.responses.schema import open_store
+
     fresh = tmp_path / "fresh" / STORE
     fresh.parent.mkdir()
     fresh.touch()  # a writer makes a store in a new or empty file, as before
