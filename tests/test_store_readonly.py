@@ -39,9 +39,10 @@ import pytest
 
 from toolkit.cli import main
 from toolkit.documents.items import ITEM_TYPES
-from toolkit.errors import ResponseError, ToolkitError
+from toolkit.errors import ResponseError, StoreError, ToolkitError
 from toolkit.responses.schema import SCHEMA_VERSION, connect
 from toolkit.responses.store import ResponseStore, SheetRecord
+from toolkit.storefile import open_readonly
 from toolkit.testing.synthetic import generate
 
 HERE = Path(__file__).resolve()
@@ -345,6 +346,19 @@ def test_corrupt_json_is_one_line_per_row_naming_table_key_and_column(tmp_path: 
     assert all(line.startswith(f"{store}: table ") for line in exported["lines"][:-1])
 
 
+def test_lianzheng_report_refuses_before_a_kernel_starts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for builder, said in ((newer_version, "newer than this Lianzheng reads"), (corrupt_json, "damaged rows")):
+        folder = tmp_path / builder.__name__
+        folder.mkdir()
+        store = builder(folder)
+        before = snapshot(folder)
+        assert main(["report", "--store", str(store), "--out", str(tmp_path / "r.html")]) == 2
+        err = capsys.readouterr().err.splitlines()
+        assert said in err[-1] and err[-1].startswith("lianzheng: ")
+        assert len(err) == 1 or all(line.startswith(f"{store}: table ") for line in err[:-1])
+        assert snapshot(folder) == before and not (tmp_path / "r.html").exists()
+
+
 def test_writers_refuse_another_application_and_a_newer_store(tmp_path: Path) -> None:
     for builder in (other_application, other_application_marked, newer_version):
         folder = tmp_path / builder.__name__
@@ -404,6 +418,25 @@ def test_a_live_writer_and_a_reader(tmp_path: Path) -> None:
         assert {name: value for name, value in snapshot(tmp_path).items() if not name.endswith("-shm")} == kept
     finally:
         writer.communicate("")
+
+
+def test_a_writer_that_changes_the_file_during_an_immutable_read_is_one_line(tmp_path: Path) -> None:
+    store = _valid(tmp_path)
+    reader = open_readonly(store)  # closed cleanly, so no -wal: read as immutable
+    assert reader.how == "immutable"
+    writer = connect(store)  # a writer arriving: an empty -wal appears; the file is as it was
+    assert reader.execute("SELECT count(*) FROM learners").fetchone()[0] == 12
+    reader.close()  # no error: the file did not change
+    writer.execute("INSERT INTO learners VALUES ('late', NULL, '2026-12-01T00:00:00.000000Z')")
+    writer.close()  # the last connection copies the -wal into the file: the file changes
+    assert not (tmp_path / f"{STORE}-wal").exists()
+    reader = open_readonly(store)
+    assert reader.how == "immutable"
+    writer = connect(store)
+    writer.execute("INSERT INTO learners VALUES ('later', NULL, '2026-12-01T00:00:00.000000Z')")
+    writer.close()
+    with pytest.raises(StoreError, match=r"a writer changed the store while it was being read; read it again$"):
+        reader.close()
 
 
 # -- the table, on a read-only disk -----------------------------------------------------------------

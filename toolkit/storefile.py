@@ -6,9 +6,10 @@ A reader never opens the file for writing. Which way it opens it depends on what
 * a WAL database without a ``-wal`` file (no connection is open, none was left by a crash):
   ``immutable=1``. ``mode=ro`` would create ``-wal`` and ``-shm`` files beside it and leave them
   there, and on a read-only disk it cannot open it at all (SQLite's "Read-only WAL databases").
-  Immutable means "nobody writes it while we read": the reader checks that the file's size,
-  modification time and inode are the same after the read and that no ``-wal`` appeared, and says
-  so in one line if a writer did start meanwhile;
+  Immutable means "nobody writes it while we read": the reader checks when it closes that the file's
+  size, modification time and inode are what they were, and says in one line that a writer changed
+  it meanwhile if they are not (what a writer commits to a ``-wal`` meanwhile is simply later than
+  the snapshot read: the file itself changes only when the ``-wal`` is copied into it);
 * a WAL database with ``-wal`` and ``-shm`` that a connection holds open (a writer is at work: every
   WAL connection holds a read lock on byte 128 of the ``-shm``, which the reader tests with
   ``F_GETLK`` without taking it): ``mode=ro``, which reads the latest saves from the ``-wal`` under
@@ -63,7 +64,7 @@ class ReadOnlyConnection(sqlite3.Connection):
         if copy is not None:
             copy.cleanup()
         seen, self._seen = getattr(self, "_seen", None), None
-        if seen is not None and (_signature(self.path) != seen or _companion(self.path, "-wal").exists()):
+        if seen is not None and _signature(self.path) != seen:
             raise StoreError(f"{self.path}: a writer changed the store while it was being read; read it again")
 
 
