@@ -136,6 +136,16 @@ def corrupt_json(folder: Path) -> Path:
     return path
 
 
+def not_utf8(folder: Path) -> Path:
+    path = _valid(folder)  # text written by something else: bytes that are not UTF-8
+    _sql(
+        path,
+        "UPDATE answers SET value = CAST(x'22ff22' AS TEXT) WHERE rowid = (SELECT min(rowid) FROM answers)",
+        "UPDATE learners SET name = CAST(x'4c69c0' AS TEXT) WHERE rowid = (SELECT min(rowid) FROM learners)",
+    )
+    return path
+
+
 def valid_wal(folder: Path) -> Path:
     return _valid(folder)  # closed cleanly: WAL mode, no -wal or -shm beside it
 
@@ -176,6 +186,7 @@ FILES: dict[str, tuple[Callable[[Path], Path], bool]] = {  # name: (builder, is 
     "store with dropped tables": (dropped_tables, False),
     "store of a newer version": (newer_version, False),
     "store with corrupt JSON": (corrupt_json, False),
+    "store with text that is not UTF-8": (not_utf8, True),
     "valid store (WAL, closed)": (valid_wal, True),
     "valid store (rollback journal)": (valid_rollback, True),
     "valid store, -wal and -shm left by a killed writer": (valid_wal_crashed, True),

@@ -24,7 +24,8 @@ A reader never opens the file for writing. Which way it opens it depends on what
 Before any of that, a file that is missing, not a regular file, empty (0 bytes) or not an SQLite
 database is refused in one line, and so is a database that is not a response store: another
 application's marker (``PRAGMA application_id``), or no ``meta`` table. A store whose schema version
-is newer than the reader knows is refused naming both versions; older versions are read.
+is newer than the reader knows is refused naming both versions; older versions are read. Text that is
+not UTF-8 is read with U+FFFD in place of the bytes that are not.
 """
 
 from __future__ import annotations
@@ -66,6 +67,12 @@ class ReadOnlyConnection(sqlite3.Connection):
         seen, self._seen = getattr(self, "_seen", None), None
         if seen is not None and _signature(self.path) != seen:
             raise StoreError(f"{self.path}: a writer changed the store while it was being read; read it again")
+
+
+def _text(raw: bytes) -> str:
+    """A text column as read: bytes that are not UTF-8 (a store written by something else) become U+FFFD
+    instead of an error that stops the whole read."""
+    return raw.decode("utf-8", "replace")
 
 
 def _signature(path: Path) -> tuple[int, int, int] | None:
@@ -192,6 +199,7 @@ def open_readonly(path: str | Path, *, timeout: float = 30.0) -> ReadOnlyConnect
         raise StoreError(f"{where}: cannot read the {WHAT} ({exc})") from None
     assert isinstance(conn, ReadOnlyConnection)
     conn.path, conn.how, conn._copy, conn._seen = where, how, copy, None
+    conn.text_factory = _text
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         conn.execute("PRAGMA query_only = ON")
@@ -253,9 +261,7 @@ class RowProblems:
             if not isinstance(text, str | bytes):
                 raise TypeError(f"holds {type(text).__name__}, not text")
             return True, json.loads(text)
-        except json.JSONDecodeError as exc:
-            self.add(table, key, column, f"is not valid JSON ({exc.msg} at character {exc.pos})")
-        except (TypeError, ValueError, RecursionError) as exc:
+        except (TypeError, ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
             self.add(table, key, column, f"is not valid JSON ({exc})")
         return False, None
 
