@@ -463,13 +463,13 @@ class ResponseStore:
             "LEFT JOIN submissions sub ON sub.session = a.session AND sub.sheet = a.sheet AND sub.learner = a.learner "
             "ORDER BY a.session, a.sheet, a.learner, a.save_id"
         ).fetchall()
-        types: dict[str, dict[str, str]] = {}
+        types: dict[tuple[str, str], dict[str, str]] = {}  # each sheet's item types
         problems = RowProblems(self.path)
         out = []
         for session, sheet, learner, item, value, saved_at, items, score, max_score, passed, submitted_at in rows:
-            if items not in types:
+            if (session, sheet) not in types:
                 listed = problems.items("sheets", keyed(("session", "sheet"), (session, sheet)), items)
-                types[items] = {i["id"]: i["type"] for i in listed or ()}
+                types[session, sheet] = {i["id"]: i["type"] for i in listed or ()}
             key = keyed(("session", "sheet", "learner", "item"), (session, sheet, learner, item))
             ok, decoded = problems.json("answers", key, "value", value)
             if not ok:
@@ -480,7 +480,7 @@ class ResponseStore:
                     "sheet": sheet,
                     "learner": learner,
                     "item": item,
-                    "type": types[items].get(item, ""),
+                    "type": types[session, sheet].get(item, ""),
                     "value": _cell(decoded),
                     "saved_at": saved_at,
                     "score": score,
