@@ -28,7 +28,6 @@ import importlib.util
 import io
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import zipfile
@@ -102,34 +101,23 @@ def in_place(table: Any) -> dict[str, Any]:
 
 
 def read_only(table: Any) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as scratch:
+        outcomes = table.read_on_a_read_only_disk(table.READ_ONLY_FILES, Path(scratch), TREE, Path(__file__))
+    if not outcomes:
+        return {"skipped": "running as root without mount namespaces"}
     pairs = expected = altered = 0
     notes = []
-    for name in table.READ_ONLY_FILES:
-        builder, readable = table.FILES[name]
-        with tempfile.TemporaryDirectory() as scratch:
-            folder, out = Path(scratch) / "store", Path(scratch) / "out"
-            folder.mkdir()
-            out.mkdir()
-            store = builder(folder)
-            command = table._read_only_command(folder, [sys.executable, __file__, "--drive", str(store), str(out)])
-            if command is None:
-                return {"skipped": "running as root without mount namespaces"}
-            before = table.snapshot(folder)
-            with table._chmod_read_only(folder):
-                done = subprocess.run(
-                    command, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(TREE)}
-                )
-            report = json.loads(done.stdout)
-            assert report["write refused"], "the folder was writable"
-            altered += table.snapshot(folder) != before
-        for path_name, result in report["results"].items():
+    for name, outcome in outcomes.items():
+        assert outcome["write refused"], "the folder was writable"
+        altered += outcome["after"] != outcome["before"]
+        for path_name, result in outcome["results"].items():
             pairs += 1
-            good = "traceback" not in result and result["ok"] is readable
+            good = "traceback" not in result and result["ok"] is table.FILES[name][1]
             expected += good
             if not good:
                 notes.append(f"{name} / {path_name}: {(result.get('traceback') or result['lines'][-1])[:100]}")
     return {
-        "files": len(table.READ_ONLY_FILES),
+        "files": len(outcomes),
         "pairs": pairs,
         "as expected": expected,
         "files changed": altered,

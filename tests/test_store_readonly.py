@@ -42,7 +42,6 @@ from toolkit.documents.items import ITEM_TYPES
 from toolkit.errors import ResponseError, StoreError, ToolkitError
 from toolkit.responses.schema import SCHEMA_VERSION, connect
 from toolkit.responses.store import ResponseStore, SheetRecord
-from toolkit.storefile import open_readonly
 from toolkit.testing.synthetic import generate
 
 HERE = Path(__file__).resolve()
@@ -432,6 +431,8 @@ def test_a_live_writer_and_a_reader(tmp_path: Path) -> None:
 
 
 def test_a_writer_that_changes_the_file_during_an_immutable_read_is_one_line(tmp_path: Path) -> None:
+    from toolkit.storefile import open_readonly
+
     store = _valid(tmp_path)
     reader = open_readonly(store)  # closed cleanly, so no -wal: read as immutable
     assert reader.how == "immutable"
@@ -472,59 +473,77 @@ def _read_only_command(folder: Path, argv: list[str]) -> list[str] | None:
 
 
 @contextlib.contextmanager
-def _chmod_read_only(folder: Path) -> Iterator[None]:
+def _chmod_read_only(root: Path) -> Iterator[None]:
+    """``root`` and everything in it read-only, for a user who is not root (root uses a mount instead)."""
     if os.geteuid() == 0:
         yield
         return
-    modes = {entry: entry.stat().st_mode for entry in folder.iterdir()}
-    for entry in modes:
-        entry.chmod(0o444)
-    folder.chmod(0o555)
+    entries = [root, *root.rglob("*")]
+    modes = {entry: entry.stat().st_mode for entry in entries}
+    for entry in reversed(entries):
+        entry.chmod(0o555 if entry.is_dir() else 0o444)
     try:
         yield
     finally:
-        folder.chmod(0o755)
-        for entry, mode in modes.items():
-            entry.chmod(mode)
+        for entry in entries:
+            entry.chmod(modes[entry])
+
+
+def read_on_a_read_only_disk(names: list[str], scratch: Path, tree: Path, driver: Path = HERE) -> dict[str, Any]:
+    """Build each file in ``names`` in its own folder under ``scratch/disk``, make that disk read-only,
+    and run every read path on each in one process there (``driver --drive DISK OUT``). Per name: ``before`` and ``after`` snapshots,
+    ``write refused`` (whether creating a file beside the store failed) and the ``results``; ``None``
+    when a read-only disk cannot be made here."""
+    disk, out = scratch / "disk", scratch / "out"
+    folders = {name: disk / str(n) for n, name in enumerate(names)}
+    for name, folder in folders.items():
+        folder.mkdir(parents=True)
+        (out / folder.name).mkdir(parents=True)
+        FILES[name][0](folder)
+    command = _read_only_command(disk, [sys.executable, str(driver), "--drive", str(disk), str(out)])
+    if command is None:
+        return {}
+    before = {name: snapshot(folder) for name, folder in folders.items()}
+    with _chmod_read_only(disk):
+        done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(tree)})
+    assert done.returncode == 0, done.stderr
+    driven = json.loads(done.stdout)
+    return {
+        name: {"before": before[name], "after": snapshot(folder), **driven[folder.name]}
+        for name, folder in folders.items()
+    }
 
 
 @pytest.mark.slow
 def test_every_read_path_reads_a_store_on_a_read_only_disk(tmp_path: Path) -> None:
-    for name in READ_ONLY_FILES:
-        builder, readable = FILES[name]
-        folder, out = tmp_path / name / "store", tmp_path / name / "out"
-        folder.mkdir(parents=True)
-        out.mkdir()
-        store = builder(folder)
-        command = _read_only_command(folder, [sys.executable, str(HERE), "--drive", str(store), str(out)])
-        if command is None:
-            pytest.skip("running as root without mount namespaces: a read-only folder cannot be made")
-        before = snapshot(folder)
-        with _chmod_read_only(folder):
-            done = subprocess.run(
-                command, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(HERE.parent.parent)}
-            )
-        assert done.returncode == 0, done.stderr
-        report = json.loads(done.stdout)
-        assert report["write refused"], f"{name}: the folder was writable, so this case proves nothing"
-        assert snapshot(folder) == before, f"{name}: a read on the read-only disk changed the folder"
-        for path_name, result in report["results"].items():
+    outcomes = read_on_a_read_only_disk(READ_ONLY_FILES, tmp_path, HERE.parent.parent)
+    if not outcomes:
+        pytest.skip("running as root without mount namespaces: a read-only folder cannot be made")
+    for name, outcome in outcomes.items():
+        readable = FILES[name][1]
+        assert outcome["write refused"], f"{name}: the folder was writable, so this case proves nothing"
+        assert outcome["after"] == outcome["before"], f"{name}: a read on the read-only disk changed the folder"
+        for path_name, result in outcome["results"].items():
             assert "traceback" not in result, f"{name}, {path_name}: {result}"
             assert result["ok"] is readable, f"{name}, {path_name}: {result}"
             if not readable:
                 assert one_line_each(result)
 
 
-def _drive(store: Path, out: Path) -> None:
-    """In the read-only folder: try to write beside the store (it must fail), then run every read path."""
-    try:
-        (store.parent / "probe").write_text("x")
-        refused = False
-        (store.parent / "probe").unlink()
-    except OSError:
-        refused = True
-    results = {path_name: read(path_name, store, out) for path_name in READ_PATHS}
-    print(json.dumps({"write refused": refused, "results": results}))
+def _drive(disk: Path, out: Path) -> None:
+    """On the read-only disk, for each folder: try to write beside the store (it must fail), then run
+    every read path; prints the outcomes as JSON."""
+    outcomes = {}
+    for folder in sorted(disk.iterdir()):
+        try:
+            (folder / "probe").write_text("x")
+            refused = False
+            (folder / "probe").unlink()
+        except OSError:
+            refused = True
+        results = {path_name: read(path_name, folder / STORE, out / folder.name) for path_name in READ_PATHS}
+        outcomes[folder.name] = {"write refused": refused, "results": results}
+    print(json.dumps(outcomes))
 
 
 # -- XLSX and CSV: answers are text, never formulas -------------------------------------------------
