@@ -131,6 +131,7 @@ def corrupt_json(folder: Path) -> Path:
         "UPDATE answers SET value = '{\"broken' WHERE rowid IN (SELECT rowid FROM answers ORDER BY rowid LIMIT 2)",
         "UPDATE results SET given = 'not json' WHERE rowid = (SELECT min(rowid) FROM results)",
         "UPDATE sheets SET items = '[1, 2' WHERE rowid = (SELECT max(rowid) FROM sheets)",
+        "UPDATE answers SET value = '\"a\\ud800\"' WHERE rowid = (SELECT max(rowid) FROM answers)",
     )
     return path
 
@@ -345,11 +346,12 @@ def test_corrupt_json_is_one_line_per_row_naming_table_key_and_column(tmp_path: 
     conn.close()
     result = read("report", store, tmp_path)
     lines = result["lines"]
-    assert len(lines) == 5 and lines[-1].startswith("lianzheng: ") and "4 damaged rows" not in lines[-1]
+    assert len(lines) == 6 and lines[-1].startswith("lianzheng: ") and "(and 4 more damaged rows)" in lines[-1]
     for session, sheet_id, learner, item in broken:
         key = f"session={session!r} sheet={sheet_id!r} learner={learner!r} item={item!r}"
         assert any(f"table answers, row {key}: column value is not valid JSON" in line for line in lines)
     assert any("table results, row" in line and "column given is not valid JSON" in line for line in lines)
+    assert any("column value holds a lone surrogate" in line for line in lines)
     assert any(f"table sheets, row session={sheet[0]!r} sheet={sheet[1]!r}: column items" in line for line in lines)
     exported = read("export csv", store, tmp_path)
     assert not exported["ok"] and exported["lines"][-1].endswith("; nothing was written")

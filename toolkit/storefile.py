@@ -260,10 +260,18 @@ class RowProblems:
         try:
             if not isinstance(text, str | bytes):
                 raise TypeError(f"holds {type(text).__name__}, not text")
-            return True, json.loads(text)
+            value = json.loads(text)
         except (TypeError, ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
             self.add(table, key, column, f"is not valid JSON ({exc})")
-        return False, None
+            return False, None
+        # "\ud800" is valid JSON but not text: nothing could write or print it (the store refuses it at the save)
+        if (
+            "\\u" in (text if isinstance(text, str) else "")
+            and first_surrogate(json.dumps(value, ensure_ascii=False)) >= 0
+        ):
+            self.add(table, key, column, "holds a lone surrogate (a \\uD800-\\uDFFF escape alone), which is not text")
+            return False, None
+        return True, value
 
     def items(self, table: str, key: Mapping[str, Any], text: Any) -> list[dict[str, Any]] | None:
         """A sheet's ``items`` column: a JSON list of objects with text ``id`` and ``type``."""
