@@ -13,6 +13,7 @@ fits, so callers can catch either::
     │   ├── SubmittedError               the sheet was submitted: its answers are locked
     │   ├── InvalidAnswer                a value an answer item's type refuses (the store names the item)
     │   └── StoreError                   a response store is missing, foreign, or has nothing to report on
+    │       └── CorruptStoreError        rows of a store cannot be read; ``.problems`` has one line per row
     └── MissingDependencyError (ImportError)   an optional extra is not installed
 
 The CLI turns any ``ToolkitError`` into one line and a non-zero exit; anything else is a bug.
@@ -112,6 +113,18 @@ class SubmittedError(ResponseError):
 
 class StoreError(ResponseError):
     """The response store is missing, is not a response store, or holds nothing to report on."""
+
+
+class CorruptStoreError(StoreError):
+    """Rows of a response store hold what cannot be read (JSON that does not parse, for one);
+    ``problems`` has one line per row, naming the table, the row's key and the column."""
+
+    def __init__(self, path: str, problems: Sequence[str]) -> None:
+        self.path = path
+        self.problems: tuple[str, ...] = tuple(problems)
+        more = len(self.problems) - 1
+        rows = f" (and {more} more damaged row{'s' * (more != 1)})" if more else ""
+        super().__init__(self.problems[0] + rows if self.problems else f"{path}: damaged rows")
 
 
 class SpecError(LibraryError):
