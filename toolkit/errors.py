@@ -25,18 +25,52 @@ around the import of an optional dependency.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+# Characters that would break a one-line message or hide in it: C0 and C1 controls, line and
+# paragraph separators, format characters (zero-width, bidi controls, BOM) and lone surrogates
+# (the undecodable bytes of a file name, as Python keeps them).
+_UNPRINTABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ud800-\udfff]"
+)
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte of a file name that is not UTF-8 (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    return repr(char)[1:-1] if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """``text`` on one visible line: control, format and separator characters written as Python
+    escapes (``\\n``, ``\\x07``, ``\\u200b``), an undecodable byte of a file name as ``\\xff``.
+
+    >>> print(printable("a\\nb\\u200b"))
+    a\\nb\\u200b
+    """
+    return _UNPRINTABLE.sub(_escape, text) if _UNPRINTABLE.search(text) else text
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One problem found in a library file, printed as ``path:line: message``."""
+    """One problem found in a library file, printed as ``path:line: message``.
+
+    The path and the message are kept printable (see :func:`printable`): whatever a file's name or
+    content holds, a problem is one line, and writes to any terminal or JSON encoder.
+    """
 
     path: str
     line: int | None
     message: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", printable(self.path))
+        object.__setattr__(self, "message", printable(self.message))
 
     def __str__(self) -> str:
         where = self.path if self.line is None else f"{self.path}:{self.line}"
