@@ -67,6 +67,10 @@ def _construct(node: yaml.Node, loader: Loader, first_line: int, depth: int = 0)
     kind = type(node)
     if kind is yaml.ScalarNode:
         if node.tag == _STR:
+            if (control := _CONTROL.search(node.value)) is not None:  # an escape in a quoted value
+                raise ParseError(
+                    first_line + node.start_mark.line, f"control character {control.group()!r} in a value; remove it"
+                )
             return node.value
         if node.tag == _INT and len(node.value) > MAX_INT_CHARS:
             raise ParseError(
@@ -108,6 +112,9 @@ Loc = tuple[str | int, ...]
 # a line break though nothing else does (NEL, U+2028, U+2029): the lines it counts would be wrong.
 _NOT_YAML = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 _YAML_BREAKS = "\x85\u2028\u2029"
+# Control characters no text of a library or a spec holds (tab and line feed are text); a quoted
+# YAML value can still write them as escapes ("\x07"), and a Markdown body can hold them.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def decode(raw: bytes) -> str:
@@ -278,10 +285,15 @@ def parse_body(
     """Split a Markdown body at its ``## `` headings; return the body and the problems found.
 
     ``headings`` maps a lower-cased heading (in any language) to a section id; ``lists`` names the
-    section ids whose content is a Markdown list. A repeated section, or a list section holding
-    anything but list items, is a problem; the rest of the body is still read.
+    section ids whose content is a Markdown list. A repeated section, a list section holding
+    anything but list items, or a control character (the first) is a problem; the rest of the body is still read.
     """
     list_ids = set(lists)
+    problems: list[ParseError] = []
+    control = _CONTROL.search(body)
+    if control is not None:
+        line = first_line + body.count("\n", 0, control.start())
+        problems.append(ParseError(line, f"control character {control.group()!r} in the text; remove it"))
     chunks: list[tuple[str, int, list[str]]] = []
     intro: list[str] = []
     fenced = False
@@ -297,7 +309,6 @@ def parse_body(
             intro.append(text_line)
     sections: dict[str, Section] = {}
     extra: list[Section] = []
-    problems: list[ParseError] = []
     for heading, line, content in chunks:
         text = "\n".join(content).strip()
         section_id = headings.get(heading.casefold())
