@@ -527,3 +527,67 @@ def test_an_empty_spec_is_an_error(text: str) -> None:
     with pytest.raises(ToolkitError) as raised:
         parse_spec(text, "spec.yaml")
     assert str(raised.value).startswith("spec.yaml:1: spec file is empty; ")
+
+
+# --- accepted but wrong, and check and build agreeing -------------------------------------------
+
+INVISIBLE = ["\\u200b\\u200b", "\\u3000", "\\ufeff", "\\u202e\\u2066", " \\u00a0\\u2800 "]
+TEXTS = {  # the required texts of each kind, with the line of the first record's
+    "cases/sample-case.md": ("title", "summary"),
+    "themes/sample-theme.md": ("title", "summary"),
+    "questions/integrity.yaml": ("stem", "explanation", "rule"),
+    "prompts/self-check.yaml": ("text",),
+    "messages/mid-autumn.yaml": ("body",),
+}
+
+
+@pytest.mark.parametrize("invisible", INVISIBLE)
+def test_a_text_of_invisible_characters_is_empty(tmp_path: Path, invisible: str) -> None:
+    figures = Figures()
+    root = tmp_path / "lib"
+    for rel, names in TEXTS.items():
+        first, indent = RECORDS[rel]
+        for number, key in fields(FILES[rel], first, indent):
+            if key in names:
+                write_library(root)
+                (root / rel).write_text(set_field(FILES[rel], number, f'"{invisible}"'), encoding="utf-8")
+                check(root, f"{rel} {key}", figures, (os.fsencode(root / rel), number + 1))
+    body = FILES["cases/sample-case.md"].replace("He kept it.", invisible.encode().decode("unicode_escape"))
+    write_library(root)
+    (root / "cases/sample-case.md").write_text(body, encoding="utf-8")
+    check(
+        root,
+        "section",
+        figures,
+        (os.fsencode(root / "cases/sample-case.md"), body.split("\n").index("## Violations") + 1),
+    )
+    assert figures.inputs == 10
+    assert (figures.missing, figures.misplaced, figures.bad_lines) == (0, 0, 0), figures.examples
+
+
+def test_a_merge_key_cannot_hide_a_repeated_field(tmp_path: Path) -> None:
+    figures = Figures()
+    root = tmp_path / "lib"
+    write_library(root)
+    case = FILES["cases/sample-case.md"].replace("kind: warning\n", "kind: warning\n<<: {zz: 1}\nkind: warning\n")
+    (root / "cases/sample-case.md").write_text(case, encoding="utf-8")
+    check(root, "merge key", figures, (os.fsencode(root / "cases/sample-case.md"), 5))
+    assert (figures.missing, figures.misplaced) == (0, 0), figures.examples
+
+
+def test_what_check_ignores_cannot_fail_a_build(tmp_path: Path) -> None:
+    """Beside the entry folders, a dangling link and a named pipe: check passes, and the library a
+    build's notebooks load (through the cache that watches the library's files) loads too."""
+    from toolkit.handout import cached_library
+    from toolkit.library import read_library
+
+    root = tmp_path / "lib"
+    write_library(root)
+    os.symlink("/nonexistent/lianzheng", root / "notes.md")
+    os.mkfifo(root / "pipe")
+    (root / "drafts").mkdir()
+    os.symlink(root / "drafts" / "gone.md", root / "drafts" / "link.md")
+    library, problems = read_library(root)
+    assert problems == [] and library is not None
+    with deadline(HANG):
+        assert [case.id for case in cached_library(str(root)).cases] == ["sample-case"]
