@@ -25,7 +25,9 @@ around the import of an optional dependency.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -169,9 +171,43 @@ def requires_extra(extra: str) -> Iterator[None]:
         raise MissingDependencyError(exc.name or str(exc), extra) from exc
 
 
+# Up to this many choices, "did you mean" compares the value with each; above, with the few that
+# share the most three-letter pieces with it (through an index made once per list of choices), so that
+# a file with thousands of unknown names in a library of thousands costs time in proportion to them.
+_COMPARE_ALL = 200
+_CANDIDATES = 8
+_COMMON = 1000  # a piece this many choices hold says nothing about which is meant
+
+
+def _pieces(text: str) -> set[str]:
+    padded = f"\0{text}\0"
+    return {padded[start : start + 3] for start in range(max(1, len(padded) - 2))}
+
+
+@functools.lru_cache(maxsize=16)
+def _index(choices: tuple[str, ...]) -> dict[str, list[int]]:
+    index: dict[str, list[int]] = {}
+    for number, choice in enumerate(choices):
+        for piece in _pieces(choice):
+            index.setdefault(piece, []).append(number)
+    return index
+
+
 def closest(value: object, choices: Iterable[object]) -> str | None:
     """The choice most like ``value`` (a typo's correction), or None when none is close."""
-    close = difflib.get_close_matches(str(value), [str(choice) for choice in choices], n=1, cutoff=0.6)
+    word = str(value)
+    names = tuple(map(str, choices))
+    if len(names) > _COMPARE_ALL:
+        if len(word) > 200:  # nothing to correct: no name is that long
+            return None
+        index = _index(names)
+        shared: Counter[int] = Counter()
+        for piece in _pieces(word):
+            holders = index.get(piece, ())
+            if len(holders) <= _COMMON:
+                shared.update(holders)
+        names = tuple(names[number] for number, _ in shared.most_common(_CANDIDATES))
+    close = difflib.get_close_matches(word, names, n=1, cutoff=0.6)
     return close[0] if close else None
 
 
