@@ -245,7 +245,7 @@ def test_theme_and_question_referring_to_a_missing_case(make_library: MakeLibrar
 
 def test_empty_file(make_library: MakeLibrary) -> None:
     root = make_library({"cases/empty.md": "  \n"})
-    assert str(only(root)) == f"{root}/cases/empty.md: empty file"
+    assert str(only(root)) == f"{root}/cases/empty.md:1: empty file"
 
 
 def test_empty_yaml_list_file(make_library: MakeLibrary) -> None:
@@ -357,7 +357,7 @@ def test_message_problems(make_library: MakeLibrary) -> None:
 
 def test_misplaced_file_is_reported(make_library: MakeLibrary) -> None:
     root = make_library({"cases/notes.txt": "notes"})
-    assert str(only(root)) == f"{root}/cases/notes.txt: not a case file: cases/ holds *.md files"
+    assert str(only(root)) == f"{root}/cases/notes.txt:1: not a case file: cases/ holds *.md files"
 
 
 def test_taxonomy_problems_stop_the_check(make_library: MakeLibrary) -> None:

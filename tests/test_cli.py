@@ -37,7 +37,7 @@ def test_check_lists_every_problem_and_exits_1(make_library: MakeLibrary, capsys
     assert main(["check", str(root)]) == 1
     captured = capsys.readouterr()
     assert captured.out.splitlines() == [
-        f"{root}/cases/empty.md: empty file",
+        f"{root}/cases/empty.md:1: empty file",
         f"{root}/cases/sample-case.md:4: unknown case kind 'warnng' (did you mean 'warning'?)",
     ]
     assert captured.err.strip() == f"{root}: 2 problems in 2 files"
@@ -106,7 +106,7 @@ def test_stats_refuses_an_invalid_library(make_library: MakeLibrary, capsys: pyt
     root = make_library({"cases/empty.md": ""})
     assert main(["stats", str(root)]) == 1
     captured = capsys.readouterr()
-    assert captured.out == f"{root}/cases/empty.md: empty file\n"
+    assert captured.out == f"{root}/cases/empty.md:1: empty file\n"
     assert f"run 'lianzheng check {root}'" in captured.err
 
 
@@ -125,7 +125,7 @@ def test_environment_variable_chooses_the_library(make_library: MakeLibrary, tmp
         [BIN / "lianzheng", "stats"], cwd=tmp_path, env=env, capture_output=True, text=True, check=False
     )
     assert result.returncode == 1
-    assert result.stdout == f"{root}/cases/empty.md: empty file\n"
+    assert result.stdout == f"{root}/cases/empty.md:1: empty file\n"
     assert "Traceback" not in result.stderr
 
 

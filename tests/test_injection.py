@@ -23,7 +23,7 @@ import re
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -186,13 +186,20 @@ def _learner_page(library: Library, store: Path, target: Path) -> Path:
     import ipywidgets as w
 
     from toolkit import handout
-    from toolkit.widgets.worksheet import LearnerSheet
+    from toolkit.responses.store import ResponseStore
+    from toolkit.widgets.worksheet import LearnerSheet, resolve
 
+    # The learner's name comes from the trainer's roster; the key shows at submission, so the result
+    # prints every explanation and rule.
+    responses = ResponseStore(store)
+    (issued,) = responses.load_roster("planted", [("learner-1", payload(3).text)]).issued
+    responses.set_sheet_settings("planted", "quiz", key_shown="submission")
+    responses.close()
     values = {"audience": AUDIENCE, "date": DATE, "edition": "interactive", "store": str(store)}
     values |= {"session": "planted", "questions": 8, "title": payload(1).text, "unit": payload(58).text}
-    sheet = LearnerSheet(handout.prepare("quiz", values, library))
-    sheet.start("learner-1", payload(3).text)
-    assert sheet.record is not None
+    prepared = handout.prepare("quiz", values, library)
+    sheet = LearnerSheet(prepared, replace(resolve(prepared), token=issued.token))
+    assert sheet.record is not None, "the roster's link opens the sheet"
     for item in sheet.record.questions():  # the key's answers: the result shows each as given
         sheet.save(item["id"], item["answer"])
     sheet.submit()

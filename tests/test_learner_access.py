@@ -610,6 +610,24 @@ def test_a_migration_that_fails_half_way_leaves_the_version_1_store_as_it_was(tm
     assert len(before) > 0
 
 
+def test_roster_list_reads_a_version_1_store_without_changing_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "old.sqlite"
+    made = ResponseStore(path)
+    assert made.counts()["sheets"] == 0
+    made.close()
+    with closing(sqlite3.connect(path)) as conn:  # back to what version 1 held: no roster, no settings
+        conn.executescript(
+            "DROP TABLE roster; DROP TABLE sheet_settings; DROP TABLE releases;"
+            "UPDATE meta SET value = '1' WHERE key = 'schema_version'; PRAGMA journal_mode = DELETE;"
+        )
+    before = path.read_bytes()
+    assert main(["roster", "list", "--store", str(path), "--session", SESSION]) == 0
+    assert "0 learners" in capsys.readouterr().err
+    assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["old.sqlite"]
+
+
 # -- end to end: a roster, two links, Voilà on localhost, Debian's Chromium ------------------------------------
 
 

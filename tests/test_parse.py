@@ -54,11 +54,19 @@ def test_tags_that_build_objects_are_refused(text: str) -> None:
     assert not Path("/tmp/lianzheng-pwned").exists()
 
 
-def test_anchors_and_aliases_are_refused() -> None:
-    bomb = "a: &a [x, x, x]\nb: &b [*a, *a, *a]\nc: [*b, *b, *b]\n"
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("a: &a [x, x, x]\nb: &b [*a, *a, *a]\nc: [*b, *b, *b]\n", 2),  # the first anchor
+        ("a: 1\nb: &unused text\n", 3),  # an anchor no alias uses
+        ("a: 1\nb: [x, *undefined]\n", 3),  # an alias with no anchor
+        ('a: "R&D * 2"\nb:\n  - &x {c: 1}\n', 4),
+    ],
+)
+def test_anchors_and_aliases_are_refused(text: str, line: int) -> None:
     with pytest.raises(ParseError) as raised:
-        parse_yaml(bomb, first_line=2)
-    assert raised.value.line == 3
+        parse_yaml(text, first_line=2)
+    assert raised.value.line == line
     assert "anchors and aliases are not allowed" in raised.value.message
 
 
@@ -97,7 +105,7 @@ def test_loading_writes_nothing_and_reads_nothing_outside(make_library: MakeLibr
     after = sorted((p.relative_to(tmp_path), p.stat().st_mtime_ns) for p in tmp_path.rglob("*"))
     assert before == after
     assert [str(p) for p in problems] == [
-        f"{root}/cases/link.md: symbolic link to a file outside the library; not read"
+        f"{root}/cases/link.md:1: symbolic link to a file outside the library; not read"
     ]
     assert library is not None and "secret-case" not in [c.id for c in library.cases]
 
@@ -126,7 +134,7 @@ def test_a_linked_folder_leading_outside_is_not_read(make_library: MakeLibrary, 
     os.symlink(outside, root / "cases")
     library, problems = read_library(root)
     assert [str(p) for p in problems] == [
-        f"{root}/cases/elsewhere.md: symbolic link to a file outside the library; not read"
+        f"{root}/cases/elsewhere.md:1: symbolic link to a file outside the library; not read"
     ]
     assert library is not None and library.cases == ()
 

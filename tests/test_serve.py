@@ -191,7 +191,7 @@ def test_export_errors_are_one_line_and_keep_an_earlier_file(
     )
     assert (
         capsys.readouterr().err
-        == f"lianzheng: no response store at '{tmp_path / 'nope.sqlite'}' (a store is the SQLite file learners save to)\n"
+        == f"lianzheng: {tmp_path / 'nope.sqlite'}: no response store there (the file does not exist)\n"
     )
     assert not (tmp_path / "a.csv").exists()
     earlier = tmp_path / "a.json"

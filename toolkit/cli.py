@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from toolkit.errors import OutputError, Problem, SpecError, ToolkitError, requires_extra
+from toolkit.errors import CorruptStoreError, OutputError, Problem, SpecError, ToolkitError, requires_extra
 from toolkit.library import read_library
 from toolkit.library.check import library_warnings, suggest
 from toolkit.library.load import KINDS
@@ -244,8 +244,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     from toolkit.documents import check_parameters
     from toolkit.documents.report import store_counts
     from toolkit.library.load import load_library
+    from toolkit.responses.schema import open_store
     from toolkit.version import toolkit_version
 
+    open_store(args.store).close()  # read-only; one line if it is not a store, or newer than this code reads
     values = {"store": str(args.store.resolve()), "edition": "named" if args.show_names else "aggregate"}
     for name in ("session", "audience", "sheet", "lang", "date", "title", "unit"):
         if getattr(args, name) is not None:
@@ -379,7 +381,7 @@ def cmd_roster_reissue(args: argparse.Namespace) -> int:
 def cmd_roster_list(args: argparse.Namespace) -> int:
     from toolkit.responses.store import ResponseStore
 
-    entries = ResponseStore(args.store, create=False).roster(args.session)
+    entries = ResponseStore.open_readonly(args.store).roster(args.session)
     for entry in entries:
         print(f"{entry.learner}\t{entry.name}\tlink issued {entry.issued_at}")
     print(f"session {args.session}: {len(entries)} learners on the roster", file=sys.stderr)
@@ -588,6 +590,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args))
+    except CorruptStoreError as exc:  # one line per damaged row, then what was not done
+        for line in exc.problems:
+            print(line, file=sys.stderr)
+        count = len(exc.problems)
+        print(f"lianzheng: {count} damaged row{'s' * (count != 1)} in {exc.path}; nothing was written", file=sys.stderr)
+        return 2
     except ToolkitError as exc:
         print(f"lianzheng: {exc}", file=sys.stderr)
         return 2

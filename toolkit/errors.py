@@ -13,6 +13,7 @@ fits, so callers can catch either::
     │   ├── SubmittedError               the sheet was submitted: its answers are locked
     │   ├── InvalidAnswer                a value an answer item's type refuses (the store names the item)
     │   └── StoreError                   a response store is missing, foreign, or has nothing to report on
+    │       └── CorruptStoreError        rows of a store cannot be read; ``.problems`` has one line per row
     ├── MissingDependencyError (ImportError)   an optional extra is not installed
     └── OutputError (OSError)            an output file or folder cannot be written (no folder, no right, no space)
 
@@ -26,18 +27,54 @@ around the import of an optional dependency.
 from __future__ import annotations
 
 import difflib
+import functools
+import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+# Characters that would break a one-line message or hide in it: C0 and C1 controls, line and
+# paragraph separators, format characters (zero-width, bidi controls, BOM) and lone surrogates
+# (the undecodable bytes of a file name, as Python keeps them).
+_UNPRINTABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ud800-\udfff]"
+)
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte of a file name that is not UTF-8 (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    return repr(char)[1:-1] if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """``text`` on one visible line: control, format and separator characters written as Python
+    escapes (``\\n``, ``\\x07``, ``\\u200b``), an undecodable byte of a file name as ``\\xff``.
+
+    >>> print(printable("a\\nb\\u200b"))
+    a\\nb\\u200b
+    """
+    return _UNPRINTABLE.sub(_escape, text) if _UNPRINTABLE.search(text) else text
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One problem found in a library file, printed as ``path:line: message``."""
+    """One problem found in a library file, printed as ``path:line: message``.
+
+    The path and the message are kept printable (see :func:`printable`): whatever a file's name or
+    content holds, a problem is one line, and writes to any terminal or JSON encoder.
+    """
 
     path: str
     line: int | None
     message: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", printable(self.path))
+        object.__setattr__(self, "message", printable(self.message))
 
     def __str__(self) -> str:
         where = self.path if self.line is None else f"{self.path}:{self.line}"
@@ -115,6 +152,18 @@ class StoreError(ResponseError):
     """The response store is missing, is not a response store, or holds nothing to report on."""
 
 
+class CorruptStoreError(StoreError):
+    """Rows of a response store hold what cannot be read (JSON that does not parse, for one);
+    ``problems`` has one line per row, naming the table, the row's key and the column."""
+
+    def __init__(self, path: str, problems: Sequence[str]) -> None:
+        self.path = path
+        self.problems: tuple[str, ...] = tuple(problems)
+        more = len(self.problems) - 1
+        rows = f" (and {more} more damaged row{'s' * (more != 1)})" if more else ""
+        super().__init__(self.problems[0] + rows if self.problems else f"{path}: damaged rows")
+
+
 class OutputError(ToolkitError, OSError):
     """An output folder or file cannot be made or written; the message names it and says why."""
 
@@ -148,9 +197,43 @@ def requires_extra(extra: str) -> Iterator[None]:
         raise MissingDependencyError(exc.name or str(exc), extra) from exc
 
 
+# Up to this many choices, "did you mean" compares the value with each; above, with the few that
+# share the most three-letter pieces with it (through an index made once per list of choices), so that
+# a file with thousands of unknown names in a library of thousands costs time in proportion to them.
+_COMPARE_ALL = 200
+_CANDIDATES = 8
+_COMMON = 1000  # a piece this many choices hold says nothing about which is meant
+
+
+def _pieces(text: str) -> set[str]:
+    padded = f"\0{text}\0"
+    return {padded[start : start + 3] for start in range(max(1, len(padded) - 2))}
+
+
+@functools.lru_cache(maxsize=16)
+def _index(choices: tuple[str, ...]) -> dict[str, list[int]]:
+    index: dict[str, list[int]] = {}
+    for number, choice in enumerate(choices):
+        for piece in _pieces(choice):
+            index.setdefault(piece, []).append(number)
+    return index
+
+
 def closest(value: object, choices: Iterable[object]) -> str | None:
     """The choice most like ``value`` (a typo's correction), or None when none is close."""
-    close = difflib.get_close_matches(str(value), [str(choice) for choice in choices], n=1, cutoff=0.6)
+    word = str(value)
+    names = tuple(map(str, choices))
+    if len(names) > _COMPARE_ALL:
+        if len(word) > 200:  # nothing to correct: no name is that long
+            return None
+        index = _index(names)
+        shared: Counter[int] = Counter()
+        for piece in _pieces(word):
+            holders = index.get(piece, ())
+            if len(holders) <= _COMMON:
+                shared.update(holders)
+        names = tuple(names[number] for number, _ in shared.most_common(_CANDIDATES))
+    close = difflib.get_close_matches(word, names, n=1, cutoff=0.6)
     return close[0] if close else None
 
 

@@ -15,7 +15,6 @@ the widgets, so neither imports the other's callers.
 
 from __future__ import annotations
 
-import os
 import types
 from collections.abc import Mapping
 from pathlib import Path
@@ -26,7 +25,7 @@ from toolkit.documents.handout import Handout
 from toolkit.documents.params import validate
 from toolkit.errors import ParameterError, did_you_mean
 from toolkit.library.catalog import Library
-from toolkit.library.load import load_library
+from toolkit.library.load import library_files, load_library
 from toolkit.paths import default_library
 from toolkit.render import render
 
@@ -68,13 +67,18 @@ _cache: dict[Path, tuple[tuple[tuple[str, int, int], ...], Library]] = {}
 
 
 def _fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
-    """Every file's path, modification time and size: any edit, addition or removal changes it."""
+    """Every library file's path, modification time and size: any edit, addition or removal changes
+    it. The files are those the loader reads or reports, so that what ``lianzheng check`` ignores (a
+    dangling link beside the entry folders) cannot fail a build; one that cannot be examined is marked,
+    and the loader reports it."""
     found = []
-    for folder, _, files in os.walk(root):
-        for name in files:
-            stat = os.stat(os.path.join(folder, name))
-            found.append((os.path.join(folder, name), stat.st_mtime_ns, stat.st_size))
-    return tuple(sorted(found))
+    for path in library_files(root):
+        try:
+            info = path.stat()
+            found.append((str(path), info.st_mtime_ns, info.st_size))
+        except OSError:
+            found.append((str(path), -1, -1))
+    return tuple(found)
 
 
 def cached_library(path: str) -> Library:

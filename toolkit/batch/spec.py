@@ -299,7 +299,13 @@ def parse_spec(text: str, path: str = "<spec>") -> tuple[SpecModel, Where]:
     except ParseError as exc:
         raise SpecError([Problem(path, exc.line, exc.message)]) from None
     where = Where(path, doc)
-    data = doc.data if doc.data is not None else {}
+    data = doc.data
+    if data is None:
+        message = (
+            "spec file is empty; name what to build (such as 'audiences: [...]' or 'sessions: [...]'), "
+            "or leave out --spec to build every handout for every audience"
+        )
+        raise SpecError([Problem(path, 1, message)])
     if not isinstance(data, Mapping):
         raise SpecError([Problem(path, 1, "a build spec is a mapping of keys such as 'sessions' and 'formats'")])
     try:

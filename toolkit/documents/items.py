@@ -25,6 +25,7 @@ from typing import Any
 
 from toolkit.errors import InvalidAnswer, ResponseError
 from toolkit.i18n import Catalog
+from toolkit.storefile import first_surrogate
 from toolkit.tables import added_row
 
 MAX_TEXT = 20_000  # characters in one written answer
@@ -95,6 +96,8 @@ def _text(kind: ItemType, item: Mapping[str, Any], value: Any) -> Any:
         raise InvalidAnswer(f"value must be text, not {value!r}")
     if len(value) > MAX_TEXT:
         raise InvalidAnswer(f"{len(value)} characters; valid: at most {MAX_TEXT}")
+    if (bad := first_surrogate(value)) >= 0:  # UTF-8 cannot hold it: the store could not save it
+        raise InvalidAnswer(f"character {bad + 1} is not text (a lone surrogate, {value[bad]!r}); valid: Unicode text")
     return value
 
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from toolkit.errors import Problem, closest, did_you_mean
 from toolkit.library.catalog import Library
-from toolkit.library.model import Case, Message, Prompt, Question, Taxonomy, Theme
+from toolkit.library.model import Case, Message, Prompt, Question, Taxonomy, Theme, visible
 from toolkit.library.parse import YamlDoc
 
 Entry = Case | Theme | Question | Prompt | Message
@@ -253,7 +253,7 @@ def _section_problems(tax: Taxonomy, where: Where, entry: Case | Theme, required
             close = closest(label, [extra.heading for extra in entry.extra_sections])
             hint = f" (found '## {close}': a misspelling?)" if close else ""
             problems.append(Problem(where.path, entry.origin.line, f"missing section '## {label}'{hint}"))
-        elif not found.text:
+        elif not visible(found.text):
             problems.append(Problem(where.path, found.line, f"section '## {found.heading}' is empty"))
     return problems
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing as mp
 import os
+import stat
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -113,14 +114,23 @@ def _validate_partly(
         if name not in data:
             if field.is_required():
                 failed.add(name)
-            values[name] = None if field.is_required() else field.get_default(call_default_factory=True)
+                values[name] = _empty(field.annotation)
+            else:
+                values[name] = field.get_default(call_default_factory=True)
             continue
         try:
             values[name] = adapter.validate_python(data[name])
         except ValidationError:
             failed.add(name)
-            values[name] = [] if get_origin(field.annotation) is list else None
+            values[name] = _empty(field.annotation)
     return None, Partial(model.model_construct(**values), frozenset(failed)), problems
+
+
+def _empty(annotation: Any) -> Any:
+    """What stands for a field that is missing or invalid in a :class:`Partial`: an empty list or
+    mapping for a list or a mapping, so that checks can go over it, else ``None``."""
+    origin = get_origin(annotation)
+    return [] if origin is list else {} if origin is dict else None
 
 
 def _read_markdown(
@@ -222,19 +232,63 @@ def _walk(root: Path, folder: str) -> Iterator[Path]:
                 yield Path(dirpath) / name
 
 
+def library_files(path: str | os.PathLike[str]) -> list[Path]:
+    """Every file :func:`read_library` reads or reports (the taxonomy, then each entry folder's
+    files): what a cache of the loaded library must watch, and nothing the loader ignores."""
+    root = Path(path)
+    return [root / TAXONOMY, *(file for kind in KINDS for file in _walk(root, kind.folder))]
+
+
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def _not_regular(mode: int) -> str:
+    kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
+    return f"{kind}, not a regular file; not read"
+
+
+def _read_regular(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes; :class:`ParseError` (at line 1) for
+    anything else. A folder, a named pipe, a socket or a device is refused before it is opened, and
+    again after (in case it was swapped in between), without blocking: reading a named pipe would wait
+    for a writer forever."""
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise ParseError(1, _not_regular(info.st_mode))
+    if info.st_size > limit:
+        raise ParseError(1, f"file is {info.st_size:,} bytes; library files are at most {limit:,}")
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    with os.fdopen(fd, "rb") as handle:
+        mode = os.fstat(handle.fileno()).st_mode
+        if not stat.S_ISREG(mode):
+            raise ParseError(1, _not_regular(mode))
+        raw = handle.read(limit + 1)
+    if len(raw) > limit:
+        raise ParseError(1, f"file is more than {limit:,} bytes; library files are at most {limit:,}")
+    return raw
+
+
 def _read_file(path: Path, real_root: Path, display: str, rel: str) -> tuple[bytes | None, Problem | None]:
-    """Read a file's bytes, unless it is too large or a symbolic link (of the file or of a folder on
-    its way) leads outside the library, whose resolved path is ``real_root``."""
+    """Read a file's bytes, unless it is too large, is not a regular file, or a symbolic link (of the
+    file or of a folder on its way) leads outside the library, whose resolved path is ``real_root``.
+    A problem about the whole file is reported at its line 1."""
     shown = os.path.join(display, rel)
     try:
         if not path.resolve().is_relative_to(real_root):
-            return None, Problem(shown, None, "symbolic link to a file outside the library; not read")
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return None, Problem(shown, None, f"file is {size:,} bytes; library files are at most {MAX_FILE_BYTES:,}")
-        return path.read_bytes(), None
+            return None, Problem(shown, 1, "symbolic link to a file outside the library; not read")
+        return _read_regular(path), None
+    except ParseError as exc:
+        return None, Problem(shown, 1, exc.message)
+    except RuntimeError:  # Path.resolve on a loop of symbolic links (Python 3.11 and 3.12)
+        return None, Problem(shown, 1, "symbolic link in a loop; not read")
     except OSError as exc:
-        return None, Problem(shown, None, f"cannot read file: {exc.strerror or exc}")
+        return None, Problem(shown, 1, f"cannot read file: {exc.strerror or exc}")
 
 
 def _source(raw: bytes, display: str, rel: str) -> SourceFile:
@@ -269,7 +323,7 @@ def _read_job(job: _Job, real_root: Path, display: str, tax: Taxonomy) -> _Resul
     try:
         entries, problems = _KINDS_BY_NAME[job.kind].read(_source(raw, display, job.rel), tax)
     except ParseError as exc:
-        entries, problems = [], [Problem(os.path.join(display, job.rel), exc.line, exc.message)]
+        entries, problems = [], [Problem(os.path.join(display, job.rel), exc.line or 1, exc.message)]
     return _Result(job.rel, digest, entries, problems)
 
 
@@ -296,7 +350,7 @@ def read_library(path: str | os.PathLike[str], *, workers: int | None = None) ->
     """
     display = os.fspath(path)
     root = Path(path)
-    if not (root / TAXONOMY).is_file():
+    if not os.path.lexists(root / TAXONOMY):
         raise LibraryNotFoundError(display)
     problems: list[Problem] = []
 
@@ -313,12 +367,14 @@ def read_library(path: str | os.PathLike[str], *, workers: int | None = None) ->
     for kind in KINDS:
         for file in _walk(root, kind.folder):
             rel = file.relative_to(root).as_posix()
-            if file.suffix in kind.suffixes:
+            if not _utf8(rel):
+                problems.append(Problem(os.path.join(display, rel), 1, "file name is not UTF-8; rename the file"))
+            elif file.suffix in kind.suffixes:
                 jobs.append(_Job(kind.name, file, rel))
             else:
                 expected = " or ".join(f"*{suffix}" for suffix in kind.suffixes)
                 message = f"not a {kind.noun} file: {kind.folder}/ holds {expected} files"
-                problems.append(Problem(os.path.join(display, rel), None, message))
+                problems.append(Problem(os.path.join(display, rel), 1, message))
 
     found: dict[str, list[Any]] = {kind.name: [] for kind in KINDS}
     # Case files that could not be read: references to their names are not reported again.
@@ -334,6 +390,15 @@ def read_library(path: str | os.PathLike[str], *, workers: int | None = None) ->
     version = digest.hexdigest()[:12]
     library = Library(root=root, taxonomy=tax, version=version, **{k: tuple(v) for k, v in found.items()})
     return library, sorted(set(problems), key=_problem_order)
+
+
+def _utf8(name: str) -> bool:
+    """Whether a file name decoded from the disk was UTF-8 (undecodable bytes become surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _problem_order(problem: Problem) -> tuple[str, int, str]:
@@ -380,7 +445,7 @@ def _where_of(entry: Any, display: str, kind: str) -> Where:
     shown = os.path.join(display, entry.origin.path)
     path = Path(display) / entry.origin.path
     try:
-        text = decode(path.read_bytes())
+        text = decode(_read_regular(path))
         if kind in ("cases", "themes"):
             doc = parse_yaml(split_front_matter(text).yaml_text, 2)
             return Where(shown, doc)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from toolkit.library.parse import Section
 
@@ -48,8 +49,30 @@ def _partial_date(value: Any) -> Any:
     return value.strip()
 
 
+# Letters and symbols that look like nothing: Hangul fillers, the braille blank, the Mongolian vowel separator.
+_BLANK_LOOKING = frozenset("\u115f\u1160\u180e\u2800\u3164\uffa0")
+
+
+def visible(text: str) -> bool:
+    """Whether ``text`` shows anything: not only spaces (U+3000 included), controls, zero-width and
+    other format characters (BOM, bidi controls) or blank-looking letters.
+
+    >>> visible("\u200b\u3000\ufeff\x01"), visible(" a ")
+    (False, True)
+    """
+    return any(
+        unicodedata.category(char)[0] not in "CZ" and char not in _BLANK_LOOKING and not char.isspace() for char in text
+    )
+
+
+def _visible(value: str) -> str:
+    if not visible(value):
+        raise ValueError("the text is empty: it holds only spaces, invisible or control characters")
+    return value
+
+
 Slug = Annotated[str, BeforeValidator(_slug)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_visible)]
 PartialDate = Annotated[str, BeforeValidator(_partial_date)]
 Labels = dict[str, Text]
 

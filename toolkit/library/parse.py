@@ -51,39 +51,70 @@ class Loader(_SafeLoader):
         return super().resolve(kind, value, implicit)
 
 
-def _construct(node: yaml.Node, loader: Loader, first_line: int) -> Any:
+_INT = "tag:yaml.org,2002:int"
+_MERGE = "tag:yaml.org,2002:merge"
+# Deeper than any library file or spec goes; deep enough values would exhaust the stack later on.
+MAX_DEPTH = 64
+# An integer of more characters is refused before Python converts it: counts, years and amounts are
+# far shorter, and a long one costs time (a YAML 1.1 base-60 integer is quadratic) or cannot be printed.
+MAX_INT_CHARS = 30
+
+
+def _construct(node: yaml.Node, loader: Loader, first_line: int, depth: int = 0) -> Any:
     """Build plain data from a node tree: strings, lists and mappings directly (the bulk of a
-    library), everything else through the safe constructor. A repeated key is an error."""
+    library), other scalars through the safe constructor. A repeated key, a merge key (``<<``),
+    a collection with an explicit tag, a long integer or too deep a nesting is an error."""
     kind = type(node)
-    if kind is yaml.ScalarNode and node.tag == _STR:
-        return node.value
+    if kind is yaml.ScalarNode:
+        if node.tag == _STR:
+            if (control := _CONTROL.search(node.value)) is not None:  # an escape in a quoted value
+                raise ParseError(
+                    first_line + node.start_mark.line, f"control character {control.group()!r} in a value; remove it"
+                )
+            return node.value
+        if node.tag == _INT and len(node.value) > MAX_INT_CHARS:
+            raise ParseError(
+                first_line + node.start_mark.line,
+                f"a number of {len(node.value):,} characters is too long (at most {MAX_INT_CHARS}); "
+                "put it in quotes if it is text",
+            )
+        return loader.construct_object(node, deep=True)
+    line = first_line + node.start_mark.line
+    if depth >= MAX_DEPTH:
+        raise ParseError(line, f"values nested more than {MAX_DEPTH} levels deep")
     if kind is yaml.SequenceNode and node.tag == _SEQ:
-        return [_construct(child, loader, first_line) for child in node.value]
+        return [_construct(child, loader, first_line, depth + 1) for child in node.value]
     if kind is yaml.MappingNode and node.tag == _MAP:
         out: dict[Any, Any] = {}
         lines: dict[Any, int] = {}
         for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                return loader.construct_object(node, deep=True)
-            key = _construct(key_node, loader, first_line)
+            line = first_line + key_node.start_mark.line
+            if key_node.tag == _MERGE:
+                raise ParseError(line, "YAML merge keys ('<<') are not allowed; write the fields out")
+            key = _construct(key_node, loader, first_line, depth + 1)
             try:
                 seen = key in lines
             except TypeError:
-                raise ParseError(
-                    first_line + key_node.start_mark.line, "YAML syntax error: a key must be text"
-                ) from None
-            line = first_line + key_node.start_mark.line
+                raise ParseError(line, "YAML syntax error: a key must be text") from None
             if seen:
                 raise ParseError(line, f"'{key}' appears twice in one mapping (first at line {lines[key]})")
             lines[key] = line
-            out[key] = _construct(value_node, loader, first_line)
+            out[key] = _construct(value_node, loader, first_line, depth + 1)
         return out
-    return loader.construct_object(node, deep=True)
+    tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+    raise ParseError(line, f"YAML syntax error: tag '{tag}' is not allowed here; write a plain list or mapping")
 
 
 Loc = tuple[str | int, ...]
 
-_ALIAS = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\[\]{}]+")
+# What YAML refuses to read (PyYAML reports it at a character offset, on two lines): C0 controls
+# but tab and line feed, DEL, C1 controls, lone surrogates, U+FFFE and U+FFFF; and what it reads as
+# a line break though nothing else does (NEL, U+2028, U+2029): the lines it counts would be wrong.
+_NOT_YAML = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+_YAML_BREAKS = "\x85\u2028\u2029"
+# Control characters no text of a library or a spec holds (tab and line feed are text); a quoted
+# YAML value can still write them as escapes ("\x07"), and a Markdown body can hold them.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def decode(raw: bytes) -> str:
@@ -106,6 +137,9 @@ class YamlDoc:
     data: Any
     node: yaml.Node | None
     first_line: int
+    _keys: dict[int, dict[str, tuple[yaml.Node, yaml.Node]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def line_of(self, loc: Iterable[str | int]) -> int:
         """The line of the value at ``loc`` (keys and list indices); the nearest enclosing value's
@@ -115,35 +149,49 @@ class YamlDoc:
             return self.first_line
         line = node.start_mark.line
         for step in loc:
-            child = _child(node, step)
+            child = self._child(node, step)
             if child is None:
                 break
             key_node, node = child
             line = (key_node or node).start_mark.line
         return self.first_line + line
 
-
-def _child(node: yaml.Node, step: str | int) -> tuple[yaml.Node | None, yaml.Node] | None:
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if isinstance(key, yaml.ScalarNode) and key.value == str(step):
-                return key, value
-    elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
-        return None, node.value[step]
-    return None
+    def _child(self, node: yaml.Node, step: str | int) -> tuple[yaml.Node | None, yaml.Node] | None:
+        if isinstance(node, yaml.MappingNode):
+            # Each mapping is indexed on its first lookup, so that finding the lines of many
+            # problems in one mapping takes time in proportion to their number, not its square.
+            keys = self._keys.get(id(node))
+            if keys is None:
+                keys = {}
+                for key, value in node.value:
+                    if isinstance(key, yaml.ScalarNode):
+                        keys.setdefault(key.value, (key, value))
+                self._keys[id(node)] = keys
+            return keys.get(str(step))
+        if isinstance(node, yaml.SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
+            return None, node.value[step]
+        return None
 
 
 def parse_yaml(text: str, first_line: int = 1) -> YamlDoc:
     """Parse one YAML document safely; ``first_line`` is the file line the text starts at.
 
-    Tags that would build Python objects are refused by the safe loader; anchors and aliases are
-    refused here, so that a small file cannot expand into a huge one.
+    Tags that would build Python objects are refused by the safe loader; anchors, aliases and merge
+    keys are refused here, so that a small file cannot expand into a huge one, as are characters
+    YAML cannot hold, long integers and deep nesting, each at its line.
     """
+    bad = _NOT_YAML.search(text)
+    if bad is not None:
+        line = first_line + text.count("\n", 0, bad.start())
+        char = bad.group()
+        if char in _YAML_BREAKS:
+            raise ParseError(line, f"character {char!r} is read by YAML as a line break; remove it")
+        raise ParseError(line, f"control character {char!r} is not allowed; remove it")
     loader = Loader(text)
     try:
+        if "&" in text or "*" in text:
+            _refuse_anchors(text, first_line)
         node = loader.get_single_node()
-        if node is not None and "*" in text:
-            _refuse_aliases(node, text, first_line)
         data = _construct(node, loader, first_line) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -153,30 +201,29 @@ def parse_yaml(text: str, first_line: int = 1) -> YamlDoc:
             what = f"{exc.context}, {exc.problem}"
         raise ParseError(line, f"YAML syntax error: {what}") from None
     except yaml.YAMLError as exc:
-        raise ParseError(first_line, f"YAML syntax error: {exc}") from None
+        first = str(exc).strip().split("\n", 1)[0]
+        raise ParseError(first_line, f"YAML syntax error: {first}") from None
     finally:
         loader.dispose()
     return YamlDoc(data, node, first_line)
 
 
-def _refuse_aliases(root: yaml.Node, text: str, first_line: int) -> None:
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            for number, line in enumerate(text.split("\n")):
-                if _ALIAS.search(line):
-                    raise ParseError(
-                        first_line + number, "YAML anchors and aliases are not allowed; write the value out"
-                    )
-            raise ParseError(first_line, "YAML anchors and aliases are not allowed; write the value out")
-        seen.add(id(node))
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                stack.extend((key, value))
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
+def _refuse_anchors(text: str, first_line: int) -> None:
+    """Refuse the first anchor (``&name``) or alias (``*name``), at its line. Only a text holding
+    '&' or '*' is read a second time, as events: the nodes do not keep their anchors."""
+    loader = Loader(text)
+    try:
+        while (event := loader.get_event()) is not None:
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+                mark = event.start_mark
+                raise ParseError(
+                    first_line + (mark.line if mark is not None else 0),
+                    "YAML anchors and aliases are not allowed; write the value out",
+                )
+            if isinstance(event, yaml.StreamEndEvent):
+                break
+    finally:
+        loader.dispose()
 
 
 @dataclass(frozen=True)
@@ -192,7 +239,7 @@ class FrontMatter:
 def split_front_matter(text: str) -> FrontMatter:
     """Split ``---``-fenced YAML front matter from the Markdown body that follows it."""
     if not text.strip():
-        raise ParseError(None, "empty file")
+        raise ParseError(1, "empty file")
     lines = text.split("\n")
     if lines[0].rstrip() != "---":
         raise ParseError(1, "front matter missing: the file must start with a line '---'")
@@ -238,10 +285,15 @@ def parse_body(
     """Split a Markdown body at its ``## `` headings; return the body and the problems found.
 
     ``headings`` maps a lower-cased heading (in any language) to a section id; ``lists`` names the
-    section ids whose content is a Markdown list. A repeated section, or a list section holding
-    anything but list items, is a problem; the rest of the body is still read.
+    section ids whose content is a Markdown list. A repeated section, a list section holding
+    anything but list items, or a control character (the first) is a problem; the rest of the body is still read.
     """
     list_ids = set(lists)
+    problems: list[ParseError] = []
+    control = _CONTROL.search(body)
+    if control is not None:
+        line = first_line + body.count("\n", 0, control.start())
+        problems.append(ParseError(line, f"control character {control.group()!r} in the text; remove it"))
     chunks: list[tuple[str, int, list[str]]] = []
     intro: list[str] = []
     fenced = False
@@ -257,7 +309,6 @@ def parse_body(
             intro.append(text_line)
     sections: dict[str, Section] = {}
     extra: list[Section] = []
-    problems: list[ParseError] = []
     for heading, line, content in chunks:
         text = "\n".join(content).strip()
         section_id = headings.get(heading.casefold())
@@ -275,17 +326,17 @@ def parse_body(
 
 
 def _list_items(heading: str, line: int, content: list[str], problems: list[ParseError]) -> tuple[str, ...]:
-    items: list[str] = []
+    items: list[list[str]] = []  # each item's lines, joined at the end (not string by string)
     for offset, raw in enumerate(content, start=1):
         if not raw.strip():
             continue
         match = _ITEM.match(raw)
         if match:
-            items.append(match.group(1).strip())
+            items.append([match.group(1).strip()])
         elif items and raw[:1] in (" ", "\t"):
-            items[-1] = f"{items[-1]} {raw.strip()}"
+            items[-1].append(raw.strip())
         else:
             message = f"section '## {heading}' is a list: start each item with '- ' (found plain text)"
             problems.append(ParseError(line + offset, message))
             break
-    return tuple(items)
+    return tuple(" ".join(parts) for parts in items)

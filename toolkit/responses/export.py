@@ -2,16 +2,37 @@
 
 Columns: session, sheet, learner, item, type, value, saved_at, then the learner's submission of the
 sheet (score, max_score, passed, submitted_at; blank before submitting). The file is written to a
-temporary name and renamed, so an export that fails leaves any earlier file as it was.
+temporary name and renamed, so an export that fails leaves any earlier file as it was. The store is
+opened for reading only (:meth:`ResponseStore.open_readonly`): an export never changes it.
+
+Answers are what learners typed, so nothing in them may act when the file is opened:
+
+* in the ``.xlsx`` file every text is a text cell (never a formula, whatever it begins with), and one
+  beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is also marked "quoted" so
+  that editing it in Excel does not make it a formula; scores are numbers and ``passed`` a boolean.
+  Characters an XLSX file cannot hold (control characters other than tab and line breaks, lone
+  surrogates, U+FFFE and U+FFFF) become U+FFFD, and a text longer than a cell holds (32,767
+  characters) is cut there, ending with U+2026;
+* in the ``.csv`` file, which has no types, a text beginning with one of those characters gets a
+  leading ``'`` (as spreadsheets themselves write a quoted cell), and a lone surrogate becomes U+FFFD.
 """
 
 from __future__ import annotations
 
+import math
+import re
+import sqlite3
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from toolkit.errors import ResponseError, requires_extra
+from toolkit.errors import ResponseError, StoreError, requires_extra
 from toolkit.fileio import staged
 from toolkit.responses.store import ResponseStore
+
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 COLUMNS = (
     "session",
@@ -27,6 +48,12 @@ COLUMNS = (
     "submitted_at",
 )
 SUFFIXES = (".csv", ".xlsx")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet read a cell as a formula
+XLSX_CELL = 32767  # characters an Excel cell holds
+# XML 1.0 refuses these characters; openpyxl refuses the control characters among them with an error.
+NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+SURROGATE = re.compile("[\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
 
 
 def export_answers(store: Path, out: Path) -> int:
@@ -34,19 +61,72 @@ def export_answers(store: Path, out: Path) -> int:
 
     Returns the number of rows written.
     """
-    import pandas as pd
-
     suffix = out.suffix.lower()
     if suffix not in SUFFIXES:
         raise ResponseError(f"{out}: cannot export to '{out.suffix or 'no suffix'}'; valid: {', '.join(SUFFIXES)}")
     if suffix == ".xlsx":
-        with requires_extra("xlsx"):  # pandas writes .xlsx with it
+        with requires_extra("xlsx"):
             import openpyxl  # noqa: F401
-    rows = ResponseStore(store, create=False).export_rows()
-    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    reader = ResponseStore.open_readonly(store)
+    try:
+        rows = reader.export_rows()
+    except sqlite3.Error as exc:
+        raise StoreError(f"{store}: cannot read the response store ({exc})") from None
+    finally:
+        reader.close()
     with staged(out) as temp:
         if suffix == ".csv":
-            frame.to_csv(temp, index=False, encoding="utf-8-sig")
+            write_csv(rows, temp)
         else:
-            frame.to_excel(temp, index=False, sheet_name="answers", engine="openpyxl")
-    return len(frame)
+            write_xlsx(rows, temp)
+    return len(rows)
+
+
+def csv_text(value: Any) -> Any:
+    """A value as a CSV cell: a text that a spreadsheet would read as a formula gets a leading ``'``."""
+    if not isinstance(value, str):
+        return value
+    text = SURROGATE.sub(REPLACEMENT, value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def write_csv(rows: Sequence[Mapping[str, Any]], path: Path) -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame([{column: csv_text(row[column]) for column in COLUMNS} for row in rows], columns=COLUMNS)
+    # Lines end in CR LF (RFC 4180): the writer then quotes a text holding a lone CR too, which would
+    # otherwise end the row in Excel.
+    frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+
+
+def xlsx_text(value: str) -> str:
+    """``value`` as an XLSX cell can hold it (see the module)."""
+    text = NOT_IN_XML.sub(REPLACEMENT, value)
+    return text if len(text) <= XLSX_CELL else text[: XLSX_CELL - 1] + "\u2026"
+
+
+def xlsx_cell(sheet: WriteOnlyWorksheet, value: Any) -> Cell | None:
+    """One cell: blank for none, a boolean, a finite number, and anything else as text, never a formula."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if value is None:
+        return None
+    if isinstance(value, bool) or (isinstance(value, int | float) and math.isfinite(value)):
+        return WriteOnlyCell(sheet, value=value)
+    text = xlsx_text(str(value))
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.data_type = "s"  # openpyxl makes a text beginning with "=" a formula; this keeps it text
+    if text.startswith(FORMULA_START):
+        cell.quotePrefix = True  # and editing it in Excel keeps it text too
+    return cell
+
+
+def write_xlsx(rows: Sequence[Mapping[str, Any]], path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("answers")
+    sheet.append(list(COLUMNS))
+    for row in rows:
+        sheet.append([xlsx_cell(sheet, row[column]) for column in COLUMNS])
+    book.save(path)

@@ -1,5 +1,10 @@
 """The response store's schema: one SQLite file, WAL mode, every save kept.
 
+Writers open a store with :func:`connect` (which creates it, or adds the tables it lacks); everything
+that only reads opens it with :func:`open_store` (``write=False``), which never changes the file, its
+folder or its mode (see :mod:`toolkit.storefile`). Both refuse another application's database and a
+store whose schema version is newer than :data:`SCHEMA_VERSION`; older versions are read.
+
 Tables (all text columns UTF-8; times are ISO 8601 in UTC with microseconds, ``2026-12-01T09:30:00.123456Z``):
 
 ``sheets``
@@ -49,6 +54,9 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+
+from toolkit.errors import StoreError
+from toolkit.storefile import APPLICATION_ID, ReadOnlyConnection, check_store, check_version, open_readonly
 
 SCHEMA_VERSION = 2
 
@@ -206,14 +214,63 @@ def connect(path: str | Path, *, timeout: float = 30.0) -> sqlite3.Connection:
     """
     conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
     conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+    _refuse_foreign(conn, path)  # before anything is written
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("BEGIN IMMEDIATE")
     try:
         migrate(conn)
+        if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")  # the marker readers look for
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+    return conn
+
+
+# The tables every store of a known version holds, which a reader needs (``opens`` came later in
+# version 1: a store without it is read, its "opened" counted from saves and submissions).
+READ_TABLES = ("sheets", "learners", "saves", "answers", "submissions", "results")
+
+
+def _refuse_foreign(conn: sqlite3.Connection, path: str | Path) -> None:
+    """Close ``conn`` and raise a one-line :class:`StoreError` when the file is another application's
+    database (its marker, or tables without a ``meta`` table) or a store newer than this code."""
+    try:
+        marker = int(conn.execute("PRAGMA application_id").fetchone()[0])
+        names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        row = None
+        if "meta" in names:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if marker not in (0, APPLICATION_ID):
+            raise StoreError(
+                f"{path}: not a response store (an SQLite database of another application, id {marker:#010x})"
+            )
+        if names and "meta" not in names:
+            raise StoreError(
+                f"{path}: not a response store (an SQLite database with tables {', '.join(sorted(names))} and no "
+                "meta table); a store is made only in a new or empty file"
+            )
+        if row is not None:
+            check_version(row[0], path, SCHEMA_VERSION)
+    except BaseException:
+        conn.close()
+        raise
+
+
+def open_store(path: str | Path, *, write: bool = False, timeout: float = 30.0) -> sqlite3.Connection:
+    """A connection to the store at ``path``: with ``write``, :func:`connect`'s; otherwise one that
+    only reads and changes nothing (not the file, its folder or its mode; see :mod:`toolkit.storefile`),
+    after checking that it is a response store of a version no newer than :data:`SCHEMA_VERSION`.
+    A reader's ``schema_version`` attribute is the store's version. Every refusal is one line."""
+    if write:
+        return connect(path, timeout=timeout)
+    conn: ReadOnlyConnection = open_readonly(path, timeout=timeout)
+    try:
+        conn.schema_version = check_store(conn, path, tables=READ_TABLES, known_version=SCHEMA_VERSION)
+    except BaseException:
+        conn.close()
+        raise
     return conn

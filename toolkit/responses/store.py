@@ -19,6 +19,9 @@ Every save is one ``BEGIN IMMEDIATE`` transaction that appends to ``saves`` and 
 either both are written or neither, so a writer killed half-way leaves nothing half-written, and
 concurrent writers (processes or threads) wait their turn. A submitted sheet is locked: later saves
 and a second submission are refused with a :class:`~toolkit.errors.ResponseError`.
+
+What only reads (an export, counts) opens the store with :meth:`ResponseStore.open_readonly`: the file
+is never written, not even created or switched to WAL, and it may sit on a read-only disk.
 """
 
 from __future__ import annotations
@@ -45,9 +48,10 @@ from typing import Any
 
 from toolkit.documents import learner_sheets
 from toolkit.documents.items import item_type
-from toolkit.errors import ResponseError, SubmittedError
+from toolkit.errors import ResponseError, StoreError, SubmittedError
 from toolkit.responses.grading import Grade, grade, grading_key
-from toolkit.responses.schema import connect
+from toolkit.responses.schema import SCHEMA_VERSION, open_store
+from toolkit.storefile import RowProblems, first_surrogate, keyed
 
 # Session, sheet and learner ids: letters (any script), digits and . _ @ -, 1 to 64 characters.
 ID = re.compile(r"[^\W_][\w.@-]{0,63}")
@@ -172,10 +176,13 @@ def check_value(item: Mapping[str, Any], value: Any) -> Any:
 class ResponseStore:
     """One store file. Safe to use from several processes at once; one connection per process."""
 
-    def __init__(self, path: str | Path, *, create: bool = True, timeout: float = 30.0, queue: bool = True) -> None:
+    def __init__(
+        self, path: str | Path, *, create: bool = True, timeout: float = 30.0, queue: bool = True, write: bool = True
+    ) -> None:
         self.path = Path(path)
         if not create and not self.path.is_file():
             raise ResponseError(f"no response store at '{self.path}' (a store is the SQLite file learners save to)")
+        self.write = write  # False: every connection only reads (see open_readonly)
         self.timeout = timeout
         self._local = threading.local()  # one connection per thread: sqlite3 refuses to share one
         self._lock = threading.RLock()
@@ -183,6 +190,15 @@ class ResponseStore:
         self._lock_pid = -1
         self.queue = queue  # writers queue on the advisory lock (see transaction); off only to compare
         self._sheets: dict[tuple[str, str], SheetRecord] = {}
+
+    @classmethod
+    def open_readonly(cls, path: str | Path, *, timeout: float = 30.0) -> ResponseStore:
+        """The store at ``path`` for reading only: checked now (a missing file, another kind of file or a
+        store newer than this code is a one-line :class:`StoreError`), never written; writing through it
+        is refused."""
+        store = cls(path, timeout=timeout, write=False)
+        store.conn  # noqa: B018 - open and check it now
+        return store
 
     # -- connection and transactions --------------------------------------------------------------
 
@@ -196,7 +212,7 @@ class ResponseStore:
         local = self._local
         if getattr(local, "conn", None) is None or local.pid != os.getpid():
             try:
-                local.conn = connect(self.path, timeout=self.timeout)
+                local.conn = open_store(self.path, write=self.write, timeout=self.timeout)
             except sqlite3.DatabaseError as exc:
                 if not self.path.parent.is_dir():
                     raise ResponseError(
@@ -227,6 +243,8 @@ class ResponseStore:
         releases the lock of a writer that dies, and SQLite's locking still guards the file on its own
         (a writer that does not take the advisory lock is merely not queued).
         """
+        if not self.write:
+            raise StoreError(f"{self.path}: the store was opened for reading only; nothing was written")
         with self._lock:
             conn = self.conn
             with self._queue():
@@ -311,14 +329,25 @@ class ResponseStore:
             if row is None:
                 raise ResponseError(f"no sheet '{sheet}' in session '{session}' in {self.path}", "sheet")
             kind, audience, title, lang, version, params, items = row
+            problems = RowProblems(self.path)
+            where = keyed(("session", "sheet"), key)
+            decoded_params = problems.json("sheets", where, "params", params)[1]
+            decoded_items = problems.items("sheets", where, items)
+            problems.check()
             self._sheets[key] = SheetRecord(
-                session, sheet, kind, audience, title, lang, version, json.loads(params), tuple(json.loads(items))
+                session, sheet, kind, audience, title, lang, version, decoded_params, tuple(decoded_items or ())
             )
         return self._sheets[key]
 
     def register_learner(self, learner: str, name: str | None = None) -> None:
         """Record a learner (and their display name when given; an earlier name is kept otherwise)."""
         check_id(learner, "learner")
+        if name and (bad := first_surrogate(name)) >= 0:
+            raise ResponseError(
+                f"learner '{learner}': the name holds a character that is not text (a lone surrogate, "
+                f"{name[bad]!r} at character {bad + 1}); valid: Unicode text",
+                "name",
+            )
         with self.transaction() as conn:
             conn.execute(
                 "INSERT INTO learners (learner, name, registered_at) VALUES (?, ?, ?) "
@@ -347,6 +376,12 @@ class ResponseStore:
         record = self.sheet(session, sheet)
         value = check_value(record.item(item), value)
         text = json.dumps(value, ensure_ascii=False)
+        if (bad := first_surrogate(text)) >= 0:  # every type's values, whatever its check let through
+            raise ResponseError(
+                f"item '{item}': the answer holds a character that is not text (a lone surrogate, "
+                f"{text[bad]!r}); valid: Unicode text",
+                "value",
+            )
         with self.transaction() as conn:
             self._refuse_if_submitted(conn, session, sheet, learner)
             stamp = now()
@@ -530,7 +565,9 @@ class ResponseStore:
         return tuple(issued)
 
     def roster(self, session: str) -> list[RosterEntry]:
-        """The session's roster, in the order it was loaded."""
+        """The session's roster, in the order it was loaded (none in a version 1 store, read as it is)."""
+        if getattr(self.conn, "schema_version", SCHEMA_VERSION) < 2:
+            return []
         rows = self.conn.execute(
             "SELECT learner, name, issued_at FROM roster WHERE session = ? ORDER BY rowid", (session,)
         ).fetchall()
@@ -622,19 +659,24 @@ class ResponseStore:
             "LEFT JOIN submissions sub ON sub.session = a.session AND sub.sheet = a.sheet AND sub.learner = a.learner "
             "ORDER BY a.session, a.sheet, a.learner, a.save_id"
         ).fetchall()
-        types: dict[str, dict[str, str]] = {}
+        types: dict[tuple[str, str], dict[str, str]] = {}  # each sheet's item types
+        problems = RowProblems(self.path)
         out = []
         for session, sheet, learner, item, value, saved_at, items, score, max_score, passed, submitted_at in rows:
-            if items not in types:
-                types[items] = {i["id"]: i["type"] for i in json.loads(items)}
-            decoded = json.loads(value)
+            if (session, sheet) not in types:
+                listed = problems.items("sheets", keyed(("session", "sheet"), (session, sheet)), items)
+                types[session, sheet] = {i["id"]: i["type"] for i in listed or ()}
+            key = keyed(("session", "sheet", "learner", "item"), (session, sheet, learner, item))
+            ok, decoded = problems.json("answers", key, "value", value)
+            if not ok:
+                continue
             out.append(
                 {
                     "session": session,
                     "sheet": sheet,
                     "learner": learner,
                     "item": item,
-                    "type": types[items].get(item, ""),
+                    "type": types[session, sheet].get(item, ""),
                     "value": _cell(decoded),
                     "saved_at": saved_at,
                     "score": score,
@@ -643,6 +685,7 @@ class ResponseStore:
                     "submitted_at": submitted_at,
                 }
             )
+        problems.check()
         return out
 
 
@@ -651,7 +694,14 @@ def _answers(conn: sqlite3.Connection, session: str, sheet: str, learner: str) -
         "SELECT item, value FROM answers WHERE session = ? AND sheet = ? AND learner = ?",
         (session, sheet, learner),
     ).fetchall()
-    return {item: json.loads(value) for item, value in rows}
+    problems = RowProblems(getattr(conn, "path", "the store"))
+    names = ("session", "sheet", "learner", "item")
+    answers = {
+        item: problems.json("answers", keyed(names, (session, sheet, learner, item)), "value", value)[1]
+        for item, value in rows
+    }
+    problems.check()
+    return answers
 
 
 def _cell(value: Any) -> str:

@@ -44,6 +44,7 @@ import pandas as pd
 from toolkit.documents.items import item_type
 from toolkit.documents.report import EASY, HARD, LOW_DISCRIMINATION
 from toolkit.errors import StoreError
+from toolkit.storefile import RowProblems, check_store, keyed, open_readonly
 
 GROUP_SHARE = 0.27
 BANDS = 10
@@ -79,26 +80,17 @@ class Responses:
 
 
 def open_store(path: str | Path) -> sqlite3.Connection:
-    """A connection to the store at ``path`` that cannot write (``query_only``); a missing file or another
-    kind of file is a :class:`StoreError` in one line.
-
-    Not ``mode=ro``: a read-only connection to a WAL database leaves its ``-wal`` and ``-shm`` files
-    behind when it is the last to close; this one removes them as any writer would, and never creates
-    the store (``mode=rw``).
-    """
-    where = Path(path)
-    if not where.is_file():
-        raise StoreError(f"{where}: no response store there (the file does not exist)")
+    """A connection to the store at ``path`` that only reads and changes nothing, not even beside it (no
+    ``-wal`` or ``-shm`` left behind; a store on a read-only disk is read; see :mod:`toolkit.storefile`).
+    A missing file, another kind of file or a store without the report's tables is a one-line
+    :class:`StoreError`. (The schema version is checked by ``lianzheng report``, which knows it: this
+    layer sits below the store's code.)"""
+    conn = open_readonly(path)
     try:
-        conn = sqlite3.connect(f"{where.resolve().as_uri()}?mode=rw", uri=True, timeout=30.0)
-        conn.execute("PRAGMA query_only = ON")
-        names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{where}: not a response store ({exc})") from None
-    missing = [table for table in TABLES if table not in names]
-    if missing:
+        check_store(conn, path, tables=(*TABLES, "saves"), known_version=None)
+    except BaseException:
         conn.close()
-        raise StoreError(f"{where}: not a response store (no table {', '.join(missing)})")
+        raise
     return conn
 
 
@@ -154,9 +146,27 @@ def read_store(
             frames[table] = frames[table].reset_index(drop=True)
         learners = pd.read_sql_query("SELECT * FROM learners ORDER BY learner", conn)
         saves = int(conn.execute("SELECT count(*) FROM saves").fetchone()[0])
+    except sqlite3.Error as exc:
+        raise StoreError(f"{path}: cannot read the response store ({exc})") from None
     finally:
         conn.close()
+    check_json(path, sheets, frames["answers"], frames["results"])
     return Responses(str(path), sheets.reset_index(drop=True), learners, saves=saves, **frames)
+
+
+def check_json(path: str | Path, sheets: pd.DataFrame, answers: pd.DataFrame, results: pd.DataFrame) -> None:
+    """Every JSON column the report reads parses (and a sheet's items are a list of items); otherwise a
+    :class:`~toolkit.errors.CorruptStoreError` with one line per bad row, naming table, key and column."""
+    problems = RowProblems(path)
+    for session, sheet, params, items in sheets[["session", "sheet", "params", "items"]].itertuples(index=False):
+        key = keyed(("session", "sheet"), (session, sheet))
+        problems.json("sheets", key, "params", params)
+        problems.items("sheets", key, items)
+    names = ("session", "sheet", "learner", "item")
+    for table, frame, column in (("answers", answers, "value"), ("results", results, "given")):
+        for row in frame[[*names, column]].itertuples(index=False):
+            problems.json(table, keyed(names, row[:-1]), column, row[-1])
+    problems.check()
 
 
 def _blank(value: str) -> bool:
