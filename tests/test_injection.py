@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator
@@ -333,7 +334,25 @@ def test_every_text_field_of_every_entry_kind_is_planted(pages: Pages) -> None:
     planted = {f.path.split("/")[0] for f in pages.planting.fields}
     assert planted == {"cases", "themes", "questions", "prompts", "messages", "taxonomy.yaml"}
     numbers = Counter(f.payload.number for f in pages.planting.fields)
-    assert set(numbers) == {p.number for p in PAYLOADS}  # every payload planted somewhere
+    assert set(numbers) == {p.number for p in PAYLOADS if p.in_library}  # every one a library may hold
+
+
+def test_a_library_refuses_the_payloads_it_cannot_hold_at_their_line(tmp_path: Path) -> None:
+    from toolkit.library.load import read_library
+
+    refused = [p for p in PAYLOADS if not p.in_library]
+    assert {p.family for p in refused} >= {"control"}  # they reach pages through parameters and answers
+    for n, hostile in enumerate(refused):
+        library = tmp_path / f"library-{n}"
+        shutil.copytree(bundled_library(), library)
+        case = library / "cases" / "birthday-banquet-hospital.md"
+        lines = case.read_text(encoding="utf-8").splitlines(keepends=True)
+        at = next(i for i, line in enumerate(lines) if line.startswith("title:"))
+        lines[at] = "title: " + json.dumps(hostile.text) + "\n"  # a YAML double-quoted string, escapes and all
+        case.write_text("".join(lines), encoding="utf-8")
+        _, problems = read_library(library)
+        assert problems, hostile.number
+        assert [(problem.path, problem.line) for problem in problems] == [(str(case), at + 1)], hostile.number
 
 
 @pytest.mark.slow

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,15 @@ class Payload:
     @property
     def one_line(self) -> bool:
         return "\n" not in self.text and "\r" not in self.text
+
+    @property
+    def in_library(self) -> bool:
+        """Whether a library file may hold it: ``lianzheng check`` refuses control characters and the
+        characters YAML counts as line breaks (NEL, U+2028, U+2029), so those payloads reach handouts only
+        through parameters, learner names and answers."""
+        return not any(
+            (unicodedata.category(c) == "Cc" and c not in "\t\n\r") or c in "\u2028\u2029" for c in self.text
+        )
 
 
 _LONG = "A" * 20_000
@@ -196,7 +206,11 @@ class _Planter:
             candidate = PAYLOADS[self.count % len(PAYLOADS)]
             self.count += 1
             marker = f"LZ{self.count:04d}"
-            fits = (candidate.one_line or not one_line) and (limit is None or len(candidate.text) + 7 <= limit)
+            fits = (
+                candidate.in_library
+                and (candidate.one_line or not one_line)
+                and (limit is None or len(candidate.text) + 7 <= limit)
+            )
             if fits:
                 planted = Planted(path, place, marker, candidate)
                 self.planting.fields.append(planted)
