@@ -65,6 +65,12 @@ def test_parameters_cell_matches_the_parameters_table(path: Path) -> None:
         defaults["edition"] = INTERACTIVE
     assert values == defaults
     assert kind.interactive == (values["edition"] == INTERACTIVE)
+    # papermill reads the same names (``papermill --help-notebook``), each from its own line: a second
+    # '=' on a line, even in its comment, makes it skip that parameter with a warning in every build.
+    from papermill.translators import PythonTranslator
+
+    inferred = PythonTranslator.inspect(cell)
+    assert [parameter.name for parameter in inferred] == list(values)
 
 
 @pytest.mark.slow
