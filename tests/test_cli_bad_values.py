@@ -26,6 +26,7 @@ import pytest
 
 import toolkit
 from toolkit.cli import main
+from toolkit.paths import bundled_library
 
 SMALL = ["--audience", "retired", "--documents", "outline", "--formats", "html", "--quiet"]
 SERVE = ["--store", "{tmp}/answers.db", "--session", "s1", "--dir", "{tmp}/prepared", "--open", "--dry-run"]
@@ -280,6 +281,25 @@ def test_a_spec_that_is_a_fifo_is_refused_without_waiting(places: dict[str, str]
     before = snapshot(out)
     result = _run(["build", str(fifo), "--out", str(out), "--quiet"], timeout=30)
     _assert_refused(result.returncode, result.stderr, out, before)
+
+
+def test_a_reader_that_stops_reading_ends_the_command_quietly(tmp_path: Path) -> None:
+    library = tmp_path / "library"
+    shutil.copytree(bundled_library(), library)
+    case = library / "cases" / "birthday-banquet-hospital.md"
+    head, rest = case.read_text(encoding="utf-8").split("\n", 1)
+    unknown = "".join(f"unknown-{n}: 1\n" for n in range(5000))  # well over a pipe's 64 KiB of problems
+    case.write_text(f"{head}\n{unknown}{rest}", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(TOOLKIT_ROOT)}
+    command = [sys.executable, "-m", "toolkit.cli", "check", str(library)]
+    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        assert process.stdout is not None and process.stderr is not None
+        first = process.stdout.readline()  # ``lianzheng check | head -1``
+        process.stdout.close()
+        stderr = process.stderr.read()
+        returncode = process.wait(timeout=60)
+    assert first.startswith(f"{case}:2: unknown field 'unknown-0'")
+    assert (returncode, stderr) == (141, ""), stderr
 
 
 def _private_mounts() -> bool:

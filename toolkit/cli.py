@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import json
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -599,6 +600,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ToolkitError as exc:
         print(f"lianzheng: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader stopped reading (``lianzheng check | head``): nothing to say
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so that the interpreter's last flush has nowhere to fail
+        os.close(devnull)
+        return 141  # 128 + SIGPIPE, as a shell reports a command a closed pipe stopped
     except OSError as exc:  # a file the command was given or writes (no right, no space, not a folder)
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"lianzheng: {where}{(exc.strerror or str(exc)).lower()}", file=sys.stderr)
