@@ -20,7 +20,7 @@ from toolkit.cli import main
 from toolkit.documents.handout import Handout
 from toolkit.errors import ResponseError
 from toolkit.responses.papers import learner_paper
-from toolkit.responses.roster import read_roster
+from toolkit.responses.roster import check_base_url, read_roster
 from toolkit.responses.schema import SCHEMA_VERSION
 from toolkit.responses.store import Issued, ResponseStore, token_hash
 from toolkit.widgets.worksheet import LearnerSheet, ManyControl
@@ -539,10 +539,12 @@ def test_one_token_gives_a_link_and_a_qr_code_for_each_page_served(store_path: P
 def test_a_bad_base_url_is_refused_before_anything_is_issued(tmp_path: Path, store_path: Path) -> None:
     roster = tmp_path / "roster.csv"
     roster.write_text("learner,name\nli-ming,Li\n", encoding="utf-8")
-    for url in ("javascript:alert(1)", "ftp://x/", "http://x/?pass=abc", "8866"):
+    bad = ("javascript:alert(1)", "ftp://x/", "http://x/?pass=abc", "8866", "http://x:0/", "http://x:70000/")
+    for url in (*bad, "http://x:port/", "http://:8866/", "http://a b/", "http://x/\n"):
         argv = ["roster", "load", "--store", str(store_path), "--session", SESSION, str(roster), "--base-url", url]
         assert main([*argv, "--links", str(tmp_path / "l.html")]) == 2
     assert ResponseStore(store_path).roster(SESSION) == []
+    assert check_base_url("http://192.168.1.20:8866/voila/render/quiz.ipynb").endswith("quiz.ipynb")
 
 
 def test_reissue_names_an_unknown_learner(store_path: Path, tokens: dict[str, str], tmp_path: Path) -> None:

@@ -128,7 +128,12 @@ def read_roster(path: Path) -> list[tuple[str, str]]:
 def check_base_url(url: str) -> str:
     """The address a learner's link starts with: http or https, a host, no token of its own."""
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.fragment or "pass=" in parts.query:
+    try:
+        port_ok = parts.port is None or 1 <= parts.port <= 65535
+    except ValueError:  # a port that is not a number, or out of range
+        port_ok = False
+    host_ok = bool(parts.hostname) and not any(c.isspace() or ord(c) < 32 for c in url)
+    if parts.scheme not in ("http", "https") or not host_ok or not port_ok or parts.fragment or "pass=" in parts.query:
         raise ResponseError(
             f"base URL {url!r} is not valid; valid: the page learners open, such as "
             "http://192.168.1.20:8866/ or http://192.168.1.20:8866/voila/render/quiz.ipynb",
