@@ -60,12 +60,8 @@ from toolkit.storefile import APPLICATION_ID, ReadOnlyConnection, check_store, c
 
 SCHEMA_VERSION = 2
 
-DDL = """
-CREATE TABLE IF NOT EXISTS meta (
-    key   TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS sheets (
+# The columns of ``sheets``, shared by the schema and the migration that rebuilds the table.
+SHEETS = """(
     session         TEXT NOT NULL,
     sheet           TEXT NOT NULL,
     kind            TEXT NOT NULL,
@@ -77,7 +73,14 @@ CREATE TABLE IF NOT EXISTS sheets (
     items           TEXT NOT NULL,
     registered_at   TEXT NOT NULL,
     PRIMARY KEY (session, sheet)
+)"""
+
+DDL = f"""
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS sheets {SHEETS};
 CREATE TABLE IF NOT EXISTS learners (
     learner       TEXT PRIMARY KEY,
     name          TEXT,
@@ -160,20 +163,8 @@ CREATE TABLE IF NOT EXISTS releases (
 
 # Version 1 -> 2: ``sheets`` loses its CHECK on ``kind`` (a registered kind must be storable), which SQLite
 # can only do by rebuilding the table; the new tables come from DDL's CREATE TABLE IF NOT EXISTS.
-MIGRATE_1_TO_2 = """
-CREATE TABLE sheets_v2 (
-    session         TEXT NOT NULL,
-    sheet           TEXT NOT NULL,
-    kind            TEXT NOT NULL,
-    audience        TEXT NOT NULL,
-    title           TEXT NOT NULL,
-    lang            TEXT NOT NULL,
-    library_version TEXT NOT NULL,
-    params          TEXT NOT NULL,
-    items           TEXT NOT NULL,
-    registered_at   TEXT NOT NULL,
-    PRIMARY KEY (session, sheet)
-);
+MIGRATE_1_TO_2 = f"""
+CREATE TABLE sheets_v2 {SHEETS};
 INSERT INTO sheets_v2 (session, sheet, kind, audience, title, lang, library_version, params, items, registered_at)
     SELECT session, sheet, kind, audience, title, lang, library_version, params, items, registered_at FROM sheets;
 DROP TABLE sheets;
