@@ -352,8 +352,8 @@ def cmd_roster_load(args: argparse.Namespace) -> int:
                 f"cannot be printed again: run 'lianzheng roster reissue' to issue new ones"
             ) from None
     print(
-        f"session {args.session}: {_count(len(learners), 'learner')} on the roster "
-        f"({_count(len(change.issued), 'new link')}, {len(change.kept)} kept their links, "
+        f"session {args.session}: {_counted(len(learners), 'learner')} on the roster "
+        f"({_counted(len(change.issued), 'new link')}, {len(change.kept)} kept their links, "
         f"{len(change.removed)} removed)"
     )
     if change.issued:
@@ -375,7 +375,7 @@ def cmd_roster_reissue(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise ToolkitError(f"{args.links}: cannot write the links ({exc.strerror}); run reissue again") from None
     print(
-        f"session {args.session}: {_count(len(issued), 'new link')} (the old ones no longer open anything); "
+        f"session {args.session}: {_counted(len(issued), 'new link')} (the old ones no longer open anything); "
         f"links: {args.links}"
     )
     return 0
@@ -387,7 +387,7 @@ def cmd_roster_list(args: argparse.Namespace) -> int:
     entries = ResponseStore.open_readonly(args.store).roster(args.session)
     for entry in entries:
         print(f"{entry.learner}\t{entry.name}\tlink issued {entry.issued_at}")
-    print(f"session {args.session}: {_count(len(entries), 'learner')} on the roster", file=sys.stderr)
+    print(f"session {args.session}: {_counted(len(entries), 'learner')} on the roster", file=sys.stderr)
     return 0
 
 
@@ -588,7 +588,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _count(number: int, noun: str) -> str:
+def _counted(number: int, noun: str) -> str:
     """``1 learner``, ``2 learners``: a count and its noun, plural when it is not one."""
     return f"{number} {noun}{'s' * (number != 1)}"
 
