@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -111,6 +112,38 @@ def test_cover_shows_title_audience_date_and_version(bundled: Library, name: str
     assert en(f"edition.{edition}") in page.text
 
 
+def _between(html: str, start: str, end: str) -> str:
+    return html[html.index(start) : html.index(end, html.index(start))]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize(("name", "edition"), KIND_EDITIONS, ids=KIND_IDS)
+def test_the_cover_is_a_cover_and_the_colophon_closes_the_handout(
+    bundled: Library, name: str, edition: str, lang: str
+) -> None:
+    """No library hash and no parameter list on the cover; the provenance, the parameters in words in
+    the handout's language, closes it."""
+    t = catalog(lang)
+    document = make(name, bundled, audience="retired", edition=edition, lang=lang, seed=7)
+    html = render(document)
+    cover = _between(html, '<section class="lz-cover">', "</section>")
+    assert bundled.version not in cover
+    assert "=" not in Page(cover).text and "retired" not in cover
+    assert html.rstrip().endswith("</footer>\n</article>")
+    footer = _between(html, '<footer class="lz-colophon">', "</footer>")
+    colophon = Page(footer).text
+    provenance = document.cover.provenance
+    line = t("provenance.line", library=bundled.version, toolkit=provenance.toolkit_version, date=t.date(DATE))
+    assert words(line) in colophon
+    rows = dict(re.findall(r'<tr><th scope="row">([^<]*)</th><td>([^<]*)</td></tr>', footer))
+    assert rows[t("param.audience")] == bundled.taxonomy.label("audiences", "retired", lang)
+    assert rows[t("param.edition")] == t(f"edition.{edition}")
+    assert rows[t("param.lang")] == t(f"language.{lang}")
+    assert rows[t("param.seed")] == "7"
+    assert rows[t("param.date")] == t.date(DATE)
+    assert '"' not in colophon and "retired" not in colophon, "values in words, not as given"
+
+
 @pytest.mark.parametrize("name", handouts())
 def test_cover_title_is_escaped(bundled: Library, name: str) -> None:
     html = render(make(name, bundled, audience="retired", title="Before <Spring Festival> & after"))
@@ -162,7 +195,7 @@ def test_headings_come_from_the_catalog(bundled: Library, name: str, lang: str) 
         assert [h for h in page.headings if h in expected] == expected
     if name == "casebook":
         for number, case in enumerate(document.cases, start=1):
-            assert f"{words(t('casebook.case_number', number=number))} {words(case.title)}" in page.headings
+            assert words(t("casebook.case_number", number=number) + t("punct.space") + case.title) in page.headings
     if lang != "en":
         en = catalog("en")
         for key in HEADING_KEYS[name]:

@@ -373,7 +373,7 @@ def test_open_studio_reopens_a_spec_or_starts_one_saved_where_asked(bundled: Lib
     assert fresh.is_file() and "已保存" in ui.status.value
     again = open_studio(spec=str(fresh))
     assert again.studio.picks == [bundled.cases[0].id] and again.studio.lang == "zh-CN"
-    assert again.status.value == f"已打开 {fresh}" and again.spec_path == fresh
+    assert again.status.value == f"已打开：{fresh}" and again.spec_path == fresh
 
 
 def test_a_long_results_list_is_cut_and_says_so(small: Library, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -405,7 +405,7 @@ def test_widgets_report_a_save_that_fails(small: Library, tmp_path: Path) -> Non
 
 def test_widgets_speak_chinese(small: Library) -> None:
     ui = StudioUI(Studio(small, lang="zh-CN"))
-    assert "共 3 个案例，符合 3 个" in ui.count.value
+    assert "共3个案例，符合条件的3个" in ui.count.value
     assert ui.save_button.description == "保存配置"
     assert ui.facets["risk_post"].options[0] == ("（全部）", "")
 

@@ -167,7 +167,7 @@ def test_a_failed_quiz_in_chinese(bundled: Library, store_path: Path) -> None:
     submission = sheet.submit()
     assert submission is not None and submission.score == 0 and not submission.passed
     assert "得分：0/12（0%）" in sheet.result.value and "不合格（合格线60%）" in sheet.result.value
-    assert "你的答案：未作答" in sheet.result.value
+    assert "您的答案：未作答" in sheet.result.value
 
 
 def test_the_learner_id_may_come_from_the_address(

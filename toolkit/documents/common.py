@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from toolkit.documents.params import picked
 from toolkit.i18n import Catalog, catalog
 from toolkit.library.catalog import Library
 from toolkit.library.model import Case, Taxonomy
@@ -15,12 +16,17 @@ from toolkit.version import toolkit_version
 
 @dataclass(frozen=True)
 class Provenance:
-    """Where a handout came from: library version, toolkit version, parameters and date."""
+    """Where a handout came from: library version, toolkit version, parameters and date.
+
+    ``described`` holds the parameters in words, in the handout's language (label, value), as the
+    colophon at the end of the handout prints them; ``parameters`` keeps their values as given.
+    """
 
     library_version: str
     toolkit_version: str
     parameters: tuple[tuple[str, Any], ...]
     date: str
+    described: tuple[tuple[str, str], ...] = ()
 
     def parameters_text(self) -> str:
         """The parameters as one line, library path left out (it differs between machines)."""
@@ -98,8 +104,39 @@ def cover(
         lang=lang,
         edition=params["edition"],
         edition_label=t(f"edition.{params['edition']}"),
-        provenance=Provenance(library.version, toolkit_version(), shown, params["date"]),
+        provenance=Provenance(
+            library.version, toolkit_version(), shown, params["date"], parameters_in_words(params, library, t)
+        ),
     )
+
+
+def parameters_in_words(params: dict[str, Any], library: Library, t: Catalog) -> tuple[tuple[str, str], ...]:
+    """A handout's parameters as a reader reads them: each name's label and its value in words (the
+    audience's and the edition's labels, the language's name, the date as the language writes it), in
+    the catalog's language. The library's path and parameters left blank are left out; a parameter the
+    catalog has no label for (a document kind registered from outside) keeps its name and value."""
+    tax = library.taxonomy
+    rows: list[tuple[str, str]] = []
+    for name, value in params.items():
+        if name == "library" or value in ("", None):
+            continue
+        if name == "audience":
+            text = tax.label("audiences", value, t.lang)
+        elif name == "edition":
+            text = t(f"edition.{params['edition']}")
+        elif name == "lang":
+            text = t(f"language.{params['lang']}")
+        elif name == "date":
+            text = t.date(value)
+        elif name == "theme" and value in {theme.id for theme in library.themes}:
+            text = library.theme(value).title
+        elif name == "picks":
+            text = t("punct.list").join(picked(params))
+        else:
+            text = str(value)
+        label = t(f"param.{name}") if f"param.{name}" in t else name
+        rows.append((label, text))
+    return tuple(rows)
 
 
 def reason_text(reason: Reason, tax: Taxonomy, t: Catalog) -> str:
@@ -110,7 +147,7 @@ def reason_text(reason: Reason, tax: Taxonomy, t: Catalog) -> str:
 
 
 def _amount(value: int, approximate: bool, t: Catalog) -> str:
-    text = t("case.amount_value", value=f"{value:,}")
+    text = t("case.amount_value", value=t.amount(value))
     return t("case.approximately", amount=text) if approximate else text
 
 
@@ -134,16 +171,17 @@ def case_facts(case: Case, tax: Taxonomy, t: Catalog) -> tuple[tuple[str, str], 
             (
                 t("case.amounts"),
                 t("punct.list").join(
-                    f"{tax.label('amount_kinds', a.kind, lang)} {_amount(a.value_cny, a.approximate, t)}"
+                    t(
+                        "case.amount",
+                        kind=tax.label("amount_kinds", a.kind, lang),
+                        amount=_amount(a.value_cny, a.approximate, t),
+                    )
                     for a in case.amounts
                 ),
             )
         )
     if case.period:
-        period = case.period
-        rows.append(
-            (t("case.period"), t("punct.range", start=period.start, end=period.end) if period.end else period.start)
-        )
+        rows.append((t("case.period"), t.period(case.period.start, case.period.end)))
     if case.outcome:
         out = case.outcome
         parts = []

@@ -198,7 +198,7 @@ def _title(outline: Outline, t: Catalog) -> nbformat.NotebookNode:
             page.title,
             t("cover.for", audience=page.audience_label),
             unit,
-            t("cover.date", date=page.date),
+            t("cover.date", date=t.date(page.date)),
         ),
         "slide",
     )
@@ -265,12 +265,14 @@ def _part(part: Part, t: Catalog) -> list[nbformat.NotebookNode]:
     cells = [
         _cell(
             Markup(
-                '<div class="lz-slide lz-part{}" id="part-{}">\n<h2>{} <span class="lz-time">{}</span></h2>\n{}{}</div>'
+                '<div class="lz-slide lz-part{}" id="part-{}">\n'
+                '<h2>{}{}<span class="lz-time">{}</span></h2>\n{}{}</div>'
             ).format(
                 _dense(pages[0]),
                 part.id,
                 part.heading,
-                t("outline.part_time", start=part.start, minutes=part.minutes),
+                t("punct.space"),
+                t("outline.part_time", minutes=part.minutes),
                 text,
                 _items(pages[0].points),
             ),
@@ -285,8 +287,8 @@ def _part(part: Part, t: Catalog) -> list[nbformat.NotebookNode]:
 
 def _case(case: CaseBrief, part: Part, t: Catalog) -> nbformat.NotebookNode:
     lesson = (
-        Markup('<p class="lz-lesson"><strong>{}</strong> {}</p>\n').format(
-            t("outline.lesson"), _markdown(case.lesson, inline=True)
+        Markup('<p class="lz-lesson"><strong>{}</strong>{}{}</p>\n').format(
+            t("outline.lesson"), t("punct.space"), _markdown(case.lesson, inline=True)
         )
         if case.lesson
         else ""
@@ -294,9 +296,17 @@ def _case(case: CaseBrief, part: Part, t: Catalog) -> nbformat.NotebookNode:
     # A subslide: a part's cases stack below it, so left and right still step from part to part.
     return _cell(
         Markup(
-            '<div class="lz-slide lz-case" id="case-{}">\n<p class="lz-kicker">{} · {}</p>\n'
+            '<div class="lz-slide lz-case" id="case-{}">\n<p class="lz-kicker">{}{}{}</p>\n'
             "<h2>{}</h2>\n<p>{}</p>\n{}</div>"
-        ).format(case.id, part.heading, case.kind_label, case.title, _markdown(case.summary, inline=True), lesson),
+        ).format(
+            case.id,
+            part.heading,
+            t("punct.dot"),
+            case.kind_label,
+            case.title,
+            _markdown(case.summary, inline=True),
+            lesson,
+        ),
         "subslide",
     )
 

@@ -477,7 +477,8 @@ class LearnerSheet:
         self.flush()
         question = escape(self.t("learner.confirm_question"))
         left = escape(self.t("learner.unanswered", count=len(self.unanswered())))
-        self.confirm_text.value = f"<p><strong>{question}</strong> {left}</p>"
+        gap = escape(self.t("punct.space"))
+        self.confirm_text.value = f"<p><strong>{question}</strong>{gap}{left}</p>"
         self._show_confirm(True)
 
     def _show_confirm(self, shown: bool) -> None:

@@ -247,10 +247,12 @@ def assemble_report(library: Library, params: Mapping[str, Any]) -> TrainerRepor
         store=str(params["store"]),
         library=library_version,
         toolkit=toolkit_version(),
-        date=params["date"],
+        date=t.date(params["date"]),
         **{k: counts[k] for k in ("sessions", "learners", "answers", "submissions", "saves")},
     )
-    provenance += " · " + t("provenance.parameters") + " " + json.dumps(shown, ensure_ascii=False, sort_keys=True)
+    provenance += t("punct.dot") + t(
+        "punct.labelled", label=t("provenance.parameters"), text=json.dumps(shown, ensure_ascii=False, sort_keys=True)
+    )
     scope = t("report.scope", sessions=t("punct.list").join(sessions), audiences=t("punct.list").join(audiences))
     cover = Cover(
         title=params["title"] or t("report.title"),
