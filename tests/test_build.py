@@ -201,7 +201,7 @@ def test_the_index_speaks_the_handouts_language(tmp_path: Path, bundled: Library
         return (tmp_path / "index.html").read_text(encoding="utf-8")
 
     zh = index_for("zh-CN")
-    assert '<html lang="zh-CN">' in zh and "<h1>教学资料</h1>" in zh
+    assert '<html lang="zh-CN">' in zh and "<h1>培训材料</h1>" in zh
     assert '<a href="#session-families">' in zh  # a list of sessions when there are several
     assert "退休干部" in zh and "失败：第2个单元格，ValueError: bad" in zh
     en = index_for("en")
