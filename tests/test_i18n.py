@@ -11,10 +11,12 @@ import pytest
 
 import toolkit
 from toolkit.documents import DOCUMENTS
+from toolkit.documents.common import case_facts
 from toolkit.documents.items import ITEM_TYPES, catalog_keys
 from toolkit.documents.outline import PARTS
 from toolkit.errors import ParameterError
-from toolkit.i18n import LANGUAGES, Catalog, catalog
+from toolkit.i18n import LANGUAGES, Catalog, catalog, format_amount, format_date
+from toolkit.library.catalog import Library
 
 PACKAGE = Path(toolkit.__file__).parent
 TEMPLATES = PACKAGE / "render" / "templates"
@@ -219,3 +221,78 @@ def test_chinese_uses_full_width_punctuation() -> None:
 
 def _without_placeholders(text: str) -> str:
     return "".join(literal for literal, *_ in string.Formatter().parse(text))
+
+
+# --- dates, periods and sums in each language's form --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "zh", "en"),
+    [
+        (0, "0元", "0"),
+        (800, "800元", "800"),
+        (9_999, "9999元", "9,999"),
+        (10_000, "1万元", "10,000"),
+        (15_000, "1.5万元", "15,000"),
+        (23_000, "2.3万元", "23,000"),
+        (123_456, "12.35万元", "123,456"),
+        (123_449, "12.34万元", "123,449"),
+        (99_995, "10万元", "99,995"),
+        (14_600_000, "1460万元", "14,600,000"),
+        (99_994_999, "9999.5万元", "99,994,999"),
+        (99_999_999, "1亿元", "99,999,999"),
+        (100_000_000, "1亿元", "100,000,000"),
+        (350_000_000, "3.5亿元", "350,000,000"),
+        (1_234_567_890, "12.35亿元", "1,234,567,890"),
+    ],
+)
+def test_sums(value: int, zh: str, en: str) -> None:
+    assert format_amount(value, "zh-CN") == zh
+    assert format_amount(value, "en") == en
+
+
+@pytest.mark.parametrize(
+    ("value", "zh"),
+    [
+        ("2026-12-02", "2026年12月2日"),
+        ("2026-01-09", "2026年1月9日"),
+        ("2022-05", "2022年5月"),
+        ("2022", "2022年"),
+        ("", ""),
+        ("late 2022", "late 2022"),
+    ],
+)
+def test_dates(value: str, zh: str) -> None:
+    assert format_date(value, "zh-CN") == zh
+    assert format_date(value, "en") == value
+
+
+def test_periods() -> None:
+    zh, en = catalog("zh-CN"), catalog("en")
+    assert zh.period("2022-05", "2023-06") == "2022年5月至2023年6月"
+    assert zh.period("2022-05", "2022-11") == "2022年5月至11月"
+    assert zh.period("2022-05-03", "2022-05-20") == "2022年5月3日至5月20日"
+    assert zh.period("2020", "2022") == "2020年至2022年"
+    assert zh.period("2021-03") == zh.period("2021-03", None) == "2021年3月"
+    assert en.period("2022-05", "2023-06") == "2022-05 – 2023-06"
+    assert en.period("2021-03") == "2021-03"
+
+
+def test_case_facts_write_sums_and_periods_as_each_language_does(bundled: Library) -> None:
+    case = next(case for case in bundled.cases if case.amounts and case.period and case.period.end)
+    tax = bundled.taxonomy
+    for lang in LANGUAGES:
+        t = catalog(lang)
+        facts = dict(case_facts(case, tax, t))
+        first = case.amounts[0]
+        sum_text = t("case.amount_value", value=t.amount(first.value_cny))
+        if first.approximate:
+            sum_text = t("case.approximately", amount=sum_text)
+        assert (
+            t("case.amount", kind=tax.label("amount_kinds", first.kind, lang), amount=sum_text)
+            in facts[t("case.amounts")]
+        )
+        assert facts[t("case.period")] == t.period(case.period.start, case.period.end)
+    zh = dict(case_facts(case, tax, catalog("zh-CN")))
+    assert re.search(r"\d年\d{1,2}月至", zh["起止时间"]) and re.search(r"[万亿]?元", zh["涉及金额"])
+    assert " " not in zh["涉及金额"]
