@@ -14,7 +14,7 @@ import toolkit
 from toolkit import Library, load_library
 from toolkit.documents import DOCUMENTS, assemble, handouts
 from toolkit.i18n import catalog
-from toolkit.render import render
+from toolkit.render import environment, render
 
 DATE = "2026-03-01"
 # The handouts, made for an audience (the trainer report, made from a store, is tested in test_report.py).
@@ -142,6 +142,16 @@ def test_the_cover_is_a_cover_and_the_colophon_closes_the_handout(
     assert rows[t("param.seed")] == "7"
     assert rows[t("param.date")] == t.date(DATE)
     assert '"' not in colophon and "retired" not in colophon, "values in words, not as given"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("name", [name for name in handouts() if DOCUMENTS[name].interactive])
+def test_a_learners_page_header_carries_no_provenance(bundled: Library, name: str, lang: str) -> None:
+    document = make(name, bundled, audience="retired", edition="interactive", lang=lang)
+    header = environment(lang).get_template("learner_header.html.j2").render(doc=document, instructions="")
+    text = Page(header).text
+    assert catalog(lang).date(DATE) in text and bundled.version not in header
+    assert "=" not in text and "lz-provenance" not in header and "Lianzheng" not in text
 
 
 @pytest.mark.parametrize("name", handouts())
