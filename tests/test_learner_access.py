@@ -253,6 +253,13 @@ def test_a_refused_page_shows_one_sentence_and_no_widget(
     assert "lz-no-access" in shown[-1]["text/html"] and all(isinstance(obj, dict) for obj in shown)
 
 
+def test_a_chinese_page_names_the_learner_with_full_width_brackets(
+    bundled: Library, store_path: Path, monkeypatch: pytest.MonkeyPatch, tokens: dict[str, str]
+) -> None:
+    sheet = page(bundled, store_path, monkeypatch, f"pass={tokens['li-ming']}", lang="zh-CN")
+    assert "学员：李明（li-ming）" in sheet.identity.children[0].value
+
+
 def test_a_learner_opens_their_own_sheet_by_link_with_the_rosters_name(
     bundled: Library, store_path: Path, monkeypatch: pytest.MonkeyPatch, tokens: dict[str, str]
 ) -> None:

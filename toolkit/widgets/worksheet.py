@@ -370,7 +370,8 @@ class LearnerSheet:
         self.paper = {item["id"]: item for item in paper}
         self.order = [item["id"] for item in paper]
         name = self._name(store, learner)
-        signed = self.t("learner.signed_in", learner=f"{name} ({learner})" if name else learner)
+        shown = f"{name}{self.t('punct.paren', text=learner)}" if name else learner
+        signed = self.t("learner.signed_in", learner=shown)
         self.identity.children = (widgets.HTML(f"<p><strong>{escape(signed)}</strong></p>"),)
         self._build(paper, answers)
         if submission is not None:
