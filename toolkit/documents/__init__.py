@@ -96,7 +96,7 @@ DOCUMENTS: dict[str, DocumentKind] = {
         DocumentKind(
             "casebook",
             "casebook.ipynb",
-            {"page": "casebook.html.j2"},
+            {"page": "casebook.html.j2", "pdf": "casebook.typ"},
             ("learner", "trainer"),
             params_for(
                 ("learner", "trainer"),
@@ -109,7 +109,7 @@ DOCUMENTS: dict[str, DocumentKind] = {
         DocumentKind(
             "outline",
             "lecture_outline.ipynb",
-            {"page": "outline.html.j2", "slides": "lianzheng_slides"},
+            {"page": "outline.html.j2", "slides": "lianzheng_slides", "pdf": "outline.typ"},
             ("trainer",),
             params_for(
                 ("trainer",),
@@ -123,7 +123,7 @@ DOCUMENTS: dict[str, DocumentKind] = {
         DocumentKind(
             "worksheet",
             "worksheet.ipynb",
-            {"page": "worksheet.html.j2"},
+            {"page": "worksheet.html.j2", "pdf": "worksheet.typ"},
             ("print", INTERACTIVE),
             params_for(
                 ("print", INTERACTIVE),
@@ -138,7 +138,7 @@ DOCUMENTS: dict[str, DocumentKind] = {
         DocumentKind(
             "quiz",
             "quiz.ipynb",
-            {"page": "quiz.html.j2"},
+            {"page": "quiz.html.j2", "pdf": "quiz.typ"},
             ("learner", "key", INTERACTIVE),
             params_for(
                 ("learner", "key", INTERACTIVE), Param("questions", 20, "how many questions", minimum=1, maximum=200)
