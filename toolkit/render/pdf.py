@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,16 @@ MARKDOWN_FIELDS = frozenset(
 )
 
 
+# What no font draws and Typst would print as a missing glyph: C0 and C1 controls but tab and line feed,
+# noncharacters, lone surrogates.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` without the characters no font draws (a carriage return becomes a line feed)."""
+    return _UNPRINTABLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 _OPENS = {"em_open": "em", "strong_open": "strong", "link_open": "link", "s_open": "del"}
 
 
@@ -60,19 +71,20 @@ def _inline(tokens: Sequence[Token]) -> list[dict[str, Any]]:
     for token in tokens:
         here = stack[-1]
         if token.type == "text" or token.type == "html_inline":
-            here.append({"t": "s", "s": token.content})
+            if token.content:
+                here.append({"t": "s", "s": printable(token.content)})
         elif token.type == "softbreak":
             here.append({"t": "s", "s": " "})
         elif token.type == "hardbreak":
             here.append({"t": "br"})
         elif token.type == "code_inline":
-            here.append({"t": "code", "s": token.content})
+            here.append({"t": "code", "s": printable(token.content)})
         elif token.type == "image":
-            here.append({"t": "s", "s": token.content})
+            here.append({"t": "s", "s": printable(token.content)})
         elif token.type in ("em_open", "strong_open", "link_open", "s_open"):
             node: dict[str, Any] = {"t": _OPENS[token.type], "c": []}
             if token.type == "link_open":
-                node["href"] = str(token.attrGet("href") or "")
+                node["href"] = printable(str(token.attrGet("href") or ""))
             here.append(node)
             stack.append(node["c"])
         elif token.type.endswith("_close") and len(stack) > 1:
@@ -112,7 +124,7 @@ def md_tree(text: str) -> list[dict[str, Any]]:
             if len(stack) > 1:
                 stack.pop()
         elif token.type in ("code_block", "fence", "html_block"):
-            here.append({"t": "code", "s": token.content.rstrip("\n")})
+            here.append({"t": "code", "s": printable(token.content.rstrip("\n"))})
     return root
 
 
@@ -136,8 +148,8 @@ def _plain(value: Any, markdown: bool = False) -> Any:
         return sorted(str(item) for item in value)
     if isinstance(value, dict):
         return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, str) and markdown:
-        return md_tree(value)
+    if isinstance(value, str):
+        return md_tree(value) if markdown else printable(value)
     return value
 
 
@@ -158,7 +170,9 @@ def _extras(value: Any, data: dict[str, Any]) -> dict[str, Any]:
 def document_data(document: Document, print_size: str = "standard") -> dict[str, Any]:
     """Everything a Typst template reads: the document, the catalog of its language, the provenance."""
     cover = document.cover
-    parameters = [[name, json.dumps(value, ensure_ascii=False)] for name, value in cover.provenance.parameters]
+    parameters = [
+        [name, printable(json.dumps(value, ensure_ascii=False))] for name, value in cover.provenance.parameters
+    ]
     return {
         "doc": _plain(document),
         "t": catalog(cover.lang).messages,
@@ -178,8 +192,13 @@ def has_template(kind: str) -> bool:
     return "pdf" in document_kind(kind).templates
 
 
-def to_pdf(document: Document, print_size: str = "standard") -> bytes:
-    """The PDF of an assembled document, tagged PDF/UA-1, fonts only from :data:`FONT_DIRS`."""
+def compile_pdf(document: Document, print_size: str = "standard") -> tuple[bytes, tuple[str, ...]]:
+    """The PDF of an assembled document and Typst's warnings (an unknown font, say).
+
+    The PDF is PDF/UA-1. A text with a character none of the fonts draws cannot be PDF/UA-1 (the
+    standard forbids a missing glyph); that document is made again without the standard's check,
+    still tagged, with its title and language, and the warnings say so.
+    """
     from toolkit.errors import requires_extra
 
     with requires_extra("pdf"):
@@ -189,16 +208,27 @@ def to_pdf(document: Document, print_size: str = "standard") -> bytes:
     root = typst_dir()
     template = root / document_kind(cover.document).templates["pdf"]
     data = json.dumps(document_data(document, print_size), ensure_ascii=False, sort_keys=True)
-    pdf = typst.compile(
-        str(template),
-        root=str(root),
-        font_paths=[path for path in FONT_DIRS if Path(path).is_dir()],
-        ignore_system_fonts=True,
-        sys_inputs={"data": data},
-        pdf_standards=["ua-1"],
-    )
+    options: dict[str, Any] = {
+        "root": str(root),
+        "font_paths": [path for path in FONT_DIRS if Path(path).is_dir()],
+        "ignore_system_fonts": True,
+        "sys_inputs": {"data": data},
+    }
+    notes: list[str] = []
+    try:
+        pdf, warnings = typst.compile_with_warnings(str(template), pdf_standards=["ua-1"], **options)
+    except typst.TypstError as exc:
+        if "could not be displayed" not in str(exc):
+            raise
+        notes.append(" ".join(str(exc).split()))
+        pdf, warnings = typst.compile_with_warnings(str(template), **options)
     assert isinstance(pdf, bytes)
-    return pdf
+    return pdf, (*notes, *(warning.message for warning in warnings))
+
+
+def to_pdf(document: Document, print_size: str = "standard") -> bytes:
+    """The PDF of an assembled document (see :func:`compile_pdf`)."""
+    return compile_pdf(document, print_size)[0]
 
 
 def write_pdf(document: Document, target: Path, print_size: str = "standard") -> None:
@@ -206,4 +236,4 @@ def write_pdf(document: Document, target: Path, print_size: str = "standard") ->
     target.write_bytes(to_pdf(document, print_size))
 
 
-__all__ = ["FONT_DIRS", "document_data", "has_template", "md_tree", "to_pdf", "write_pdf"]
+__all__ = ["FONT_DIRS", "compile_pdf", "document_data", "has_template", "md_tree", "printable", "to_pdf", "write_pdf"]
