@@ -34,7 +34,7 @@ DATE = "2026-12-01"
 EDITIONS = [
     (kind.name, edition)
     for kind in DOCUMENTS.values()
-    if "pdf" in kind.templates
+    if "pdf" in kind.templates and kind.handout
     for edition in kind.printable_editions
 ]
 LANGS = ("en", "zh-CN")
@@ -88,9 +88,9 @@ def made(bundled: Library) -> dict[tuple[str, str, str], Made]:
     return built
 
 
-def test_every_kind_but_the_report_has_a_typst_template() -> None:
+def test_every_kind_has_a_typst_template() -> None:
     assert {name for name, _ in EDITIONS} == {"casebook", "outline", "worksheet", "quiz"}
-    assert not has_template("report")
+    assert all(has_template(name) for name in DOCUMENTS)
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -252,3 +252,48 @@ def test_a_glyph_no_font_has_still_gives_a_tagged_pdf(bundled: Library) -> None:
     assert warnings and "could not be displayed" in warnings[0]
     with pikepdf.open(io.BytesIO(pdf)) as opened:
         assert "/StructTreeRoot" in opened.Root
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from toolkit.testing.synthetic import generate
+
+    path = tmp_path_factory.mktemp("store") / "responses.db"
+    generate(path, 150, sessions=2, seed=5)
+    return path
+
+
+def _figures(node: Any, found: list[str]) -> list[str]:
+    """The alternative texts of the /Figure elements under a structure element."""
+    if isinstance(node, pikepdf.Array):
+        for kid in node:
+            _figures(kid, found)
+    elif isinstance(node, pikepdf.Dictionary):
+        if node.get("/S") == "/Figure":
+            found.append(str(node.get("/Alt", "")))
+        if "/K" in node:
+            _figures(node.K, found)
+    return found
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_report_charts_have_alt_text_and_records_repeat_their_header(
+    store: Path, bundled: Library, lang: str, tmp_path: Path
+) -> None:
+    values = {"store": str(store), "date": DATE, "edition": "named", "lang": lang}
+    document = assemble("report", values, bundled)
+    pdf, warnings = compile_pdf(document)
+    assert warnings == ()
+    t = catalog(lang)
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        alts = _figures(opened.Root.StructTreeRoot.K, [])
+    assert len(alts) == 4 and all(alts)
+    assert t("report.items.chart") in alts and t("report.checks.chart") in alts
+    pages = _pages(pdf, tmp_path)
+    assert _flat(t("report.privacy.named")) in _flat(pages[0])
+    assert _flat(document.provenance) in _flat(pages[-1])
+    first = next(i for i, page in enumerate(pages) if t("report.records") in page)
+    spanned = [page for page in pages[first:] if re.search(r"L\d{4}", page)]
+    assert len(spanned) >= 2, "the records run over several pages"
+    for page in spanned:  # the header repeats on each page (its cells wrap: their first words)
+        assert all(head.split()[0] in page for head in document.records_head), page[:200]

@@ -148,7 +148,7 @@ DOCUMENTS: dict[str, DocumentKind] = {
         DocumentKind(
             "report",
             "report.ipynb",
-            {"page": "report.html.j2"},
+            {"page": "report.html.j2", "pdf": "report.typ"},
             ("aggregate", "named"),
             REPORT_PARAMS,
             assemble_report,
