@@ -297,3 +297,31 @@ def test_report_charts_have_alt_text_and_records_repeat_their_header(
     assert len(spanned) >= 2, "the records run over several pages"
     for page in spanned:  # the header repeats on each page (its cells wrap: their first words)
         assert all(head.split()[0] in page for head in document.records_head), page[:200]
+
+
+def _type_sizes(pdf: bytes, pages: slice) -> list[float]:
+    """The size of every run of text the pages set (the ``Tf`` operator of their content streams)."""
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        return [
+            float(operands[1])
+            for page in opened.pages[pages]
+            for operands, operator in pikepdf.parse_content_stream(page)
+            if str(operator) == "Tf"
+        ]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_large_print_sets_the_body_at_16_pt(bundled: Library, lang: str) -> None:
+    values = {"audience": "retired", "lang": lang, "date": DATE}
+    standard, _ = compile_pdf(assemble("worksheet", values, bundled))
+    large, warnings = compile_pdf(assemble("worksheet", {**values, "print_size": "large"}, bundled))
+    assert warnings == ()
+
+    def body(pdf: bytes) -> float:  # the size most runs of text are set in
+        sizes = _type_sizes(pdf, slice(1, 3))
+        return max(set(sizes), key=sizes.count)
+
+    assert body(large) >= 16
+    assert body(standard) < 12
+    with pikepdf.open(io.BytesIO(standard)) as small, pikepdf.open(io.BytesIO(large)) as big:
+        assert len(big.pages) > len(small.pages)

@@ -27,6 +27,7 @@ from typing import Any
 from markdown_it.token import Token
 
 from toolkit.documents import Document, document_kind
+from toolkit.documents.params import print_size
 from toolkit.i18n import catalog
 
 TYPST_DIR = "render/typst"
@@ -167,8 +168,9 @@ def _extras(value: Any, data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def document_data(document: Document, print_size: str = "standard") -> dict[str, Any]:
-    """Everything a Typst template reads: the document, the catalog of its language, the provenance."""
+def document_data(document: Document) -> dict[str, Any]:
+    """Everything a Typst template reads: the document, the catalog of its language, the provenance,
+    and the type size its ``print_size`` parameter asks for."""
     cover = document.cover
     parameters = [
         [name, printable(json.dumps(value, ensure_ascii=False))] for name, value in cover.provenance.parameters
@@ -177,7 +179,7 @@ def document_data(document: Document, print_size: str = "standard") -> dict[str,
         "doc": _plain(document),
         "t": catalog(cover.lang).messages,
         "provenance": {"parameters": parameters},
-        "print_size": print_size,
+        "print_size": print_size(dict(cover.provenance.parameters)),
     }
 
 
@@ -192,7 +194,7 @@ def has_template(kind: str) -> bool:
     return "pdf" in document_kind(kind).templates
 
 
-def compile_pdf(document: Document, print_size: str = "standard") -> tuple[bytes, tuple[str, ...]]:
+def compile_pdf(document: Document) -> tuple[bytes, tuple[str, ...]]:
     """The PDF of an assembled document and Typst's warnings (an unknown font, say).
 
     The PDF is PDF/UA-1. A text with a character none of the fonts draws cannot be PDF/UA-1 (the
@@ -207,7 +209,7 @@ def compile_pdf(document: Document, print_size: str = "standard") -> tuple[bytes
     cover = document.cover
     root = typst_dir()
     template = root / document_kind(cover.document).templates["pdf"]
-    data = json.dumps(document_data(document, print_size), ensure_ascii=False, sort_keys=True)
+    data = json.dumps(document_data(document), ensure_ascii=False, sort_keys=True)
     options: dict[str, Any] = {
         "root": str(root),
         "font_paths": [path for path in FONT_DIRS if Path(path).is_dir()],
@@ -226,14 +228,14 @@ def compile_pdf(document: Document, print_size: str = "standard") -> tuple[bytes
     return pdf, (*notes, *(warning.message for warning in warnings))
 
 
-def to_pdf(document: Document, print_size: str = "standard") -> bytes:
+def to_pdf(document: Document) -> bytes:
     """The PDF of an assembled document (see :func:`compile_pdf`)."""
-    return compile_pdf(document, print_size)[0]
+    return compile_pdf(document)[0]
 
 
-def write_pdf(document: Document, target: Path, print_size: str = "standard") -> None:
+def write_pdf(document: Document, target: Path) -> None:
     """Write the Typst PDF of ``document`` to ``target`` (the caller stages and renames it)."""
-    target.write_bytes(to_pdf(document, print_size))
+    target.write_bytes(to_pdf(document))
 
 
 __all__ = ["FONT_DIRS", "compile_pdf", "document_data", "has_template", "md_tree", "printable", "to_pdf", "write_pdf"]
