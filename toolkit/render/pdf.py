@@ -21,6 +21,7 @@ import dataclasses
 import json
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -194,6 +195,16 @@ def has_template(kind: str) -> bool:
     return "pdf" in document_kind(kind).templates
 
 
+@lru_cache(maxsize=1)
+def compiler() -> Any:
+    """One Typst compiler per process: the fonts are read once (the Noto CJK collections are large)
+    and what Typst memoises is kept from one document to the next."""
+    import typst
+
+    fonts = [path for path in FONT_DIRS if Path(path).is_dir()]
+    return typst.Compiler(root=str(typst_dir()), font_paths=fonts, ignore_system_fonts=True)
+
+
 def compile_pdf(document: Document) -> tuple[bytes, tuple[str, ...]]:
     """The PDF of an assembled document and Typst's warnings (an unknown font, say).
 
@@ -206,24 +217,17 @@ def compile_pdf(document: Document) -> tuple[bytes, tuple[str, ...]]:
     with requires_extra("pdf"):
         import typst
 
-    cover = document.cover
-    root = typst_dir()
-    template = root / document_kind(cover.document).templates["pdf"]
+    template = typst_dir() / document_kind(document.cover.document).templates["pdf"]
     data = json.dumps(document_data(document), ensure_ascii=False, sort_keys=True)
-    options: dict[str, Any] = {
-        "root": str(root),
-        "font_paths": [path for path in FONT_DIRS if Path(path).is_dir()],
-        "ignore_system_fonts": True,
-        "sys_inputs": {"data": data},
-    }
+    options: dict[str, Any] = {"input": str(template), "sys_inputs": {"data": data}}
     notes: list[str] = []
     try:
-        pdf, warnings = typst.compile_with_warnings(str(template), pdf_standards=["ua-1"], **options)
+        pdf, warnings = compiler().compile_with_warnings(pdf_standards=["ua-1"], **options)
     except typst.TypstError as exc:
         if "could not be displayed" not in str(exc):
             raise
         notes.append(" ".join(str(exc).split()))
-        pdf, warnings = typst.compile_with_warnings(str(template), **options)
+        pdf, warnings = compiler().compile_with_warnings(**options)
     assert isinstance(pdf, bytes)
     return pdf, (*notes, *(warning.message for warning in warnings))
 
