@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Debian packages the handouts need: Pango and HarfBuzz-Subset for WeasyPrint (PDF; the latter
-# subsets fonts ten times faster than fontTools, which matters for Chinese fonts), DejaVu and Noto CJK fonts (Latin
-# and Chinese text), poppler-utils (pdftotext and pdfinfo, used by the tests), chromium (the browser
+# Debian packages the handouts need: DejaVu and Noto CJK fonts (Latin and Chinese text; the Typst PDFs
+# take their fonts from these packages' folders only), Pango and HarfBuzz-Subset for WeasyPrint (the PDF
+# of a document kind registered without a Typst template; HarfBuzz subsets fonts ten times faster than
+# fontTools), poppler-utils (pdftotext and pdfinfo, used by the tests), chromium (the browser
 # the tests drive through Playwright). Installed when
 # missing and we are root; otherwise the missing ones are named and the build goes on.
 set -euo pipefail

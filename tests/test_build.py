@@ -424,14 +424,14 @@ def test_a_failure_while_exporting_publishes_no_format(
 def test_a_missing_pdf_engine_fails_only_the_jobs_that_want_pdf(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bundled: Library, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # As on a machine without Pango: WeasyPrint cannot be imported (forked workers inherit this).
-    monkeypatch.setitem(sys.modules, "weasyprint", None)
+    # As on a machine without the PDF extra: Typst cannot be imported (forked workers inherit this).
+    monkeypatch.setitem(sys.modules, "typst", None)
     out = tmp_path / "out"
     args = ["build", "--audience", "retired", "--documents", "quiz", "--formats", "html,pdf", "--jobs", "2", "--quiet"]
     code = main([*args, "--out", str(out), "--date", DATE])
     assert code == 1
     err = capsys.readouterr().err
-    assert err.count("PDF export is unavailable: weasyprint could not be imported (") == 2
+    assert err.count("PDF export is unavailable: typst could not be imported (") == 2
     assert "libpango-1.0-0" in err and "Traceback" not in err and "BrokenProcessPool" not in err
     assert not list((out / "retired").glob("*.pdf"))
     # The same build without PDF succeeds on that machine.

@@ -14,7 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DATE = "2026-12-01"
 # The top-level modules of every extra's packages: made unimportable, as after `pip install lianzheng`.
-OPTIONAL = ("weasyprint", "pypandoc", "ipywidgets", "jupyterlab", "voila", "matplotlib", "openpyxl", "segno")
+OPTIONAL = ("typst", "weasyprint", "pypandoc", "ipywidgets", "jupyterlab", "voila", "matplotlib", "openpyxl", "segno")
 BLOCKER = f"""\
 import sys
 from importlib.abc import MetaPathFinder
@@ -105,5 +105,5 @@ def test_without_extras_a_library_is_checked_and_html_built(bare: dict[str, str]
     assert pdf.returncode == 1
     named = [line for line in pdf.stderr.splitlines() if "lianzheng[pdf]" in line]
     assert len(named) == 1, pdf.stderr
-    assert "weasyprint is not installed: pip install 'lianzheng[pdf]'" in named[0]
+    assert "typst is not installed: pip install 'lianzheng[pdf]'" in named[0]
     assert "Traceback" not in pdf.stderr and not list(out.rglob("*.pdf"))

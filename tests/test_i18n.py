@@ -14,6 +14,7 @@ from toolkit.documents import DOCUMENTS
 from toolkit.documents.common import case_facts
 from toolkit.documents.items import ITEM_TYPES, catalog_keys
 from toolkit.documents.outline import PARTS
+from toolkit.documents.params import PRINT_SIZES
 from toolkit.errors import ParameterError
 from toolkit.i18n import LANGUAGES, Catalog, catalog, format_amount, format_date
 from toolkit.library.catalog import Library
@@ -51,6 +52,7 @@ EXPANSIONS: dict[str, set[str]] = {
     "index.status.": {f"index.status.{status}" for status in ("built", "cached", "failed")},
     # the colophon's parameters in words (documents/common.py parameters_in_words)
     "language.{params['lang']}": {f"language.{lang}" for lang in LANGUAGES},
+    "print_size.{value}": {f"print_size.{size}" for size in PRINT_SIZES},
     "param.{name}": {
         f"param.{param.name}"
         for kind in DOCUMENTS.values()

@@ -116,7 +116,14 @@ def write_html(made: Made, target: Path) -> None:
 
 
 def write_pdf(made: Made, target: Path) -> None:
-    export.write_pdf(made.page, target, made.date)
+    """Typst from the assembled document for the kinds whose row names a ``pdf`` template; WeasyPrint
+    from the handout page for the others."""
+    from toolkit.render import pdf
+
+    if pdf.has_template(made.job.document):
+        pdf.write_pdf(made.document, target)
+    else:
+        export.write_pdf(made.page, target, made.date)
 
 
 def write_docx(made: Made, target: Path) -> None:
@@ -145,10 +152,10 @@ FORMATS: dict[str, Format] = {
             PAGE,
             write_pdf,
             default=True,
-            module="weasyprint",
+            module="typst",
             extra="pdf",
-            hint="it needs Pango: run `bash scripts/system-packages.sh` as root, or install "
-            "libpango-1.0-0 and libpangoft2-1.0-0",
+            hint="the documents without a Typst template go through WeasyPrint, which needs Pango: run "
+            "`bash scripts/system-packages.sh` as root, or install libpango-1.0-0 and libpangoft2-1.0-0",
         ),
         Format("docx", ".docx", PAGE, write_docx, default=True, module="pypandoc", extra="docx"),
         Format("ipynb", ".ipynb", NOTEBOOK, write_ipynb, always=True),

@@ -45,10 +45,12 @@ class DocumentKind:
     """One kind of document: the notebook that displays it, its templates, editions and parameters.
 
     ``templates`` maps a role to a template: ``page`` is the Jinja template of the HTML fragment
-    (a name in ``toolkit/render/templates`` or an absolute path); any other role names an output
-    format made from the assembled document (``slides``: the nbconvert template of the deck), and
-    that format applies to the kinds that have it. ``weight`` is the document's cost relative to an
-    outline, which orders a build's first run (a casebook lays out 20 pages or more).
+    (a name in ``toolkit/render/templates`` or an absolute path); ``pdf`` is the Typst template that
+    lays out the kind's PDF (a name in ``toolkit/render/typst``; without one the PDF is the HTML page
+    through WeasyPrint); any other role names an output format made from the assembled document
+    (``slides``: the nbconvert template of the deck), and that format applies to the kinds that have
+    it. ``weight`` is the document's cost relative to an outline, which orders a build's first run (a
+    casebook lays out 20 pages or more).
 
     An ``interactive`` edition (worksheet, quiz) is the one learners answer in widgets: it alone takes
     the learner parameters (``params.LEARNER``), and the batch build never makes it. The kind's views
@@ -96,7 +98,7 @@ DOCUMENTS: dict[str, DocumentKind] = {
         DocumentKind(
             "casebook",
             "casebook.ipynb",
-            {"page": "casebook.html.j2"},
+            {"page": "casebook.html.j2", "pdf": "casebook.typ"},
             ("learner", "trainer"),
             params_for(
                 ("learner", "trainer"),
@@ -109,7 +111,7 @@ DOCUMENTS: dict[str, DocumentKind] = {
         DocumentKind(
             "outline",
             "lecture_outline.ipynb",
-            {"page": "outline.html.j2", "slides": "lianzheng_slides"},
+            {"page": "outline.html.j2", "slides": "lianzheng_slides", "pdf": "outline.typ"},
             ("trainer",),
             params_for(
                 ("trainer",),
@@ -123,7 +125,7 @@ DOCUMENTS: dict[str, DocumentKind] = {
         DocumentKind(
             "worksheet",
             "worksheet.ipynb",
-            {"page": "worksheet.html.j2"},
+            {"page": "worksheet.html.j2", "pdf": "worksheet.typ"},
             ("print", INTERACTIVE),
             params_for(
                 ("print", INTERACTIVE),
@@ -138,7 +140,7 @@ DOCUMENTS: dict[str, DocumentKind] = {
         DocumentKind(
             "quiz",
             "quiz.ipynb",
-            {"page": "quiz.html.j2"},
+            {"page": "quiz.html.j2", "pdf": "quiz.typ"},
             ("learner", "key", INTERACTIVE),
             params_for(
                 ("learner", "key", INTERACTIVE), Param("questions", 20, "how many questions", minimum=1, maximum=200)
@@ -148,7 +150,7 @@ DOCUMENTS: dict[str, DocumentKind] = {
         DocumentKind(
             "report",
             "report.ipynb",
-            {"page": "report.html.j2"},
+            {"page": "report.html.j2", "pdf": "report.typ"},
             ("aggregate", "named"),
             REPORT_PARAMS,
             assemble_report,

@@ -130,6 +130,8 @@ def parameters_in_words(params: dict[str, Any], library: Library, t: Catalog) ->
             text = t.date(value)
         elif name == "theme" and value in {theme.id for theme in library.themes}:
             text = library.theme(value).title
+        elif name == "print_size":
+            text = t(f"print_size.{value}")
         elif name == "picks":
             text = t("punct.list").join(picked(params))
         else:

@@ -163,6 +163,19 @@ COMMON: tuple[Param, ...] = (
 )
 
 
+# The type size of the printed editions (the PDF): ``large`` sets the body at 16 pt or more with wide
+# line spacing, for readers who need large print (retired cadres among them).
+PRINT_SIZES: tuple[str, ...] = ("standard", "large")
+PRINT_SIZE = Param(
+    "print_size", "standard", "type size of the PDF: 'large' sets the body at 16 pt, lines spaced wide", PRINT_SIZES
+)
+
+
+def print_size(params: Mapping[str, Any]) -> str:
+    """The type size a document's checked parameters ask for (``standard`` when they name none)."""
+    return str(params.get("print_size", "standard"))
+
+
 # The edition learners answer in widgets (worksheet and quiz): served by ``lianzheng serve``, never built.
 INTERACTIVE = "interactive"
 
@@ -188,7 +201,7 @@ def params_for(editions: Sequence[str], *extra: Param) -> tuple[Param, ...]:
     if INTERACTIVE in editions:
         help += f"; '{INTERACTIVE}': learners answer in widgets, saved as they go"
     edition = Param("edition", editions[0], help, tuple(editions))
-    return (*COMMON, edition, *extra)
+    return (*COMMON, edition, PRINT_SIZE, *extra)
 
 
 def today() -> str:

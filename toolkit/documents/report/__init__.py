@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from toolkit.documents.common import Cover, Provenance
-from toolkit.documents.params import Param
+from toolkit.documents.params import PRINT_SIZE, Param
 from toolkit.errors import ParameterError
 from toolkit.i18n import LANGUAGES, Catalog, catalog
 from toolkit.library.catalog import Library
@@ -44,6 +44,7 @@ PARAMS: tuple[Param, ...] = (
         "aggregate: counts only; named: training records list learners by id and name",
         ("aggregate", "named"),
     ),
+    PRINT_SIZE,
     Param("lang", "en", "language of the fixed phrases", LANGUAGES),
     Param("date", "", "date printed on the report, YYYY-MM-DD; '' for today", blank_ok=True),
     Param("title", "", "title on the cover; '' for the default title", blank_ok=True),
