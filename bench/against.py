@@ -47,6 +47,8 @@ def cold_build(tree: Path, out: Path, chosen: str) -> tuple[float, float, float]
     env = {**os.environ, "PYTHONPATH": str(tree)}
     command = [sys.executable, "-m", "toolkit.cli", "build", "--library", str(tree / "casebook"), "--out", str(out)]
     command += ["--audience", chosen, "--documents", DOCUMENTS, "--formats", FORMATS, "--date", DATE, "--quiet"]
+    if "--print-sizes" in (tree / "toolkit" / "cli.py").read_text(encoding="utf-8"):
+        command += ["--print-sizes", "standard"]  # the same 24 jobs in a tree that adds large-print ones
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True)

@@ -78,7 +78,13 @@ def median_of(function: Callable[[], Any], repeat: int = REPEAT) -> float:
 
 
 def plan(library: Library, audiences: Sequence[str]) -> tuple[BuildSpec, list[Job]]:
-    overrides = Overrides(audiences=list(audiences), documents=list(DOCUMENTS), formats=list(FORMATS), date=DATE)
+    overrides = Overrides(
+        audiences=list(audiences),
+        documents=list(DOCUMENTS),
+        formats=list(FORMATS),
+        print_sizes=["standard"],  # the 24 jobs of earlier runs: no large-print jobs beside them
+        date=DATE,
+    )
     spec = default_spec(library, overrides)
     return spec, expand(spec, library)
 
@@ -128,6 +134,8 @@ def build_command(audiences: Sequence[str], out: Path, library: Path | str = "ca
         ",".join(DOCUMENTS),
         "--formats",
         ",".join(FORMATS),
+        "--print-sizes",  # the standard handouts only, as in earlier runs (retired cadres also get large print)
+        "standard",
         "--out",
         out,
         "--date",

@@ -56,12 +56,15 @@ class _Refs(HTMLParser):
 
 
 def test_every_job_is_built_with_every_format(built: Any) -> None:
-    assert built.counts() == {"built": 6, "cached": 0, "failed": 0}
+    # Six handouts, and for retired cadres a large-print PDF of each (the taxonomy's print_sizes).
+    assert built.counts() == {"built": 12, "cached": 0, "failed": 0}
     for result in built.results:
         for fmt, rel in result.outputs.items():
             path = built.out / rel
             assert path.is_file() and path.stat().st_size > 1000, (result.job.id, fmt)
         expected = {"html", "pdf", "docx", "ipynb"} | ({"slides"} if result.job.document == "outline" else set())
+        if result.job.parameters["print_size"] == "large":
+            expected = {"pdf", "ipynb"}
         assert set(result.outputs) == expected
     assert not list(built.out.rglob("*.part*")), "no temporary file may be left behind"
 
@@ -74,12 +77,14 @@ def test_manifest_has_one_entry_per_job(built: Any) -> None:
         assert entry["audience"] == "retired"
         assert entry["status"] == "built"
         assert entry["document"] in ("casebook", "outline", "worksheet", "quiz")
-        assert set(entry["outputs"]) >= {"html", "pdf", "docx"}
+        large = entry["parameters"]["print_size"] == "large"
+        assert set(entry["outputs"]) >= ({"pdf"} if large else {"html", "pdf", "docx"})
+        assert entry["id"].endswith("-large") == large
         assert entry["seconds"] > 0
         assert entry["uses"], "the notebook reports the library entries it used"
         assert entry["library_version"] == data["library_version"]
         assert "library" not in entry["parameters"]
-        assert set(entry["timings"]) >= {"execute", "html", "pdf", "docx"}
+        assert set(entry["timings"]) >= ({"execute", "pdf"} if large else {"execute", "html", "pdf", "docx"})
 
 
 def test_executed_notebooks_are_kept_with_their_parameters(built: Any) -> None:
@@ -183,6 +188,40 @@ def test_index_links_every_output(built: Any) -> None:
     assert "Quiz paper (Answer key)" in index
 
 
+def _body_size(path: Path) -> float:
+    """The type size most runs of text on the pages after the cover are set in (their ``Tf`` operators)."""
+    import pikepdf
+
+    with pikepdf.open(path) as pdf:
+        sizes = [
+            float(operands[1])
+            for page in pdf.pages[1:3]
+            for operands, operator in pikepdf.parse_content_stream(page)
+            if str(operator) == "Tf"
+        ]
+    return max(set(sizes), key=sizes.count)
+
+
+@needs_poppler
+def test_retired_cadres_get_a_large_print_pdf_of_each_handout(built: Any) -> None:
+    results = {result.job.id: result for result in built.results}
+    index = (built.out / "index.html").read_text(encoding="utf-8")
+    for stem in ("casebook", "casebook-trainer", "outline", "worksheet", "quiz", "quiz-key"):
+        standard, large = built.out / "retired" / f"{stem}.pdf", built.out / "retired" / f"{stem}-large.pdf"
+        assert results[f"retired/{stem}-large"].outputs["pdf"] == f"retired/{stem}-large.pdf"
+        assert f'href="retired/{stem}.pdf"' in index and f'href="retired/{stem}-large.pdf"' in index
+        assert _body_size(standard) < 12 and _body_size(large) >= 16, stem
+    # The same handout, larger: the same words (the colophon names the print size), more pages.
+    small, big = (
+        pdf_text(built.out / "retired" / "casebook.pdf"),
+        pdf_text(built.out / "retired" / "casebook-large.pdf"),
+    )
+    assert "large print" in big and "large print" not in small
+    assert big.count("\f") > small.count("\f")
+    assert "Casebook (Learner edition) (large print)</span>" in index
+    assert index.count("(large print)</span>") == 6
+
+
 def test_the_index_speaks_the_handouts_language(tmp_path: Path, bundled: Library) -> None:
     from toolkit.batch import BuildReport, write_index
     from toolkit.batch.jobs import expand
@@ -241,9 +280,14 @@ def test_same_inputs_give_the_same_bytes(built: Any, tmp_path: Path, bundled: Li
         bundled, Overrides(audiences=["retired"], documents=["quiz"], formats=["html", "pdf", "docx"], date=DATE)
     )
     again = build(spec, bundled, tmp_path, jobs=1)
-    assert again.counts()["built"] == 2
-    for stem in ("quiz", "quiz-key"):
-        for fmt in ("html", "pdf", "docx", "ipynb"):
+    assert again.counts()["built"] == 4  # the quiz and its key, each in standard and large print
+    for stem, formats in (
+        ("quiz", ("html", "pdf", "docx", "ipynb")),
+        ("quiz-key", ("html", "pdf", "docx", "ipynb")),
+        ("quiz-large", ("pdf", "ipynb")),
+        ("quiz-key-large", ("pdf", "ipynb")),
+    ):
+        for fmt in formats:
             first = (built.out / "retired" / f"{stem}.{fmt}").read_bytes()
             assert (tmp_path / "retired" / f"{stem}.{fmt}").read_bytes() == first, (stem, fmt)
 
@@ -266,7 +310,7 @@ print(build(spec, library, Path({str(out)!r}), jobs=2).counts())
 print(sorted(name for name in ("papermill", "nbconvert", "nbclient", "weasyprint", "pypandoc") if name in sys.modules))
 """
     done = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True)
-    assert done.stdout.splitlines() == ["{'built': 0, 'cached': 6, 'failed': 0}", "[]"], done.stderr
+    assert done.stdout.splitlines() == ["{'built': 0, 'cached': 12, 'failed': 0}", "[]"], done.stderr
 
 
 @pytest.fixture
@@ -431,7 +475,7 @@ def test_a_missing_pdf_engine_fails_only_the_jobs_that_want_pdf(
     code = main([*args, "--out", str(out), "--date", DATE])
     assert code == 1
     err = capsys.readouterr().err
-    assert err.count("PDF export is unavailable: typst could not be imported (") == 2
+    assert err.count("PDF export is unavailable: typst could not be imported (") == 4  # with the large-print ones
     assert "libpango-1.0-0" in err and "Traceback" not in err and "BrokenProcessPool" not in err
     assert not list((out / "retired").glob("*.pdf"))
     # The same build without PDF succeeds on that machine.
@@ -447,7 +491,8 @@ def _files(folder: Path) -> dict[str, bytes]:
 LATER = "2026-12-02"
 SESSIONS = ("retired", "young-cadres")
 LIANZHENG = [sys.executable, "-m", "toolkit.cli", "build", "--audience", ",".join(SESSIONS)]
-LIANZHENG += ["--documents", "quiz,worksheet,outline", "--formats", "html,pdf", "--jobs", "2", "--quiet"]
+LIANZHENG += ["--documents", "quiz,worksheet,outline", "--formats", "html,pdf", "--print-sizes", "standard"]
+LIANZHENG += ["--jobs", "2", "--quiet"]
 
 
 @pytest.fixture(scope="module")
@@ -584,7 +629,9 @@ def test_each_phase_of_a_job_is_timed_once(
         return made_page(*args, **kwargs)
 
     monkeypatch.setattr(export, "to_html", slow_page)
-    spec = _quick_spec(bundled, audiences=["retired"], documents=["quiz"], formats=["pdf", "html"])
+    spec = _quick_spec(
+        bundled, audiences=["retired"], documents=["quiz"], formats=["pdf", "html"], print_sizes=["standard"]
+    )
     report = build(spec, bundled, tmp_path / "out", jobs=1)
     for result in report.results:
         assert 0.5 <= result.timings["html"] < 0.9, result.timings

@@ -422,3 +422,18 @@ def test_question_terms_are_checked_when_another_field_is_broken(make_library: M
         "field 'difficulty': input should be less than or equal to 3 (found 9)",
         "unknown discipline 'integrty' (did you mean 'integrity'?)",
     ]
+
+
+def test_an_audiences_print_sizes_are_print_sizes(make_library: MakeLibrary) -> None:
+    root = make_library()
+    path = root / "taxonomy.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "print_sizes: [standard, large]" in text  # the bundled taxonomy: retired cadres get both
+    text = text.replace("print_sizes: [standard, large]", "print_sizes: [standard, larg, standard]", 1)
+    path.write_text(text, encoding="utf-8")
+    library, problems = read_library(root)
+    assert library is None
+    assert sorted(str(p) for p in problems) == [
+        f"{path}:{line_of(text, 'larg,')}: 'standard' is listed twice in 'print_sizes'",
+        f"{path}:{line_of(text, 'larg,')}: unknown print size 'larg' (did you mean 'large'?)",
+    ]

@@ -67,6 +67,8 @@ CASES = [
     case("build --audience only commas", "build", *SMALL, "--audience", " , ", "--out", "{out}"),
     case("build --documents empty", "build", *SMALL, "--documents", "", "--out", "{out}"),
     case("build --formats empty", "build", *SMALL, "--formats", "", "--out", "{out}"),
+    case("build --print-sizes empty", "build", *SMALL, "--print-sizes", "", "--out", "{out}"),
+    case("build --print-sizes unknown", "build", *SMALL, "--print-sizes", "standard,huge", "--out", "{out}"),
     case("build --lang empty", "build", *SMALL, "--lang", "", "--out", "{out}"),
     case("build --date empty", "build", *SMALL, "--date", "", "--out", "{out}"),
     case("build --date not a date", "build", *SMALL, "--date", "2026-13-45", "--out", "{out}"),

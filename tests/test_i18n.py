@@ -50,6 +50,7 @@ EXPANSIONS: dict[str, set[str]] = {
     "document.": {f"document.{name}" for name in DOCUMENTS},
     "edition.": EDITIONS,
     "index.status.": {f"index.status.{status}" for status in ("built", "cached", "failed")},
+    "print_size.": {f"print_size.{size}" for size in PRINT_SIZES},
     # the colophon's parameters in words (documents/common.py parameters_in_words)
     "language.{params['lang']}": {f"language.{lang}" for lang in LANGUAGES},
     "print_size.{value}": {f"print_size.{size}" for size in PRINT_SIZES},

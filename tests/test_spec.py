@@ -66,8 +66,9 @@ def test_a_good_spec_resolves_sessions_parameters_and_paths(bundled: Library, tm
         "newly-promoted/casebook-trainer",
         "newly-promoted/outline",
         "retired-spring/quiz-key",
+        "retired-spring/quiz-key-large",  # retired cadres get a large-print PDF too (the taxonomy says so)
     ]
-    assert jobs[-1].outputs() == {
+    assert jobs[-2].outputs() == {
         "html": "retired-spring/quiz-key.html",
         "pdf": "retired-spring/quiz-key.pdf",
         "ipynb": "retired-spring/quiz-key.ipynb",
@@ -179,3 +180,61 @@ def test_the_default_editions_are_the_printable_ones(bundled: Library) -> None:
     assert editions["worksheet"] == ("print",) and editions["quiz"] == ("learner", "key")
     assert all("interactive" not in chosen for chosen in editions.values())
     assert all(editions[name] == DOCUMENTS[name].printable_editions for name in handouts())
+
+
+def test_retired_cadres_get_large_print_pdfs_beside_the_standard_ones(bundled: Library) -> None:
+    spec = default_spec(bundled, Overrides(audiences=["retired", "families"]))
+    retired, families = spec.sessions
+    assert set(retired.print_sizes.values()) == {("standard", "large")}  # from the audience in the taxonomy
+    assert set(families.print_sizes.values()) == {("standard",)}
+    jobs = {job.id: job for job in expand(spec, bundled)}
+    assert [job_id for job_id in jobs if job_id.endswith("-large")] == [
+        f"retired/{stem}-large" for stem in ("casebook", "casebook-trainer", "outline", "worksheet", "quiz", "quiz-key")
+    ]
+    large, standard = jobs["retired/casebook-large"], jobs["retired/casebook"]
+    assert large.parameters == {**standard.parameters, "print_size": "large"}
+    assert standard.parameters["print_size"] == "standard"
+    # Print size changes only the PDF's pages: the large job writes the PDF (and its notebook), no more.
+    assert large.outputs() == {"pdf": "retired/casebook-large.pdf", "ipynb": "retired/casebook-large.ipynb"}
+    assert set(standard.outputs()) == {"html", "pdf", "docx", "ipynb"}
+    # Without a format that print size changes there is no large-print job.
+    spec = default_spec(bundled, Overrides(audiences=["retired"], formats=["html", "docx"]))
+    assert not [job for job in expand(spec, bundled) if job.stem.endswith("-large")]
+
+
+def test_a_spec_or_session_names_its_print_sizes(bundled: Library) -> None:
+    text = """\
+formats: [html, pdf]
+documents: [quiz]
+editions: {quiz: [learner]}
+print_sizes: [large, standard]
+sessions:
+  - audience: families
+  - audience: retired
+    print_sizes: [standard]
+  - id: retired-large
+    audience: retired
+    print_sizes: [large]
+  - id: retired-one
+    audience: retired
+    parameters: {quiz: {print_size: large}}
+"""
+    model, where = parse_spec(text, "spec.yaml")
+    jobs = expand(resolve(model, bundled, where=where), bundled)
+    assert [(job.id, job.formats) for job in jobs] == [
+        ("families/quiz", ("html", "pdf")),
+        ("families/quiz-large", ("pdf",)),
+        ("retired/quiz", ("html", "pdf")),
+        # One size alone is the document's only job, in every format.
+        ("retired-large/quiz-large", ("html", "pdf")),
+        ("retired-one/quiz-large", ("html", "pdf")),
+    ]
+    assert [job.parameters["print_size"] for job in jobs] == ["standard", "large", "standard", "large", "large"]
+
+
+def test_a_bad_print_size_is_one_line(bundled: Library) -> None:
+    assert spec_problems("print_sizes: [standard, huge]\n", bundled) == [
+        "spec.yaml:1: unknown print size 'huge'; valid: standard, large"
+    ]
+    problems = spec_problems("sessions:\n  - audience: retired\n    print_sizes: [larg]\n", bundled)
+    assert problems == ["spec.yaml:3: unknown print size 'larg' (did you mean 'large'?)"]

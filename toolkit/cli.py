@@ -183,6 +183,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         audiences=_csv(args.audience) if args.audience is not None else None,
         documents=_csv(args.documents) if args.documents is not None else None,
         formats=_csv(args.formats) if args.formats is not None else None,
+        print_sizes=_csv(args.print_sizes) if args.print_sizes is not None else None,
         seed=args.seed,
         lang=args.lang,
         date=args.date,
@@ -449,6 +450,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument(
         "--formats", type=_items, help=f"comma-separated: {formats} (default: {','.join(default_formats())})"
+    )
+    build.add_argument(
+        "--print-sizes",
+        type=_items,
+        help="comma-separated: standard,large: the PDF type sizes for every session "
+        "(default: each audience's print_sizes in the taxonomy, else standard)",
     )
     build.add_argument("--out", type=_path, help="output folder (default: handouts)")
     build.add_argument("--jobs", type=_count, default=None, help="parallel jobs (default: the number of CPUs)")

@@ -91,7 +91,10 @@ class Format:
 
     ``module`` is an optional dependency the writer imports (a worker that cannot import it fails the
     jobs that ask for the format, in one line naming the pip ``extra``; the other jobs are built).
-    ``default``: built when a spec names no formats; ``always``: written for every job, asked or not.
+    ``default``: built when a spec names no formats; ``always``: written for every job, asked or not;
+    ``print_sized``: its pages follow the ``print_size`` parameter, so a job of a print size other than
+    ``standard`` (a large-print job beside the standard one) writes it, and the others are left to the
+    standard job.
     """
 
     name: str
@@ -103,6 +106,7 @@ class Format:
     module: str | None = None
     extra: str | None = None
     hint: str = ""  # what else the dependency needs, beyond pip
+    print_sized: bool = False  # its pages change with the ``print_size`` parameter: a large-print job writes it
 
     def applies(self, kind: DocumentKind) -> bool:
         """Whether a job of this document kind writes this format."""
@@ -154,6 +158,7 @@ FORMATS: dict[str, Format] = {
             default=True,
             module="typst",
             extra="pdf",
+            print_sized=True,
             hint="the documents without a Typst template go through WeasyPrint, which needs Pango: run "
             "`bash scripts/system-packages.sh` as root, or install libpango-1.0-0 and libpangoft2-1.0-0",
         ),
@@ -162,6 +167,11 @@ FORMATS: dict[str, Format] = {
         Format("slides", ".slides.html", DOCUMENT, write_slides, default=True),
     )
 }
+
+
+def print_sized_formats(formats: tuple[str, ...]) -> tuple[str, ...]:
+    """The formats of ``formats`` that a job of a print size other than ``standard`` writes."""
+    return tuple(name for name in formats if FORMATS[name].print_sized)
 
 
 def format_names() -> tuple[str, ...]:

@@ -18,12 +18,15 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from toolkit.batch.formats import FORMATS
+from toolkit.batch.formats import FORMATS, print_sized_formats
 from toolkit.batch.spec import BuildSpec
 from toolkit.documents import DOCUMENTS, Document, DocumentKind
+from toolkit.documents.params import PRINT_SIZES
 from toolkit.library.catalog import Library
 from toolkit.paths import notebooks_dir
 from toolkit.version import source_digest
+
+STANDARD = PRINT_SIZES[0]
 
 
 @dataclass(frozen=True)
@@ -63,22 +66,30 @@ def expand(spec: BuildSpec, library: Library) -> list[Job]:
     for session in spec.sessions:
         for name in session.documents:
             kind = DOCUMENTS[name]
+            sizes = session.print_sizes.get(name) or (session.parameters[name].get("print_size", STANDARD),)
             for edition in session.editions[name]:
                 stem = name if edition == kind.editions[0] else f"{name}-{edition}"
-                params = {**session.parameters[name], "edition": edition}
-                params["library"] = str(library.root.resolve())
-                jobs.append(
-                    Job(
-                        session=session.id,
-                        audience=session.audience,
-                        document=name,
-                        edition=edition,
-                        stem=stem,
-                        notebook=notebooks_dir() / kind.notebook,
-                        parameters=params,
-                        formats=spec.formats,
+                for size in sizes:
+                    # One size alone is the document's only job; beside another, a size other than
+                    # standard is a job of its own writing only the formats whose pages it changes.
+                    extra = len(sizes) > 1 and size != STANDARD
+                    formats = print_sized_formats(spec.formats) if extra else spec.formats
+                    if extra and not formats:
+                        continue
+                    params = {**session.parameters[name], "edition": edition, "print_size": size}
+                    params["library"] = str(library.root.resolve())
+                    jobs.append(
+                        Job(
+                            session=session.id,
+                            audience=session.audience,
+                            document=name,
+                            edition=edition,
+                            stem=f"{stem}-{size}" if size != STANDARD else stem,
+                            notebook=notebooks_dir() / kind.notebook,
+                            parameters=params,
+                            formats=formats,
+                        )
                     )
-                )
     return jobs
 
 

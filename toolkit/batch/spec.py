@@ -35,8 +35,8 @@ from toolkit.documents import DOCUMENTS, check_parameters, handouts
 from toolkit.documents.params import INTERACTIVE
 from toolkit.errors import ParameterError, ParseError, Problem, SpecError, did_you_mean
 from toolkit.library.catalog import Library
-from toolkit.library.check import Where, validation_problems
-from toolkit.library.model import Slug
+from toolkit.library.check import Where, print_size_problems, validation_problems
+from toolkit.library.model import PRINT_SIZES, Slug
 from toolkit.library.parse import decode, parse_yaml
 
 # Parameters a spec may set for every document at once.
@@ -57,6 +57,7 @@ class SessionModel(_Model):
     seed: int | None = None
     date: str | None = None
     unit: str | None = None
+    print_sizes: list[str] | None = None
     parameters: dict[str, dict[str, Any]] = {}
 
 
@@ -71,19 +72,24 @@ class SpecModel(_Model):
     seed: int | None = None
     date: str | None = None
     unit: str | None = None
+    print_sizes: list[str] | None = None
     parameters: dict[str, dict[str, Any]] = {}
     sessions: list[SessionModel] = Field(default=[])
 
 
 @dataclass(frozen=True)
 class Session:
-    """One training session: an audience, its documents and each document's parameters."""
+    """One training session: an audience, its documents and each document's parameters.
+
+    ``print_sizes``: by document, the print sizes built, ``standard`` first when it is one of them.
+    A document whose parameters name a ``print_size`` is built in that size alone, as one job."""
 
     id: str
     audience: str
     documents: tuple[str, ...]
     editions: dict[str, tuple[str, ...]]
     parameters: dict[str, dict[str, Any]]
+    print_sizes: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,7 @@ class Overrides:
     audiences: Sequence[str] | None = None
     documents: Sequence[str] | None = None
     formats: Sequence[str] | None = None
+    print_sizes: Sequence[str] | None = None
     seed: int | None = None
     lang: str | None = None
     date: str | None = None
@@ -131,13 +138,21 @@ def _check_list(
     return problems
 
 
+def _print_sizes(model: SessionModel, spec: SpecModel, library: Library) -> tuple[str, ...]:
+    """The print sizes a session is built in: its own, else the spec's, else its audience's in the
+    taxonomy, else ``standard``; ``standard`` first, each once."""
+    audience = next(term for term in library.taxonomy.audiences if term.id == model.audience)
+    chosen = model.print_sizes or spec.print_sizes or audience.print_sizes or [PRINT_SIZES[0]]
+    return tuple(sorted({size for size in chosen if size in PRINT_SIZES}, key=PRINT_SIZES.index))
+
+
 def _session_problems(
     model: SessionModel, spec: SpecModel, library: Library, where: Where, index: int
 ) -> tuple[Session | None, list[Problem]]:
     loc: tuple[str | int, ...] = ("sessions", index) if index >= 0 else ()
     at = Where(where.path, where.doc, loc) if index >= 0 else where
     audiences = [audience.id for audience in library.taxonomy.audiences]
-    problems: list[Problem] = []
+    problems: list[Problem] = print_size_problems(at, "print_sizes", model.print_sizes or [])
     if model.audience not in audiences:
         problems.append(
             at.at(
@@ -145,6 +160,8 @@ def _session_problems(
                 _unknown(model.audience, audiences, "audience"),
             )
         )
+        return None, problems
+    if problems:  # a bad print size: the sizes below would not be sizes
         return None, problems
     documents = model.documents or spec.documents or list(handouts())
     problems += _check_list(at, ("documents",), documents, list(handouts()), "document")
@@ -193,12 +210,18 @@ def _session_problems(
     for name in model.parameters:
         if name not in DOCUMENTS:
             problems += _check_list(at, ("parameters",), [name], list(DOCUMENTS), "document")
+    sizes = _print_sizes(model, spec, library)
+    print_sizes: dict[str, tuple[str, ...]] = {}
+    for name, values in parameters.items():
+        named = "print_size" in {**spec.parameters.get(name, {}), **model.parameters.get(name, {})}
+        print_sizes[name] = (values["print_size"],) if named else sizes
     session = Session(
         id=model.id or model.audience,
         audience=model.audience,
         documents=tuple(name for name in documents if name in DOCUMENTS),
         editions=editions,
         parameters=parameters,
+        print_sizes=print_sizes,
     )
     return (session if not problems else None), problems
 
@@ -220,25 +243,29 @@ def resolve(
         ("--audience", overrides.audiences, [*audiences, "all"], "audience"),
         ("--documents", overrides.documents, list(handouts()), "document"),
         ("--formats", overrides.formats, list(format_names()), "format"),
+        ("--print-sizes", overrides.print_sizes, list(PRINT_SIZES), "print size"),
     ):
         if values is not None:
             problems += _check_list(Where(flag), (), values, valid, noun)
     if problems:
         raise SpecError(problems)
     update: dict[str, Any] = {}
-    for name in ("documents", "formats", "seed", "lang", "date"):
+    for name in ("documents", "formats", "print_sizes", "seed", "lang", "date"):
         value = getattr(overrides, name)
         if value is not None:
             update[name] = list(value) if isinstance(value, (list, tuple)) else value
     if update:
         model = model.model_copy(update=update)
         if model.sessions:
-            session_update = {k: v for k, v in update.items() if k in ("documents", "seed", "lang", "date")}
+            session_update = {
+                k: v for k, v in update.items() if k in ("documents", "print_sizes", "seed", "lang", "date")
+            }
             model = model.model_copy(
                 update={"sessions": [session.model_copy(update=session_update) for session in model.sessions]}
             )
     formats = model.formats or list(default_formats())
     problems += _check_list(where, ("formats",), formats, format_names(), "format")
+    problems += print_size_problems(where, "print_sizes", model.print_sizes or [])
     for name in (*model.parameters, *model.editions):
         if name not in DOCUMENTS:
             problems.append(

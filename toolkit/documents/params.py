@@ -16,6 +16,7 @@ from typing import Any
 from toolkit.errors import ParameterError, did_you_mean
 from toolkit.i18n import LANGUAGES
 from toolkit.library.catalog import Library
+from toolkit.library.model import PRINT_SIZES as PRINT_SIZES
 
 Choices = Callable[[Library], Sequence[str]]
 
@@ -163,9 +164,8 @@ COMMON: tuple[Param, ...] = (
 )
 
 
-# The type size of the printed editions (the PDF): ``large`` sets the body at 16 pt or more with wide
-# line spacing, for readers who need large print (retired cadres among them).
-PRINT_SIZES: tuple[str, ...] = ("standard", "large")
+# The type size of the printed editions: PRINT_SIZES lives with the taxonomy's model, which names
+# the sizes each audience is built in.
 PRINT_SIZE = Param(
     "print_size", "standard", "type size of the PDF: 'large' sets the body at 16 pt, lines spaced wide", PRINT_SIZES
 )

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from toolkit.errors import Problem, closest, did_you_mean
 from toolkit.library.catalog import Library
-from toolkit.library.model import Case, Message, Prompt, Question, Taxonomy, Theme, visible
+from toolkit.library.model import PRINT_SIZES, Case, Message, Prompt, Question, Taxonomy, Theme, visible
 from toolkit.library.parse import YamlDoc
 
 Entry = Case | Theme | Question | Prompt | Message
@@ -169,6 +169,16 @@ def _repeats(where: Where, field: str, values: Sequence[Any]) -> list[Problem]:
     return problems
 
 
+def print_size_problems(where: Where, field: str, values: Sequence[Any]) -> list[Problem]:
+    """A problem for each value of a ``print_sizes`` list that is not a print size, or is listed twice."""
+    problems = [
+        where.at((field, index), suggest(value, PRINT_SIZES, "print size"))
+        for index, value in enumerate(values)
+        if value not in PRINT_SIZES
+    ]
+    return problems + _repeats(where, field, values)
+
+
 def _tag_problems(tax: Taxonomy, where: Where, entry: Entry, fields: Mapping[str, str]) -> list[Problem]:
     problems = []
     for field, kind in fields.items():
@@ -212,6 +222,7 @@ def check_taxonomy(tax: Taxonomy, where: Where) -> list[Problem]:
         problems += term_problems(tax, at, mix_terms)
         for field in ("education", "emphasis"):
             problems += _missing_languages(tax, at, (field,), getattr(audience, field))
+        problems += print_size_problems(at, "print_sizes", audience.print_sizes)
         total = sum(audience.mix.values())
         if abs(total - 1) > 0.001:
             problems.append(at.at(("mix",), f"the shares in 'mix' add up to {total:g}, not 1"))

@@ -16,6 +16,11 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from toolkit.library.parse import Section
 
+# The type sizes of the printed editions (the PDF): ``large`` sets the body at 16 pt or more with wide
+# line spacing, for readers who need large print (retired cadres among them). An audience's
+# ``print_sizes`` names the sizes a build makes for it (see toolkit/batch/spec.py).
+PRINT_SIZES: tuple[str, ...] = ("standard", "large")
+
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
@@ -117,6 +122,7 @@ class Audience(Term):
     disciplines: list[str] = []
     risk_posts: list[str] = []
     mix: dict[str, Annotated[float, Field(ge=0, le=1)]]
+    print_sizes: list[str] = []  # the print sizes a build makes for this audience; [] = standard only
 
 
 class Discipline(Term):
