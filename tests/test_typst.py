@@ -164,20 +164,47 @@ def test_chinese_text_is_intact(made: dict[tuple[str, str, str], Made], tmp_path
     assert not re.search(r"^[，。、；：！？）」』]", prose, re.MULTILINE), "no line starts with closing punctuation"
 
 
-@pytest.mark.parametrize("lang", LANGS)
-def test_fonts_are_embedded_and_the_language_s_own(
-    made: dict[tuple[str, str, str], Made], lang: str, tmp_path: Path
-) -> None:
-    path = tmp_path / "doc.pdf"
-    path.write_bytes(made["worksheet", "print", lang].pdf)
+def _fonts(pdf: bytes, tmp: Path) -> list[tuple[str, str]]:
+    """``pdffonts``' rows: each font's name and its ``emb sub uni`` columns."""
+    path = tmp / "fonts.pdf"
+    path.write_bytes(pdf)
     listing = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
-    rows = listing.splitlines()[2:]
-    assert rows and all(" yes yes yes " in row for row in rows), listing
-    names = " ".join(row.split()[0] for row in rows)
-    if lang == "zh-CN":
-        assert "NotoSerifCJKsc" in names and "NotoSansCJKsc" in names
-    else:
-        assert "DejaVuSerif" in names and "DejaVuSans" in names
+    rows = [row.split() for row in listing.splitlines()[2:]]
+    return [(row[0], " ".join(row[-5:-2])) for row in rows]
+
+
+# The families each language sets its body and headings in (the templates' font lists).
+OWN_FONTS = {"en": ("DejaVuSerif", "DejaVuSans"), "zh-CN": ("NotoSerifCJKsc", "NotoSansCJKsc")}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_document_embeds_its_fonts_and_misses_no_glyph(
+    made: dict[tuple[str, str, str], Made], bundled: Library, store: Path, lang: str, tmp_path: Path
+) -> None:
+    """Every printable edition in standard and large print, and the trainer report: Typst warns of
+    nothing (a character no font draws would be a warning, see the test above) and every font is
+    embedded, subset and mapped to Unicode, the language's own faces among them."""
+    values = {"audience": "retired", "lang": lang, "date": DATE}
+    pdfs = {
+        f"{name}/{edition}": (doc.pdf, doc.warnings)
+        for (name, edition, doc_lang), doc in made.items()
+        if doc_lang == lang
+    }
+    for name, edition in EDITIONS:
+        large = assemble(name, {**values, "edition": edition, "print_size": "large"}, bundled)
+        pdfs[f"{name}/{edition}/large"] = compile_pdf(large)
+    report = {"store": str(store), "date": DATE, "edition": "named", "lang": lang}
+    pdfs["report/named"] = compile_pdf(assemble("report", report, bundled))
+    assert len(pdfs) == 2 * len(EDITIONS) + 1
+    for label, (pdf, warnings) in pdfs.items():
+        assert warnings == (), (label, warnings)
+        fonts = _fonts(pdf, tmp_path)
+        assert fonts, label
+        assert all(flags == "yes yes yes" for _, flags in fonts), (label, fonts)
+        names = " ".join(name for name, _ in fonts)
+        assert all(own in names for own in OWN_FONTS[lang]), (label, names)
+        if lang == "en":
+            assert "CJK" not in names, (label, names)  # English pages need no CJK face
 
 
 @pytest.mark.parametrize(("name", "edition"), [("casebook", "trainer"), ("quiz", "key")])
