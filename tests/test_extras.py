@@ -105,6 +105,8 @@ def test_without_extras_a_library_is_checked_and_html_built(bare: dict[str, str]
     assert pdf.returncode == 1
     named = [line for line in pdf.stderr.splitlines() if "lianzheng[pdf]" in line]
     # one line per job that asked for a PDF: retired cadres get a large-print one too
-    assert sorted(line.split(":")[1].strip() for line in named) == ["retired/outline", "retired/outline-large"], pdf.stderr
+    assert sorted(line.split(":")[1].strip() for line in named) == ["retired/outline", "retired/outline-large"], (
+        pdf.stderr
+    )
     assert all("typst is not installed: pip install 'lianzheng[pdf]'" in line for line in named)
     assert "Traceback" not in pdf.stderr and not list(out.rglob("*.pdf"))
