@@ -41,7 +41,10 @@ lint: $(STAMP)
 
 check: lint test
 
+## The benchmarks: their naive loop and engine comparison run WeasyPrint (the `bench` extra, with Pango).
 bench: $(STAMP)
+	@bash scripts/system-packages.sh bench
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
 	$(BIN)/python bench/library_load.py
 	$(BIN)/python bench/build.py
 	$(BIN)/python bench/report.py

@@ -16,8 +16,12 @@ is 4 notebook runs per audience: 24 jobs. Side by side in one run:
   casebooks use (in a copy of the library): which jobs were rebuilt, which cached, and how long;
 - where the time goes: the cold build's per-job timings and phases, the naive loop per command,
   the import cost of each process and the start of a kernel;
-- the floor: the same handouts with no kernel at all, assembled, rendered and laid out to PDF in
-  this process, one after the other (and that divided by the cores, the ideal).
+- the floor: the same handouts with no kernel at all, assembled, rendered to the HTML page and laid
+  out to PDF by Typst as the build does, in this process, one after the other (and that divided by
+  the cores, the ideal).
+
+The naive loop needs WeasyPrint, which the toolkit no longer uses: ``make bench`` installs it (the
+``bench`` extra, and Pango through ``scripts/system-packages.sh bench``).
 
 Usage: python bench/build.py [--quick]     (figures go to bench/out/build.json too)
 """
@@ -56,6 +60,10 @@ TARGET_SPEEDUP = 8.0
 TARGET_NO_CHANGE_IN_PROCESS = 1.0
 TARGET_NO_CHANGE_COMMAND = 2.5
 REPEAT = 3
+NO_WEASYPRINT = (
+    "bench/build.py: the naive loop runs the weasyprint command, which is not installed: "
+    "pip install -e '.[bench]' (or run `make bench`, which installs it with Pango)"
+)
 
 
 def run(command: Sequence[str | Path], cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -266,7 +274,7 @@ def import_costs(repeat: int) -> dict[str, float]:
         ("nbconvert", "nbconvert"),
         ("weasyprint", "weasyprint"),
         ("toolkit.handout", "toolkit.handout"),
-        ("worker", "papermill, nbconvert, weasyprint, pypandoc"),
+        ("worker", "papermill, nbconvert, typst, pypandoc"),
     ):
         code = f"import {modules}" if modules else "pass"
         costs[name] = median_of(partial(run, [sys.executable, "-c", code]), repeat)
@@ -301,14 +309,15 @@ def floor(jobs: list[Job], library: Library, out: Path) -> dict[str, Any]:
     """The same handouts with no kernel: assemble, render, the page from a one-output notebook, PDF."""
     start = time.perf_counter()
     import nbformat
-    import weasyprint  # noqa: F401
 
     from toolkit.batch import export
     from toolkit.documents import assemble, check_parameters
     from toolkit.documents.handout import Handout
+    from toolkit.render import pdf as typst_pdf
     from toolkit.render import render
 
     export.html_exporter()
+    typst_pdf.compiler(str(typst_pdf.template_path(jobs[0].document).parent))  # the fonts, read once as a worker does
     imports = time.perf_counter() - start
     steps = {"assemble": 0.0, "html": 0.0, "pdf": 0.0}
     pdf: dict[str, list[float]] = {}
@@ -327,10 +336,10 @@ def floor(jobs: list[Job], library: Library, out: Path) -> dict[str, Any]:
         notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(outputs=[output])])
         steps["assemble"] += time.perf_counter() - tick
         tick = time.perf_counter()
-        html = export.to_html(notebook, DATE)
+        export.to_html(notebook, DATE)  # the page the build writes beside the PDF
         steps["html"] += time.perf_counter() - tick
         tick = time.perf_counter()
-        export.write_pdf(html, out / f"{job.session}-{job.stem}.pdf", DATE)
+        typst_pdf.write_pdf(document, out / f"{job.session}-{job.stem}.pdf")
         pdf.setdefault(job.document, []).append(time.perf_counter() - tick)
         steps["pdf"] += pdf[job.document][-1]
     return {
@@ -450,6 +459,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2 audiences instead of 6, for a smoke run")
     args = parser.parse_args()
+    if not (BIN / "weasyprint").exists():
+        raise SystemExit(NO_WEASYPRINT)
     library = load_library(LIBRARY)
     audiences = [audience.id for audience in library.taxonomy.audiences][: 2 if args.quick else 6]
     spec, jobs = plan(library, audiences)

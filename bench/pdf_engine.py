@@ -13,6 +13,9 @@ next one), the median after one warm-up, laid out
 It prints the times, the page counts and the ratios the issue sets targets for: zh-CN over en with
 Typst (target: at most 1.5), and WeasyPrint over Typst for each language.
 
+WeasyPrint is no dependency of the toolkit any more: ``pip install -e '.[bench]'`` (Pango too, through
+``scripts/system-packages.sh bench``), or ``make bench``.
+
 Usage: python bench/pdf_engine.py [--cases N] [--repeat N]    (figures go to bench/out/pdf_engine.json too)
 """
 
@@ -30,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit import assemble, bundled_library, load_library
-from toolkit.batch import export
+from toolkit.batch.export import source_date
 from toolkit.render import page, render
 from toolkit.render.pdf import to_pdf
 
@@ -38,6 +41,21 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "out" / "pdf_engine.json"
 DATE = "2026-12-01"
 TARGET_ZH_OVER_EN = 1.5
+NO_WEASYPRINT = (
+    "bench/pdf_engine.py: WeasyPrint, the engine compared against, is not installed: "
+    "pip install -e '.[bench]' (or run `make bench`, which installs it with Pango)"
+)
+
+
+def weasyprint_pdf(html: str, target: Path) -> None:
+    """The HTML page laid out on A4 by WeasyPrint, as the pdf format did before Typst (nothing fetched)."""
+    from weasyprint import HTML
+
+    def refuse(url: str, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError(f"handouts load nothing from outside ({url})")
+
+    with source_date(DATE):
+        HTML(string=html, url_fetcher=refuse).write_pdf(target)
 
 
 def median_time(function: Callable[[int], Any], repeat: int) -> float:
@@ -87,6 +105,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args(argv)
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError):  # not installed, or Pango missing
+        print(NO_WEASYPRINT, file=sys.stderr)
+        return 2
     library = load_library(bundled_library())
     figures: dict[str, Any] = {"cases": args.cases, "repeat": args.repeat}
     with tempfile.TemporaryDirectory() as tmp:
@@ -107,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
                 htmls = {seed: page(render(document), lang) for seed, document in documents.items()}
                 target = Path(tmp) / f"{lang}.pdf"
                 figures[f"weasyprint {lang}"] = median_time(
-                    lambda seed, htmls=htmls, target=target: export.write_pdf(htmls[seed], target, DATE),
+                    lambda seed, htmls=htmls, target=target: weasyprint_pdf(htmls[seed], target),
                     args.repeat,
                 )
                 figures[f"weasyprint {lang} pages"] = pages(target.read_bytes())

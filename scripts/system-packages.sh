@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Debian packages the handouts need: DejaVu and Noto CJK fonts (Latin and Chinese text; the Typst PDFs
-# take their fonts from these packages' folders only), Pango and HarfBuzz-Subset for WeasyPrint (the PDF
-# of a document kind registered without a Typst template; HarfBuzz subsets fonts ten times faster than
-# fontTools), poppler-utils (pdftotext and pdfinfo, used by the tests), chromium (the browser
-# the tests drive through Playwright). Installed when
-# missing and we are root; otherwise the missing ones are named and the build goes on.
+# take their fonts from these packages' folders only), poppler-utils (pdftotext and pdfinfo, used by the
+# tests), chromium (the browser the tests drive through Playwright). With the argument `bench`, also
+# Pango and HarfBuzz-Subset for WeasyPrint, which only the benchmarks run (`make bench`: the naive loop
+# keeps its `weasyprint` commands, comparable with earlier runs). Installed when missing and we are
+# root; otherwise the missing ones are named and the build goes on.
 set -euo pipefail
-packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-cjk poppler-utils chromium)
+packages=(fonts-dejavu-core fonts-noto-cjk poppler-utils chromium)
+if [ "${1:-}" = bench ]; then
+    packages+=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
+fi
 command -v dpkg-query >/dev/null || exit 0
 missing=()
 for package in "${packages[@]}"; do
@@ -20,5 +23,5 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
-    echo "system-packages: missing ${missing[*]} (install them with apt-get as root for PDF handouts)" >&2
+    echo "system-packages: missing ${missing[*]} (install them with apt-get as root)" >&2
 fi

@@ -1,17 +1,20 @@
 """Adding a document kind or an output format is one row in a table plus what is really new.
 
-A small kind (a "memo" listing a few cases: its row, assembler, templates and notebook, all written to a
-temporary folder, and its catalog phrase) and a small format (plain text made from the assembled
-document: one row and one writer) are registered for the test only, then built end to end by the real
-``build()`` on real kernels, in a pool of forked workers and in one process.
+A small kind (a "memo" listing a few cases: its row, assembler, templates (HTML page, Typst PDF, text)
+and notebook, all written to a temporary folder, and its catalog phrase) and a small format (plain text
+made from the assembled document: one row and one writer) are registered for the test only, then built
+end to end by the real ``build()`` on real kernels, in a pool of forked workers and in one process. A
+kind whose row names no Typst template cannot be made as PDF: asking for one is refused in one line.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import html
 import importlib.util
 import json
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,10 +26,13 @@ import pytest
 
 from toolkit import Library
 from toolkit.batch import build, read_manifest
+from toolkit.batch.builder import file_format
 from toolkit.batch.formats import DOCUMENT, FORMATS, Format, Made, default_formats, format_names, registered_format
+from toolkit.batch.jobs import expand
 from toolkit.batch.spec import Overrides, default_spec
+from toolkit.cli import main
 from toolkit.documents import DOCUMENTS, registered_document
-from toolkit.errors import SpecError
+from toolkit.errors import ParameterError, SpecError
 from toolkit.i18n import catalog
 
 pytestmark = pytest.mark.slow
@@ -64,7 +70,7 @@ def assemble_memo(library, params):
 KIND = DocumentKind(
     "memo",
     str(HERE / "memo.ipynb"),
-    {"page": str(HERE / "memo.html.j2"), "txt": str(HERE / "memo.txt.j2")},
+    {"page": str(HERE / "memo.html.j2"), "pdf": str(HERE / "typst" / "memo.typ"), "txt": str(HERE / "memo.txt.j2")},
     ("learner",),
     params_for(("learner",), Param("cases", 2, "how many cases", minimum=1, maximum=5)),
     assemble_memo,
@@ -77,6 +83,17 @@ def register():
 """
 PAGE = """<article class="lz-memo"><h1>{{ doc.cover.title }}</h1>
 <ol>{% for title in doc.titles %}<li>{{ title }}</li>{% endfor %}</ol></article>
+"""
+# The PDF's template: the document arrives as JSON data (see toolkit/render/pdf.py); its folder is the only
+# one Typst may read.
+TYPST = """#let data = json(bytes(sys.inputs.data))
+#let doc = data.doc
+#let (year, month, day) = doc.cover.date.split("-").map(int)
+#set document(title: doc.cover.title, date: datetime(year: year, month: month, day: day))
+#set text(lang: "en", font: "DejaVu Sans")
+= #doc.cover.title
+#for title in doc.titles [- #title
+]
 """
 TEXT = """{{ doc.cover.title }} ({{ doc.cover.audience_label }})
 {% for title in doc.titles %}- {{ title }}
@@ -116,6 +133,8 @@ def memo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType
     (folder / "memo_kind.py").write_text(KIND_MODULE, encoding="utf-8")
     (folder / "memo.html.j2").write_text(PAGE, encoding="utf-8")
     (folder / "memo.txt.j2").write_text(TEXT, encoding="utf-8")
+    (folder / "typst").mkdir()
+    (folder / "typst" / "memo.typ").write_text(TYPST, encoding="utf-8")
     spec = importlib.util.spec_from_file_location("memo_kind", folder / "memo_kind.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -130,6 +149,10 @@ def memo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType
     assert (list(DOCUMENTS), list(FORMATS)) == before
 
 
+def pdf_text(path: Path) -> str:
+    return subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -142,7 +165,13 @@ def test_a_registered_kind_and_format_build_end_to_end(
     # Workers use the library the build was given (the pool's initializer), never load one again.
     monkeypatch.setattr("toolkit.library.load.load_library", _refuse)
     out = tmp_path / "out"
-    overrides = Overrides(audiences=["retired"], documents=["memo", "quiz"], formats=["html", "txt"], date=DATE)
+    overrides = Overrides(
+        audiences=["retired"],
+        documents=["memo", "quiz"],
+        formats=["html", "txt", "pdf"],
+        print_sizes=["standard"],
+        date=DATE,
+    )
     spec = default_spec(bundled, overrides)
     report = build(spec, bundled, out, jobs=jobs)
     assert report.counts() == {"built": 3, "cached": 0, "failed": 0}, [r.error for r in report.failed]
@@ -153,21 +182,23 @@ def test_a_registered_kind_and_format_build_end_to_end(
     page = (out / "retired" / "memo.html").read_text(encoding="utf-8")
     assert 'class="lz-memo"' in page and all(t in html.unescape(page) for t in titles)
     assert "<title>Cases to read before the session</title>" in page
+    printed = " ".join(pdf_text(out / "retired" / "memo.pdf").split())  # lines wrapped by the page
+    assert "Cases to read before the session" in printed and all(t in printed for t in titles)
 
     manifest = read_manifest(out)
     entry = manifest["retired/memo"]
     assert entry["document"] == "memo" and entry["status"] == "built"
-    assert list(entry["outputs"]) == ["html", "txt", "ipynb"]
+    assert list(entry["outputs"]) == ["html", "txt", "pdf", "ipynb"]
     assert entry["outputs"]["txt"] == "retired/memo.txt"
     assert entry["hashes"] == {fmt: _sha256(out / rel) for fmt, rel in entry["outputs"].items()}
     assert sorted(entry["uses"]) == sorted(f"case:{case.id}" for case in bundled.cases[:2])
     # The txt format applies only to kinds whose row has a txt template: not to the quiz.
-    assert set(manifest["retired/quiz"]["outputs"]) == {"html", "ipynb"}
+    assert set(manifest["retired/quiz"]["outputs"]) == {"html", "pdf", "ipynb"}
     assert not (out / "retired" / "quiz.txt").exists()
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="retired/memo.txt"' in index and ">Memo (Learner edition)<" in index
     data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert data["formats"] == ["html", "txt"]
+    assert data["formats"] == ["html", "txt", "pdf"]
 
     # Unchanged: cached. A changed template of the kind, or a deleted output: that job only is built again.
     again = build(spec, bundled, out, jobs=jobs)
@@ -205,3 +236,48 @@ def test_registering_a_different_row_under_a_taken_name_is_refused() -> None:
     with pytest.raises(ParameterError, match="a different document kind is already called 'quiz'"):
         register_document(DOCUMENTS["casebook"].__class__(**{**DOCUMENTS["quiz"].__dict__, "weight": 9.0}))
     assert FORMATS["html"].suffix == ".html" and DOCUMENTS["quiz"].weight == 1.0
+
+
+def test_a_kind_without_a_typst_template_is_refused_a_pdf_in_one_line(
+    memo: ModuleType, bundled: Library, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    templates = {role: name for role, name in memo.KIND.templates.items() if role != "pdf"}
+    note = dataclasses.replace(memo.KIND, name="note", templates=templates)
+    why = "document 'note' cannot be made as PDF: its row in the documents table names no Typst template"
+    with registered_document(note):
+        for formats in (["html", "pdf"], ["pdf"]):
+            with pytest.raises(SpecError) as refused:
+                default_spec(bundled, Overrides(audiences=["retired"], documents=["note", "memo"], formats=formats))
+            assert [str(problem) for problem in refused.value.problems] == [
+                f"--formats: {why} under the 'pdf' role; add one (docs/architecture.md, \"Adding a document kind "
+                "or an output format\") or leave 'pdf' out of the formats"
+            ]
+        # Refused before any job runs: the command prints that one line and writes nothing.
+        out = tmp_path / "out"
+        args = ["build", "--audience", "retired", "--documents", "note", "--formats", "html,pdf", "--quiet"]
+        assert main([*args, "--out", str(out), "--date", DATE]) == 2
+        err = capsys.readouterr().err
+        assert len(err.splitlines()) == 1 and why in err and "Traceback" not in err, err
+        assert not out.exists()
+        # The formats left to their defaults: the note is planned without a PDF, the memo with one.
+        spec = default_spec(
+            bundled, Overrides(audiences=["retired"], documents=["note", "memo"], print_sizes=["standard"])
+        )
+        outputs = {job.document: job.outputs() for job in expand(spec, bundled)}
+        assert "pdf" not in outputs["note"] and "pdf" in outputs["memo"]
+        # One file: its name asks for the PDF.
+        with pytest.raises(ParameterError, match=f"note.pdf: {why}"):
+            file_format("note", tmp_path / "note.pdf")
+
+
+def test_typst_reads_nothing_outside_a_registered_templates_folder(memo: ModuleType, bundled: Library) -> None:
+    from typst import TypstError
+
+    from toolkit.documents import assemble
+    from toolkit.render.pdf import compile_pdf
+
+    template = Path(memo.KIND.templates["pdf"])
+    template.write_text(TYPST + '#read("../memo_kind.py")\n', encoding="utf-8")
+    document = assemble("memo", {"audience": "retired", "date": DATE}, bundled)
+    with pytest.raises(TypstError, match="would escape the project root"):
+        compile_pdf(document)

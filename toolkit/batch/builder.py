@@ -14,7 +14,7 @@ this process or on a pool of forked workers, and write ``manifest.json`` and ``i
 >>> folder.cleanup()
 
 Only what a build needs is imported: a build where every job is cached never imports papermill,
-nbconvert or WeasyPrint (the worker and the format writers are imported when a job runs).
+nbconvert or Typst (the worker and the format writers are imported when a job runs).
 """
 
 from __future__ import annotations
@@ -326,12 +326,16 @@ def build(
 def file_format(document: str, target: Path) -> Format:
     """The format a file of ``document`` called ``target`` is written in, by its suffix; a
     :class:`ParameterError` names the valid suffixes otherwise."""
-    from toolkit.batch.formats import FORMATS
+    from toolkit.batch.formats import FORMATS, missing_template
     from toolkit.documents import document_kind
 
     kind = document_kind(document)
     valid = [row for row in FORMATS.values() if row.applies(kind) and not row.always]
     found = [row for row in valid if target.name.endswith(row.suffix)]
+    for row in FORMATS.values():
+        refusal = missing_template(row, kind)
+        if not found and refusal and target.name.endswith(row.suffix):
+            raise ParameterError(f"{target}: {refusal}", "out")
     if not found:
         suffixes = ", ".join(row.suffix for row in valid)
         raise ParameterError(f"{target}: unknown {document} format '{target.suffix}'; valid: {suffixes}", "out")

@@ -1,4 +1,4 @@
-"""From an executed notebook to handout files: HTML (nbconvert), PDF (WeasyPrint), DOCX (pandoc).
+"""From an executed notebook to handout files: HTML (nbconvert), DOCX (pandoc); the PDF is Typst's (``render.pdf``).
 
 Each function takes strings or notebooks and writes one file; the caller decides where (a temporary
 name that is renamed once every format of a job has succeeded). Exporters are built once per
@@ -97,20 +97,6 @@ def source_date(date: str) -> Iterator[None]:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
         else:
             os.environ["SOURCE_DATE_EPOCH"] = before
-
-
-def write_pdf(html: str, target: Path, date: str) -> None:
-    """Lay out the HTML page on A4 with WeasyPrint (fonts from the machine, nothing fetched)."""
-    from toolkit.errors import requires_extra
-
-    with requires_extra("pdf"):
-        from weasyprint import HTML
-
-    def refuse(url: str, *args: Any, **kwargs: Any) -> Any:
-        raise ValueError(f"handouts load nothing from outside ({url})")
-
-    with source_date(date):
-        HTML(string=html, url_fetcher=refuse).write_pdf(target)
 
 
 def write_docx(html: str, target: Path, lang: str, date: str) -> None:

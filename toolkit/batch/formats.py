@@ -1,10 +1,12 @@
 """Output formats as a table: one row per format, each with the writer that makes its file.
 
 A job runs its notebook once; every format is then written from one of three sources: the executed
-notebook (``ipynb``), the HTML page nbconvert makes of it (``html``, ``pdf``, ``docx``), or the
-document assembled again from the job's parameters (``slides``). A format made from the document
-applies only to the kinds whose row in the documents table has a template of that format's name
-(the outline's ``slides``); the others apply to every kind.
+notebook (``ipynb``), the HTML page nbconvert makes of it (``html``, ``docx``), or the document
+assembled again from the job's parameters (``pdf`` through Typst, ``slides``). A format made from the
+document applies only to the kinds whose row in the documents table has a template of that format's
+name (every bundled kind's ``pdf``, the outline's ``slides``); the others apply to every kind. A
+format marked ``needs_template`` (``pdf``) named in a spec for a kind without its template is refused
+before any job runs (:func:`missing_template`); the others are left out of that kind's jobs.
 
 Adding a format is one :class:`Format` row and its writer, registered with :func:`register_format`
 before the build starts (forked workers inherit the table)::
@@ -107,6 +109,7 @@ class Format:
     extra: str | None = None
     hint: str = ""  # what else the dependency needs, beyond pip
     print_sized: bool = False  # its pages change with the ``print_size`` parameter: a large-print job writes it
+    needs_template: bool = False  # asked for a kind without its template: refused, not left out
 
     def applies(self, kind: DocumentKind) -> bool:
         """Whether a job of this document kind writes this format."""
@@ -120,14 +123,10 @@ def write_html(made: Made, target: Path) -> None:
 
 
 def write_pdf(made: Made, target: Path) -> None:
-    """Typst from the assembled document for the kinds whose row names a ``pdf`` template; WeasyPrint
-    from the handout page for the others."""
+    """The assembled document laid out by the Typst template its kind's row names under ``pdf``."""
     from toolkit.render import pdf
 
-    if pdf.has_template(made.job.document):
-        pdf.write_pdf(made.document, target)
-    else:
-        export.write_pdf(made.page, target, made.date)
+    pdf.write_pdf(made.document, target)
 
 
 def write_docx(made: Made, target: Path) -> None:
@@ -153,20 +152,33 @@ FORMATS: dict[str, Format] = {
         Format(
             "pdf",
             ".pdf",
-            PAGE,
+            DOCUMENT,
             write_pdf,
             default=True,
             module="typst",
             extra="pdf",
             print_sized=True,
-            hint="the documents without a Typst template go through WeasyPrint, which needs Pango: run "
-            "`bash scripts/system-packages.sh` as root, or install libpango-1.0-0 and libpangoft2-1.0-0",
+            needs_template=True,
         ),
         Format("docx", ".docx", PAGE, write_docx, default=True, module="pypandoc", extra="docx"),
         Format("ipynb", ".ipynb", NOTEBOOK, write_ipynb, always=True),
         Format("slides", ".slides.html", DOCUMENT, write_slides, default=True),
     )
 }
+
+
+def missing_template(row: Format, kind: DocumentKind) -> str | None:
+    """Why ``kind`` cannot be written in ``row``'s format when a spec names it, in one line; None when
+    it can, or when the format is simply left out of the kind's jobs."""
+    if not row.needs_template or row.name in kind.templates:
+        return None
+    if kind.formats is not None and row.name not in kind.formats:
+        return None
+    return (
+        f"document '{kind.name}' cannot be made as {row.name.upper()}: its row in the documents table names "
+        f"no Typst template under the '{row.name}' role; add one (docs/architecture.md, \"Adding a document "
+        f"kind or an output format\") or leave '{row.name}' out of the formats"
+    )
 
 
 def print_sized_formats(formats: tuple[str, ...]) -> tuple[str, ...]:
@@ -225,6 +237,7 @@ __all__ = [
     "Writer",
     "default_formats",
     "format_names",
+    "missing_template",
     "register_format",
     "registered_format",
     "unavailable",

@@ -30,7 +30,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from toolkit.batch.formats import default_formats, format_names
+from toolkit.batch.formats import FORMATS, default_formats, format_names, missing_template
 from toolkit.documents import DOCUMENTS, check_parameters, handouts
 from toolkit.documents.params import INTERACTIVE
 from toolkit.errors import ParameterError, ParseError, Problem, SpecError, did_you_mean
@@ -307,6 +307,15 @@ def resolve(
         problems += found
         if session is not None:
             sessions.append(session)
+    if model.formats:  # named, by the spec or --formats: a kind that cannot be written in one is refused
+        named = Where("--formats") if overrides.formats is not None else where.within("formats")
+        for fmt in dict.fromkeys(formats):
+            if fmt not in FORMATS:
+                continue
+            for name in dict.fromkeys(doc for session in sessions for doc in session.documents):
+                refusal = missing_template(FORMATS[fmt], DOCUMENTS[name])
+                if refusal:
+                    problems.append(named.at((), refusal))
     if problems:
         raise SpecError(sorted(set(problems), key=lambda p: (p.line or 0, p.message)))
     base = base or Path.cwd()

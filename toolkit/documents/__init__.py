@@ -46,11 +46,11 @@ class DocumentKind:
 
     ``templates`` maps a role to a template: ``page`` is the Jinja template of the HTML fragment
     (a name in ``toolkit/render/templates`` or an absolute path); ``pdf`` is the Typst template that
-    lays out the kind's PDF (a name in ``toolkit/render/typst``; without one the PDF is the HTML page
-    through WeasyPrint); any other role names an output format made from the assembled document
-    (``slides``: the nbconvert template of the deck), and that format applies to the kinds that have
-    it. ``weight`` is the document's cost relative to an outline, which orders a build's first run (a
-    casebook lays out 20 pages or more).
+    lays out the kind's PDF (a name in ``toolkit/render/typst``, or an absolute path for a kind
+    registered from outside; without one the kind cannot be made as PDF); any other role names an
+    output format made from the assembled document (``slides``: the nbconvert template of the deck),
+    and that format applies to the kinds that have it. ``weight`` is the document's cost relative to
+    an outline, which orders a build's first run (a casebook lays out 20 pages or more).
 
     An ``interactive`` edition (worksheet, quiz) is the one learners answer in widgets: it alone takes
     the learner parameters (``params.LEARNER``), and the batch build never makes it. The kind's views

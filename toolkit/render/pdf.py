@@ -7,7 +7,8 @@ as the one ``sys.inputs`` value ``data``, which it decodes with ``json()``. A st
 content in Typst is text, so ``#read("/etc/passwd")``, ``$``, ``*``, ``@`` or ``<`` print as written.
 
 The templates live in ``typst/`` (the compile's root: Typst reads nothing outside it), one per
-document kind, named by the ``pdf`` role of the kind's row in the documents table. Fonts come only
+document kind, named by the ``pdf`` role of the kind's row in the documents table; a kind registered
+from outside the package may name an absolute path instead, and its folder is then the compile's root. Fonts come only
 from :data:`FONT_DIRS` (system fonts ignored), the PDF's date is the handout's date, and every PDF is
 tagged PDF/UA-1 with the document's title and language: the same document gives the same bytes.
 
@@ -198,14 +199,21 @@ def has_template(kind: str) -> bool:
     return "pdf" in document_kind(kind).templates
 
 
-@lru_cache(maxsize=1)
-def compiler() -> Any:
-    """One Typst compiler per process: the fonts are read once (the Noto CJK collections are large)
-    and what Typst memoises is kept from one document to the next."""
+def template_path(kind: str) -> Path:
+    """The Typst template of ``kind``: its ``pdf`` role, a name in ``typst/`` or an absolute path."""
+    name = Path(document_kind(kind).templates["pdf"])
+    return name if name.is_absolute() else typst_dir() / name
+
+
+@lru_cache(maxsize=4)
+def compiler(root: str) -> Any:
+    """One Typst compiler per process and root folder (the only folder Typst reads): the fonts are
+    read once (the Noto CJK collections are large) and what Typst memoises is kept from one document
+    to the next."""
     import typst
 
     fonts = [path for path in FONT_DIRS if Path(path).is_dir()]
-    return typst.Compiler(root=str(typst_dir()), font_paths=fonts, ignore_system_fonts=True)
+    return typst.Compiler(root=root, font_paths=fonts, ignore_system_fonts=True)
 
 
 def compile_pdf(document: Document) -> tuple[bytes, tuple[str, ...]]:
@@ -220,17 +228,18 @@ def compile_pdf(document: Document) -> tuple[bytes, tuple[str, ...]]:
     with requires_extra("pdf"):
         import typst
 
-    template = typst_dir() / document_kind(document.cover.document).templates["pdf"]
+    template = template_path(document.cover.document)
+    compile_with_warnings = compiler(str(template.parent)).compile_with_warnings
     data = json.dumps(document_data(document), ensure_ascii=False, sort_keys=True)
     options: dict[str, Any] = {"input": str(template), "sys_inputs": {"data": data}}
     notes: list[str] = []
     try:
-        pdf, warnings = compiler().compile_with_warnings(pdf_standards=["ua-1"], **options)
+        pdf, warnings = compile_with_warnings(pdf_standards=["ua-1"], **options)
     except typst.TypstError as exc:
         if "could not be displayed" not in str(exc):
             raise
         notes.append(" ".join(str(exc).split()))
-        pdf, warnings = compiler().compile_with_warnings(**options)
+        pdf, warnings = compile_with_warnings(**options)
     assert isinstance(pdf, bytes)
     return pdf, (*notes, *(warning.message for warning in warnings))
 
@@ -245,4 +254,14 @@ def write_pdf(document: Document, target: Path) -> None:
     target.write_bytes(to_pdf(document))
 
 
-__all__ = ["FONT_DIRS", "compile_pdf", "document_data", "has_template", "md_tree", "printable", "to_pdf", "write_pdf"]
+__all__ = [
+    "FONT_DIRS",
+    "compile_pdf",
+    "document_data",
+    "has_template",
+    "md_tree",
+    "printable",
+    "template_path",
+    "to_pdf",
+    "write_pdf",
+]

@@ -1,9 +1,9 @@
 """The trainer report's charts: matplotlib (Agg, no pyplot state) drawn to inline SVG.
 
 The SVG keeps its text as text (``svg.fonttype = none``), escaped by matplotlib and never read as
-mathtext (a session named ``$x$`` is shown as written), so Chinese labels are set by the browser or
-WeasyPrint with the handout's fonts; element ids come from a fixed hash salt and no date is written,
-so the same figures give the same bytes.
+mathtext (a session named ``$x$`` is shown as written), so Chinese labels are set with the handout's
+fonts by the browser (the HTML page) or by Typst (the PDF); element ids come from a fixed hash salt and
+no date is written, so the same figures give the same bytes.
 """
 
 from __future__ import annotations
