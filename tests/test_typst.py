@@ -11,6 +11,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -362,3 +363,31 @@ def test_large_print_sets_the_body_at_16_pt(bundled: Library, lang: str) -> None
     assert body(standard) < 12
     with pikepdf.open(io.BytesIO(standard)) as small, pikepdf.open(io.BytesIO(large)) as big:
         assert len(big.pages) > len(small.pages)
+
+
+def test_a_build_after_a_pdf_made_in_the_same_process_finishes(tmp_path: Path) -> None:
+    # A process forked after Typst ran in its parent hangs at its first PDF: the build runs such jobs
+    # itself. In a subprocess with a time limit, so that a regression fails here instead of hanging.
+    script = f"""
+import sys
+from toolkit import assemble, bundled_library, load_library
+from pathlib import Path
+from toolkit.batch import build
+from toolkit.batch.spec import Overrides, default_spec
+from toolkit.render.pdf import compile_pdf, typst_started
+library = load_library(bundled_library())
+compile_pdf(assemble("outline", {{"audience": "retired", "date": "{DATE}"}}, library))
+assert typst_started()
+overrides = Overrides(
+    audiences=["retired"], documents=["outline", "worksheet"], formats=["pdf"], print_sizes=["standard"],
+    date="{DATE}",
+)
+report = build(default_spec(library, overrides), library, Path(sys.argv[1]), jobs=2)
+print(sorted(result.status for result in report.results))
+"""
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(out)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(["built"] * 2) and len(list(out.rglob("*.pdf"))) == 2, done.stdout

@@ -153,6 +153,14 @@ def _entry(result: JobResult) -> dict[str, Any]:
     return entry
 
 
+def _forkable() -> bool:
+    """Whether this process may fork a pool of workers: not once it has run Typst itself (a PDF made
+    in process, e.g. an earlier one-worker build), since a forked worker would then hang at its first
+    PDF. Such a process runs its jobs itself."""
+    pdf = sys.modules.get("toolkit.render.pdf")
+    return pdf is None or not pdf.typst_started()
+
+
 def _run(
     todo: list[tuple[Job, str]],
     library: Library,
@@ -182,7 +190,7 @@ def _run(
 
     results: list[JobResult] = []
     try:
-        if workers <= 1 or len(todo) == 1:
+        if workers <= 1 or len(todo) == 1 or not _forkable():
             from toolkit.batch import kernels
 
             init_worker(library)

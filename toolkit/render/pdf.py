@@ -205,6 +205,16 @@ def template_path(kind: str) -> Path:
     return name if name.is_absolute() else typst_dir() / name
 
 
+_STARTED = False  # whether Typst has run in this process (see typst_started)
+
+
+def typst_started() -> bool:
+    """Whether this process has started Typst. A process forked after that hangs at its first PDF (the
+    compiler's threads are not copied by ``fork``, but the state that waits for them is), so a build
+    forks workers only from a process that has not."""
+    return _STARTED
+
+
 @lru_cache(maxsize=4)
 def compiler(root: str) -> Any:
     """One Typst compiler per process and root folder (the only folder Typst reads): the fonts are
@@ -212,6 +222,8 @@ def compiler(root: str) -> Any:
     to the next."""
     import typst
 
+    global _STARTED
+    _STARTED = True
     fonts = [path for path in FONT_DIRS if Path(path).is_dir()]
     return typst.Compiler(root=root, font_paths=fonts, ignore_system_fonts=True)
 
