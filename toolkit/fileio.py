@@ -10,6 +10,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+# What XML 1.0 cannot hold, even as a character reference: C0 controls but tab, line feed and carriage
+# return; surrogates (a lone one is not even UTF-8); U+FFFE and U+FFFF. A DOCX and an XLSX file are XML.
+NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str, replacement: str = "") -> str:
+    """``text`` with each character XML cannot hold replaced (left out by default)."""
+    return NOT_IN_XML.sub(replacement, text)
+
 
 def _umask() -> int:
     mask = os.umask(0o022)

@@ -9,32 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from toolkit.fileio import xml_safe
 from toolkit.render import package_dir, style_text, stylesheet
 from toolkit.version import toolkit_version
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
-
-
-# What XML 1.0 cannot hold, even as a character reference: C0 controls but tab, line feed and carriage
-# return; U+FFFE and U+FFFF; surrogates (a lone one is not even UTF-8).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-
-
-def xml_safe(text: str) -> str:
-    """``text`` without the characters an XML file (a DOCX part) cannot hold.
-
-    pandoc leaves them out of a document's body itself, but copies the page's title into the DOCX
-    properties as it is, which makes a file Word refuses to open.
-    """
-    return _NOT_XML.sub("", text)
 
 
 def handout_metadata(nb: NotebookNode) -> dict[str, Any]:
@@ -106,6 +92,8 @@ def write_docx(html: str, target: Path, lang: str, date: str) -> None:
     with requires_extra("docx"):
         import pypandoc
 
+    # pandoc leaves characters XML cannot hold out of the body, but copies the page's title into the
+    # DOCX properties as it is, which makes a file Word refuses to open.
     with source_date(date):
         pypandoc.convert_text(
             xml_safe(html), "docx", format="html", outputfile=str(target), extra_args=["--metadata", f"lang={lang}"]

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import ResponseError, StoreError, requires_extra
-from toolkit.fileio import staged
+from toolkit.fileio import staged, xml_safe
 from toolkit.responses.store import ResponseStore
 
 if TYPE_CHECKING:
@@ -50,8 +50,6 @@ COLUMNS = (
 SUFFIXES = (".csv", ".xlsx")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet read a cell as a formula
 XLSX_CELL = 32767  # characters an Excel cell holds
-# XML 1.0 refuses these characters; openpyxl refuses the control characters among them with an error.
-NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 SURROGATE = re.compile("[\ud800-\udfff]")
 REPLACEMENT = "\ufffd"
 
@@ -101,7 +99,7 @@ def write_csv(rows: Sequence[Mapping[str, Any]], path: Path) -> None:
 
 def xlsx_text(value: str) -> str:
     """``value`` as an XLSX cell can hold it (see the module)."""
-    text = NOT_IN_XML.sub(REPLACEMENT, value)
+    text = xml_safe(value, REPLACEMENT)  # openpyxl refuses the control characters among them
     return text if len(text) <= XLSX_CELL else text[: XLSX_CELL - 1] + "\u2026"
 
 
