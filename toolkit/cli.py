@@ -114,7 +114,7 @@ def _report_problems(problems: Sequence[object], library: Path) -> None:
         print(problem)
     files = len({getattr(problem, "path", "") for problem in problems})
     count = len(problems)
-    print(f"{library}: {count} problem{'s' * (count != 1)} in {files} file{'s' * (files != 1)}", file=sys.stderr)
+    print(f"{library}: {_counted(count, 'problem')} in {_counted(files, 'file')}", file=sys.stderr)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -551,8 +551,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--learner", type=_text, action="append", help="a learner id (repeat for several; default: everyone)"
     )
     for action in (load, reissue):
-        action.add_argument("--store", type=_path, required=True, help="response store (SQLite file)")
-        action.add_argument("--session", type=_text, required=True, help="the training session's name")
+        _store_and_session(action)
         action.add_argument(
             "--base-url",
             required=True,
@@ -566,8 +565,7 @@ def build_parser() -> argparse.ArgumentParser:
     load.set_defaults(run=cmd_roster_load)
     reissue.set_defaults(run=cmd_roster_reissue)
     listing = roster_actions.add_parser("list", help="the learners of a session's roster (no links)")
-    listing.add_argument("--store", type=_path, required=True, help="response store (SQLite file)")
-    listing.add_argument("--session", type=_text, required=True, help="the training session's name")
+    _store_and_session(listing)
     listing.set_defaults(run=cmd_roster_list)
 
     release = commands.add_parser(
@@ -576,8 +574,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Release the key: learners who submitted see each question's answer, explanation and rule "
         "(at once when they reopen the page). Sheets served with --key submission show it on submitting anyway.",
     )
-    release.add_argument("--store", type=_path, required=True, help="response store (SQLite file)")
-    release.add_argument("--session", type=_text, required=True, help="the training session's name")
+    _store_and_session(release)
     release.add_argument("--sheet", type=_text, help="one sheet, e.g. quiz (default: every sheet of the session)")
     release.set_defaults(run=cmd_release)
 
@@ -595,6 +592,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _store_and_session(command: argparse.ArgumentParser) -> None:
+    """The two options every roster and release command takes: the store and the session."""
+    command.add_argument("--store", type=_path, required=True, help="response store (SQLite file)")
+    command.add_argument("--session", type=_text, required=True, help="the training session's name")
+
+
 def _counted(number: int, noun: str) -> str:
     """``1 learner``, ``2 learners``: a count and its noun, plural when it is not one."""
     return f"{number} {noun}{'s' * (number != 1)}"
@@ -609,7 +612,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in exc.problems:
             print(line, file=sys.stderr)
         count = len(exc.problems)
-        print(f"lianzheng: {count} damaged row{'s' * (count != 1)} in {exc.path}; nothing was written", file=sys.stderr)
+        print(f"lianzheng: {_counted(count, 'damaged row')} in {exc.path}; nothing was written", file=sys.stderr)
         return 2
     except ToolkitError as exc:
         print(f"lianzheng: {exc}", file=sys.stderr)
