@@ -142,7 +142,8 @@ MakeLibrary = Callable[..., Path]
 
 @pytest.fixture
 def make_library(tmp_path: Path) -> MakeLibrary:
-    """Write a small valid library (bundled taxonomy, one of each entry), with files replaced or added.
+    """Write a small valid one-language library (the bundled taxonomy in English only, one of each
+    entry), with files replaced or added.
 
     ``make_library({"cases/x.md": "..."})`` overrides or adds files; a value of ``None`` removes one.
     """
@@ -151,7 +152,9 @@ def make_library(tmp_path: Path) -> MakeLibrary:
         root = tmp_path / "lib"
         shutil.rmtree(root, ignore_errors=True)
         root.mkdir()
-        shutil.copy(bundled_library() / "taxonomy.yaml", root / "taxonomy.yaml")
+        # A one-language library (English): the entries below are written in English only.
+        taxonomy = (bundled_library() / "taxonomy.yaml").read_text(encoding="utf-8")
+        write(root, "taxonomy.yaml", taxonomy.replace("languages: [en, zh-CN]", "languages: [en]", 1))
         base: dict[str, str | bytes | None] = {
             "cases/sample-case.md": CASE.format(id="sample-case"),
             "themes/sample-theme.md": THEME.format(id="sample-theme", case="sample-case"),

@@ -141,7 +141,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         f"{path}: OK, {len(library.cases)} cases, {len(library.themes)} themes, {len(library.questions)} questions, "
         f"{len(library.prompts)} prompts and {len(library.messages)} messages checked against "
         f"{len(tax.audiences)} audiences, {len(tax.disciplines)} disciplines, {len(tax.types)} violation types, "
-        f"{len(tax.risk_posts)} risk posts and {len(tax.occasions)} occasions (library version {library.version})"
+        f"{len(tax.risk_posts)} risk posts and {len(tax.occasions)} occasions, in {' and '.join(library.languages)} "
+        f"(library version {library.version})"
     )
     for warning in warnings:
         print(f"{warning.path}: warning: {warning.message}")

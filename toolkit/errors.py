@@ -115,6 +115,18 @@ class LibraryNotFoundError(LibraryError, FileNotFoundError):
         super().__init__([Problem(path, None, message)], message)
 
 
+class LanguageError(ToolkitError, ValueError):
+    """A document was asked for in a language the library has no text in."""
+
+    def __init__(self, library: str, lang: str, languages: Sequence[str]) -> None:
+        self.library, self.lang, self.languages = library, lang, tuple(languages)
+        have = ", ".join(languages) or "none"
+        super().__init__(
+            f"the library at '{library}' has no {lang} text (its languages: {have}); "
+            f"build in {' or '.join(languages)}, or add {lang} text to the library"
+        )
+
+
 class MissingDependencyError(ToolkitError, ImportError):
     """An optional dependency is missing; the message names the pip extra that installs it."""
 

@@ -106,7 +106,7 @@ def prepare(name: str, namespace: Mapping[str, Any], library: Library | None = N
     document_values = {key: value for key, value in values.items() if key not in learner_names(kind)}
     params = validate(name, kind.params, document_values, library)
     learner = check_learner_parameters(name, params["edition"], values, library) if kind.interactive else None
-    document = kind.assembler(library, params)
+    document = kind.assembler(library.in_language(params["lang"]), params)
     return Handout(name, params, document, render(document), document.cover.provenance.library_version, learner)
 
 

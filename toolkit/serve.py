@@ -89,7 +89,7 @@ def prepare_sheets(
         params = {key: value for key, value in values.items() if key in accepted} | {"edition": INTERACTIVE}
         checked = check_parameters(name, params, library)
         # Serving a sheet again with other questions would mix answers: refused here, not in a learner's page.
-        document = kind.assembler(library, checked)
+        document = kind.assembler(library.in_language(checked["lang"]), checked)
         if not isinstance(document, AnswerSheet):  # a kind added with an interactive edition but nothing to answer
             raise ParameterError(f"'{name}' has no items for learners to answer", "documents")
         ResponseStore(store).check_same_items(sheet_record(document, checked, library.version, session, name))

@@ -229,7 +229,8 @@ def check_learner_parameters(
 def assemble(name: str, values: Mapping[str, Any], library: Library) -> Document:
     """Check the parameters and assemble the document (pure: no files written)."""
     kind = document_kind(name)
-    return kind.assembler(library, check_parameters(name, values, library))
+    params = check_parameters(name, values, library)
+    return kind.assembler(library.in_language(params["lang"]), params)
 
 
 __all__ = [

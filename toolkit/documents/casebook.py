@@ -7,8 +7,9 @@ from typing import Any
 
 from toolkit.documents.common import CaseView, Cover, case_view, cover, reason_text
 from toolkit.documents.params import picked
-from toolkit.i18n import catalog
+from toolkit.i18n import Catalog, catalog
 from toolkit.library.catalog import Library
+from toolkit.library.model import LegalBasis, Taxonomy
 from toolkit.selection import picked_cases, select_cases
 
 DISCUSSION_PER_CASE = 1
@@ -56,9 +57,7 @@ def assemble_casebook(library: Library, params: dict[str, Any]) -> Casebook:
     cited: dict[str, list[str]] = {}
     for pick in picks:
         for basis in pick.case.legal_basis:
-            name = basis.instrument + (f" ({basis.revision})" if basis.revision else "")
-            if basis.article:
-                name += f", {basis.article}"
+            name = cited_rule(basis, tax, t)
             titles = cited.setdefault(name, [])
             if pick.case.title not in titles:
                 titles.append(pick.case.title)
@@ -80,3 +79,22 @@ def assemble_casebook(library: Library, params: dict[str, Any]) -> Casebook:
         show_reasons=params["edition"] == "trainer",
         uses=frozenset(f"case:{pick.case.id}" for pick in picks),
     )
+
+
+def cited_rule(basis: LegalBasis, tax: Taxonomy, t: Catalog) -> str:
+    """A rule a case applies, as the handout's language cites it: the instrument's title (in
+    book-title marks in Chinese), the revision, the part.
+
+    >>> from toolkit import bundled_library, load_library
+    >>> from toolkit.i18n import catalog
+    >>> tax = load_library(bundled_library()).taxonomy
+    >>> basis = LegalBasis(instrument="party-discipline-regulations", revision=2023, article="廉洁纪律")
+    >>> cited_rule(basis, tax, catalog("zh-CN"))
+    '《中国共产党纪律处分条例》（2023年版）廉洁纪律'
+    """
+    name = t("casebook.instrument", name=tax.label("instruments", basis.instrument, t.lang))
+    if basis.revision:
+        name += t("casebook.revision", revision=basis.revision)
+    if basis.article:
+        name += t("casebook.article_sep") + t("casebook.article", article=basis.article)
+    return name

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from toolkit.errors import ParameterError, did_you_mean
+from toolkit.errors import LanguageError, ParameterError, did_you_mean
 from toolkit.i18n import LANGUAGES
 from toolkit.library.catalog import Library
 from toolkit.library.model import PRINT_SIZES as PRINT_SIZES
@@ -156,7 +156,7 @@ def picked(params: Mapping[str, Any]) -> list[str]:
 COMMON: tuple[Param, ...] = (
     Param("audience", "incumbent-leaders", "who the handout is for (an audience id from the taxonomy)", _audiences),
     Param("library", "", "path of the case library; '' for the default library", blank_ok=True),
-    Param("lang", "en", "language of the fixed phrases", LANGUAGES),
+    Param("lang", "en", "language of the handout: its text and the library's", LANGUAGES),
     Param("seed", 1, "seed for every random choice: the same seed gives the same handout", minimum=0, maximum=2**31),
     Param("date", "", "date printed on the handout, YYYY-MM-DD; '' for today", blank_ok=True),
     Param("title", "", "title on the cover; '' for the document's default title", blank_ok=True),
@@ -221,4 +221,7 @@ def validate(document: str, params: Sequence[Param], values: Mapping[str, Any], 
     result = {name: param.check(values.get(name, param.default), library, where) for name, param in known.items()}
     if "date" in result and not result["date"]:
         result["date"] = today()
+    if "lang" in result and result["lang"] not in library.languages:
+        message = str(LanguageError(str(library.root), result["lang"], library.languages))
+        raise ParameterError(f"{where}: {message}", "lang")
     return result

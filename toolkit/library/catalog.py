@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from toolkit.errors import LanguageError
 from toolkit.library.model import Case, Message, Prompt, Question, Taxonomy, Theme
 
 if TYPE_CHECKING:  # pandas is imported on first use of a frame, not with the package
@@ -19,6 +21,10 @@ class Library:
 
     ``version`` is a content hash of every file read: the same files give the same version, and
     handouts print it as their provenance.
+
+    The entries are those of one ``language`` (by default the library's first); ``texts`` holds every
+    language's, and :meth:`in_language` gives the same library in another language: the same entries
+    with the same facts, their text in that language.
     """
 
     root: Path
@@ -29,6 +35,42 @@ class Library:
     questions: tuple[Question, ...] = ()
     prompts: tuple[Prompt, ...] = ()
     messages: tuple[Message, ...] = ()
+    language: str = ""
+    texts: Mapping[str, Mapping[str, tuple[object, ...]]] = field(default_factory=dict, repr=False)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages the library has its text in (those its taxonomy declares)."""
+        return tuple(self.taxonomy.languages)
+
+    def in_language(self, lang: str) -> Library:
+        """The library with its text in ``lang``; :class:`LanguageError` when it has none in ``lang``.
+
+        >>> from toolkit import bundled_library, load_library
+        >>> library = load_library(bundled_library())
+        >>> zh = library.in_language("zh-CN")
+        >>> [case.id for case in zh.cases] == [case.id for case in library.cases], zh.cases[0].lang
+        (True, 'zh-CN')
+        """
+        if lang == self.language or (not self.texts and lang in self.languages):
+            return self
+        if lang not in self.languages or lang not in self.texts:
+            raise LanguageError(str(self.root), lang, self.languages)
+        return self._views[lang]
+
+    @cached_property
+    def _views(self) -> dict[str, Library]:
+        return {
+            lang: Library(
+                root=self.root,
+                taxonomy=self.taxonomy,
+                version=self.version,
+                language=lang,
+                texts=self.texts,
+                **{kind: tuple(records) for kind, records in by_kind.items()},  # type: ignore[arg-type]
+            )
+            for lang, by_kind in self.texts.items()
+        }
 
     @cached_property
     def _by_id(self) -> dict[str, dict[str, object]]:

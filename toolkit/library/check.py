@@ -14,6 +14,7 @@ from typing import Any, get_args
 from pydantic import BaseModel, ValidationError
 
 from toolkit.errors import Problem, closest, did_you_mean
+from toolkit.i18n import LANGUAGES
 from toolkit.library.catalog import Library
 from toolkit.library.model import PRINT_SIZES, Case, Message, Prompt, Question, Taxonomy, Theme, visible
 from toolkit.library.parse import YamlDoc
@@ -41,6 +42,7 @@ _NOUNS = {
     "prompt_kinds": "prompt kind",
     "message_channels": "message channel",
     "languages": "language",
+    "instruments": "instrument",
 }
 
 
@@ -246,9 +248,12 @@ def _missing_languages(
     tax: Taxonomy, where: Where, loc: tuple[str | int, ...], labels: Mapping[str, str]
 ) -> list[Problem]:
     missing = [lang for lang in tax.languages if lang not in labels]
-    unknown = [lang for lang in labels if lang not in tax.languages]
+    # A label may also have forms in the toolkit's other languages: a one-language library keeps the
+    # bundled taxonomy's labels as they are.
+    known = [*tax.languages, *(lang for lang in LANGUAGES if lang not in tax.languages)]
+    unknown = [lang for lang in labels if lang not in known]
     problems = [where.at(loc, f"label has no '{lang}' form") for lang in missing]
-    problems += [where.at((*loc, lang), suggest(lang, tax.languages, "language")) for lang in unknown]
+    problems += [where.at((*loc, lang), suggest(lang, known, "language")) for lang in unknown]
     return problems
 
 
@@ -257,13 +262,15 @@ def _missing_languages(
 
 def _section_problems(tax: Taxonomy, where: Where, entry: Case | Theme, required: Sequence[str]) -> list[Problem]:
     problems = []
+    line = getattr(where, "body_line", None) or entry.origin.line
     for section_id in required:
-        label = tax.label("sections", section_id)
+        label = tax.label("sections", section_id, entry.lang)
         found = entry.sections.get(section_id)
         if found is None:
             close = closest(label, [extra.heading for extra in entry.extra_sections])
             hint = f" (found '## {close}': a misspelling?)" if close else ""
-            problems.append(Problem(where.path, entry.origin.line, f"missing section '## {label}'{hint}"))
+            part = f" of the {entry.lang} text" if getattr(where, "lang", None) else ""
+            problems.append(Problem(where.path, line, f"missing section '## {label}'{part}{hint}"))
         elif not visible(found.text):
             problems.append(Problem(where.path, found.line, f"section '## {found.heading}' is empty"))
     return problems
@@ -305,6 +312,9 @@ def check_case(case: Case, tax: Taxonomy, where: Where, failed: Collection[str] 
                     )
                 )
         problems += _repeats(at, "types", tag.types)
+    for index, basis in enumerate(case.legal_basis):
+        at = where.within("legal_basis", index)
+        problems += term_problems(tax, at, [(("instrument",), "instruments", basis.instrument)])
     for index, amount in enumerate(case.amounts):
         problems += term_problems(tax, where.within("amounts", index), [(("kind",), "amount_kinds", amount.kind)])
     if case.period and case.period.end and case.period.end < case.period.start:
@@ -323,7 +333,8 @@ def check_case(case: Case, tax: Taxonomy, where: Where, failed: Collection[str] 
                     ("outcome",), f"{_article(kind.label['en'].lower())} has no 'outcome'; remove it or change 'kind'"
                 )
             )
-        problems += _section_problems(tax, where, case, kind.sections)
+        if "sections" not in failed:
+            problems += _section_problems(tax, where, case, kind.sections)
     if case.outcome is not None:
         at = where.within("outcome")
         problems += term_problems(
@@ -352,7 +363,8 @@ def check_theme(theme: Theme, tax: Taxonomy, where: Where, failed: Collection[st
     problems = term_problems(tax, where, [(("kind",), "theme_kinds", theme.kind), (("lang",), "languages", theme.lang)])
     problems += _tag_problems(tax, where, theme, _THEME_TAGS)
     problems += _repeats(where, "cases", theme.cases)
-    problems += _section_problems(tax, where, theme, tax.theme_sections)
+    if "sections" not in failed:
+        problems += _section_problems(tax, where, theme, tax.theme_sections)
     return problems
 
 

@@ -11,7 +11,7 @@ import hashlib
 import multiprocessing as mp
 import os
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache
@@ -25,6 +25,7 @@ from toolkit.errors import LibraryError, LibraryNotFoundError, ParseError, Probl
 from toolkit.library import check
 from toolkit.library.catalog import Library
 from toolkit.library.check import Where
+from toolkit.library.languages import compare_bodies, located, missing_languages, split_body, split_languages
 from toolkit.library.model import (
     Case,
     CaseMeta,
@@ -134,35 +135,83 @@ def _empty(annotation: Any) -> Any:
 
 
 def _read_markdown(
-    meta_model: type[BaseModel], full_model: type[BaseModel]
+    meta_model: type[BaseModel], full_model: type[BaseModel], kind: str
 ) -> Callable[[SourceFile, Taxonomy], tuple[list[Any], list[Problem]]]:
+    checker = check.check_case if full_model is Case else check.check_theme
+
     def read(source: SourceFile, tax: Taxonomy) -> tuple[list[Any], list[Problem]]:
+        lists = [section.id for section in tax.sections if section.list]
         front = split_front_matter(source.text)
         doc = parse_yaml(front.yaml_text, front.yaml_line)
         where = Where(source.shown, doc)
-        meta, partial, problems = _validate_partly(meta_model, doc.data, where)
-        lists = [section.id for section in tax.sections if section.list]
-        body, body_problems = parse_body(front.body, front.body_line, tax.headings, lists)
-        problems += [Problem(where.path, found.line, found.message) for found in body_problems]
-        fields = meta if meta is not None else partial.record if partial is not None else None
-        if fields is None:
-            return [], problems
-        entry = full_model.model_construct(
-            **dict(fields),
-            sections=body.sections,
-            extra_sections=body.extra,
-            origin=Origin(path=source.rel, line=1),
+        split = split_languages(doc.data, kind, meta_model.model_fields, tax.languages, where)
+        problems = list(split.problems)
+        parts, found = split_body(
+            front.body, front.body_line, list(split.data), split.blocks, tax.languages, source.shown
         )
-        checker = check.check_case if full_model is Case else check.check_theme
-        failed = partial.failed if partial is not None else frozenset()
-        problems += checker(entry, tax, where, failed=failed)  # type: ignore[arg-type]
-        return ([entry] if meta is not None else []), problems
+        problems += found
+        entry: dict[str, Any] = {}
+        bodies = {}
+        for lang, data in split.data.items():
+            part = parts[lang]
+            at = located(where, kind, lang if split.blocks else None, part.heading)
+            meta, partial, found = _validate_partly(meta_model, data, at)
+            problems += found
+            body, body_problems = parse_body(part.text, part.line, tax.headings, lists)
+            problems += [Problem(where.path, problem.line, problem.message) for problem in body_problems]
+            bodies[lang] = body
+            fields = meta if meta is not None else partial.record if partial is not None else None
+            if fields is None:
+                continue
+            record = full_model.model_construct(
+                **dict(fields),
+                sections=body.sections,
+                extra_sections=body.extra,
+                origin=Origin(path=source.rel, line=1),
+            )
+            failed = partial.failed if partial is not None else frozenset()
+            if split.blocks and part.heading is None:  # no part for this language: reported once, above
+                failed = failed | {"sections"}
+            problems += checker(record, tax, at, failed=failed)  # type: ignore[arg-type]
+            if meta is not None:
+                entry[lang] = record
+        problems += compare_bodies(bodies, source.shown)
+        problems += missing_languages(list(split.data), tax.languages, split.blocks, where)
+        return ([entry] if entry and len(entry) == len(split.data) else []), problems
 
     return read
 
 
+def _read_item(
+    model: type[BaseModel],
+    kind: str,
+    data: Any,
+    where: Where,
+    tax: Taxonomy,
+    origin: Origin,
+    checker: Callable[..., list[Problem]],
+    update: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, Any], list[Problem]]:
+    """One entry of a YAML list (a question, a prompt or a message), in each of its languages."""
+    split = split_languages(data, kind, model.model_fields, tax.languages, where)
+    problems = list(split.problems)
+    entry: dict[str, Any] = {}
+    for lang, values in split.data.items():
+        at = located(where, kind, lang if split.blocks else None)
+        record, partial, found = _validate_partly(model, values, at)
+        problems += found
+        if record is not None:
+            record = record.model_copy(update={**(update or {}), "origin": origin})
+            entry[lang] = record
+            problems += checker(record, tax, at)
+        elif partial is not None:
+            problems += checker(partial.record, tax, at, failed=partial.failed)
+    problems += missing_languages(list(split.data), tax.languages, split.blocks, where)
+    return (entry if len(entry) == len(split.data) else {}), problems
+
+
 def _read_list(
-    model: type[Question] | type[Prompt],
+    model: type[Question] | type[Prompt], kind: str
 ) -> Callable[[SourceFile, Taxonomy], tuple[list[Any], list[Problem]]]:
     checker = check.check_question if model is Question else check.check_prompt
 
@@ -173,15 +222,11 @@ def _read_list(
             return [], [where.at((), "expected a YAML list of items, each starting with '- id: ...'")]
         entries, problems = [], []
         for index, item in enumerate(doc.data):
-            at = where.within(index)
-            entry, partial, found = _validate_partly(model, item, at)
+            origin = Origin(path=source.rel, line=doc.line_of((index,)))
+            entry, found = _read_item(model, kind, item, where.within(index), tax, origin, checker)
             problems += found
-            if entry is not None:
-                entry = entry.model_copy(update={"origin": Origin(path=source.rel, line=doc.line_of((index,)))})
+            if entry:
                 entries.append(entry)
-                problems += checker(entry, tax, at)
-            elif partial is not None:
-                problems += checker(partial.record, tax, at, failed=partial.failed)
         return entries, problems
 
     return read
@@ -202,23 +247,21 @@ def _read_messages(source: SourceFile, tax: Taxonomy) -> tuple[list[Any], list[P
                 at.at(("occasion",), "unknown field 'occasion' (the file's 'occasion' applies to every message)")
             )
             continue
-        message, partial, found = _validate_partly(Message, item, at)
+        origin = Origin(path=source.rel, line=doc.line_of(("messages", index)))
+        entry, found = _read_item(
+            Message, "messages", item, at, tax, origin, check.check_message, {"occasion": head.occasion}
+        )
         problems += found
-        if message is not None:
-            origin = Origin(path=source.rel, line=doc.line_of(("messages", index)))
-            message = message.model_copy(update={"occasion": head.occasion, "origin": origin})
-            entries.append(message)
-            problems += check.check_message(message, tax, at)
-        elif partial is not None:
-            problems += check.check_message(partial.record, tax, at, failed=partial.failed)
+        if entry:
+            entries.append(entry)
     return entries, problems
 
 
 KINDS: tuple[EntryKind, ...] = (
-    EntryKind("cases", "case", "cases", (".md",), _read_markdown(CaseMeta, Case)),
-    EntryKind("themes", "theme", "themes", (".md",), _read_markdown(ThemeMeta, Theme)),
-    EntryKind("questions", "question", "questions", (".yaml", ".yml"), _read_list(Question)),
-    EntryKind("prompts", "prompt", "prompts", (".yaml", ".yml"), _read_list(Prompt)),
+    EntryKind("cases", "case", "cases", (".md",), _read_markdown(CaseMeta, Case, "cases")),
+    EntryKind("themes", "theme", "themes", (".md",), _read_markdown(ThemeMeta, Theme, "themes")),
+    EntryKind("questions", "question", "questions", (".yaml", ".yml"), _read_list(Question, "questions")),
+    EntryKind("prompts", "prompt", "prompts", (".yaml", ".yml"), _read_list(Prompt, "prompts")),
     EntryKind("messages", "message", "messages", (".yaml", ".yml"), _read_messages),
 )
 
@@ -377,18 +420,25 @@ def read_library(path: str | os.PathLike[str], *, workers: int | None = None) ->
                 problems.append(Problem(os.path.join(display, rel), 1, message))
 
     found: dict[str, list[Any]] = {kind.name: [] for kind in KINDS}
+    texts: dict[str, dict[str, list[Any]]] = {lang: {kind.name: [] for kind in KINDS} for lang in tax.languages}
     # Case files that could not be read: references to their names are not reported again.
     unread_cases: set[str] = set()
     for job, result in zip(jobs, _run_jobs(jobs, real_root, display, tax, workers), strict=True):
         digest.update(result.rel.encode() + b"\0" + result.digest)
         if job.kind == "cases" and not result.entries:
             unread_cases.add(job.file.stem)
-        found[job.kind] += result.entries
+        for entry in result.entries:  # each entry: its record in each of its languages
+            found[job.kind].append(next(iter(entry.values())))
+            for lang, record in entry.items():
+                if lang in texts:
+                    texts[lang][job.kind].append(record)
         problems += result.problems
 
     problems += _cross_problems(found, display, unread_cases)
     version = digest.hexdigest()[:12]
-    library = Library(root=root, taxonomy=tax, version=version, **{k: tuple(v) for k, v in found.items()})
+    views = {lang: {kind: tuple(records) for kind, records in by_kind.items()} for lang, by_kind in texts.items()}
+    first = tax.languages[0]
+    library = Library(root=root, taxonomy=tax, version=version, language=first, texts=views, **views[first])
     return library, sorted(set(problems), key=_problem_order)
 
 

@@ -99,6 +99,7 @@ TERM_LISTS = (
     "question_types",
     "prompt_kinds",
     "message_channels",
+    "instruments",
 )
 
 
@@ -200,6 +201,7 @@ class Taxonomy(Record):
     prompt_kinds: list[Term] = Field(min_length=1)
     message_channels: list[Channel] = Field(min_length=1)
     message_placeholders: list[str] = []
+    instruments: list[Term] = []  # the laws, regulations and party rules cases cite
 
     @cached_property
     def types(self) -> dict[str, str]:
@@ -280,7 +282,7 @@ class Outcome(Record):
 
 
 class LegalBasis(Record):
-    instrument: Text
+    instrument: str  # an id from the taxonomy's ``instruments``
     revision: int | str | None = None
     article: str | None = None
 

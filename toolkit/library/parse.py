@@ -310,7 +310,7 @@ def parse_body(
     sections: dict[str, Section] = {}
     extra: list[Section] = []
     for heading, line, content in chunks:
-        text = "\n".join(content).strip()
+        text = unwrap_wide("\n".join(content).strip())
         section_id = headings.get(heading.casefold())
         if section_id is None:
             extra.append(Section("", heading, line, text))
@@ -339,4 +339,25 @@ def _list_items(heading: str, line: int, content: list[str], problems: list[Pars
             message = f"section '## {heading}' is a list: start each item with '- ' (found plain text)"
             problems.append(ParseError(line + offset, message))
             break
-    return tuple(" ".join(parts) for parts in items)
+    return tuple(join_lines(parts) for parts in items)
+
+
+# Characters between which a line break is no space: Chinese, Japanese and Korean characters and
+# full-width punctuation. A wrapped line of Chinese joins without a space; a wrapped line of English
+# joins with one.
+_WIDE = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u201c\u201d\u2018\u2019\u2014\u2026"
+_WIDE_BREAK = re.compile(f"(?<=[{_WIDE}])[ \t]*\n[ \t]*(?=[{_WIDE}])")
+
+
+def join_lines(parts: list[str]) -> str:
+    """Join the lines of a wrapped paragraph or list item: with a space, except between wide characters.
+
+    >>> join_lines(["a wrapped", "line"]), join_lines(["逢节必收，", "终致身败名裂"])
+    ('a wrapped line', '逢节必收，终致身败名裂')
+    """
+    return _WIDE_BREAK.sub("", "\n".join(parts)).replace("\n", " ")
+
+
+def unwrap_wide(text: str) -> str:
+    """Remove the line breaks inside paragraphs that fall between wide characters (see :func:`join_lines`)."""
+    return _WIDE_BREAK.sub("", text)

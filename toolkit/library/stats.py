@@ -70,6 +70,26 @@ def library_stats(library: Library) -> dict[str, Any]:
         "questions_by_discipline": _counts(disciplines, (q.discipline for q in library.questions)),
         "messages_by_occasion": _counts([o.id for o in tax.occasions], (m.occasion for m in library.messages)),
         "coverage": coverage,
+        "languages": languages(library),
+    }
+
+
+def languages(library: Library) -> dict[str, dict[str, int]]:
+    """For each language of the library, how many cases, themes, questions, prompts and messages
+    have their text in it.
+
+    >>> from toolkit import bundled_library, load_library
+    >>> counts = languages(load_library(bundled_library()))
+    >>> list(counts), counts["zh-CN"] == counts["en"]
+    (['en', 'zh-CN'], True)
+    """
+    kinds = ("cases", "themes", "questions", "prompts", "messages")
+    if not library.texts:
+        return {library.language or library.languages[0]: {kind: len(getattr(library, kind)) for kind in kinds}}
+    return {
+        lang: {kind: len(library.texts[lang].get(kind, ())) for kind in kinds}
+        for lang in library.languages
+        if lang in library.texts
     }
 
 
@@ -104,6 +124,7 @@ def format_stats(stats: dict[str, Any], library: Library, lang: str = "en") -> s
         f"Library {library.root} (version {stats['library_version']})",
         f"  {stats['cases']} cases, {stats['themes']} themes, {stats['questions']} questions, "
         f"{stats['prompts']} prompts, {stats['messages']} messages",
+        f"  in {', '.join(stats['languages'])}",
         "",
     ]
     for title, key, kind in (
