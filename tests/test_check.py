@@ -8,6 +8,7 @@ import pytest
 from conftest import CASE, QUESTIONS, THEME, MakeLibrary
 
 from toolkit import LibraryError, Problem, load_library, read_library
+from toolkit.paths import bundled_library
 
 
 def problems_of(root: Path) -> list[Problem]:
@@ -363,8 +364,10 @@ def test_misplaced_file_is_reported(make_library: MakeLibrary) -> None:
 def test_taxonomy_problems_stop_the_check(make_library: MakeLibrary) -> None:
     root = make_library()
     path = root / "taxonomy.yaml"
-    text = path.read_text(encoding="utf-8").replace(
-        "disciplines: [integrity, organizational, life]", "disciplines: [integrity, organisational, life]", 1
+    text = (
+        (bundled_library() / "taxonomy.yaml")
+        .read_text(encoding="utf-8")
+        .replace("disciplines: [integrity, organizational, life]", "disciplines: [integrity, organisational, life]", 1)
     )
     text = text.replace('{id: low, label: {en: "Low", zh-CN: "低"}}', '{id: low, label: {en: "Low"}}')
     path.write_text(text, encoding="utf-8")

@@ -59,7 +59,8 @@ def test_casebook_rules_come_from_the_chosen_cases(bundled: Library, audience: s
     book: Casebook = make("casebook", bundled, audience=audience, cases=10, seed=3)
     chosen = {case.id: bundled.case(case.id) for case in book.cases}
     by_title = {case.title: case for case in chosen.values()}
-    cited = {basis.instrument for case in chosen.values() for basis in case.legal_basis}
+    names = {term.id: term.label["en"] for term in bundled.taxonomy.instruments}
+    cited = {names[basis.instrument] for case in chosen.values() for basis in case.legal_basis}
     assert cited, "the chosen cases cite rules"
     shown = set()
     for rule in book.rules:
@@ -71,7 +72,7 @@ def test_casebook_rules_come_from_the_chosen_cases(bundled: Library, audience: s
         for title in rule.cases:
             assert title in by_title, title
             assert any(
-                rule.rule.startswith(basis.instrument) and (basis.article or "") in rule.rule
+                rule.rule.startswith(names[basis.instrument]) and (basis.article or "") in rule.rule
                 for basis in by_title[title].legal_basis
             ), (title, rule.rule)
     assert shown == cited

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import test_languages as bilingual
 from tests.conftest import CASE, MESSAGES, PROMPTS, QUESTIONS, THEME
 from toolkit.batch.spec import parse_spec, resolve
 from toolkit.cli import main
@@ -69,6 +70,54 @@ REQUIRED = {
     "questions/integrity.yaml": {"id", "type", "stem", "answer", "explanation", "rule", "discipline"},
     "prompts/self-check.yaml": {"id", "kind", "text"},
     "messages/mid-autumn.yaml": {"id", "channel", "body"},
+}
+
+# The same small library in language blocks (facts once, text in en and zh-CN): its facts, and the
+# fields of its zh-CN blocks, fuzzed the same way.
+BILINGUAL = {
+    "cases/sample-case.md": bilingual.CASE,
+    "themes/sample-theme.md": bilingual.THEME,
+    "questions/integrity.yaml": bilingual.QUESTIONS,
+    "prompts/self-check.yaml": bilingual.PROMPTS,
+    "messages/mid-autumn.yaml": bilingual.MESSAGES,
+}
+
+
+def _block(text: str, key: str) -> int:
+    """The 1-based line after the line that opens the block ``key:``."""
+    return next(n for n, line in enumerate(text.split("\n"), 1) if line.strip() == f"{key}:") + 1
+
+
+BILINGUAL_RECORDS = {
+    "cases/sample-case.md": [(2, ""), (_block(bilingual.CASE, "zh-CN"), "  ")],
+    "themes/sample-theme.md": [(2, ""), (_block(bilingual.THEME, "zh-CN"), "  ")],
+    "questions/integrity.yaml": [(1, "  "), (_block(bilingual.QUESTIONS, "zh-CN"), "    ")],
+    "prompts/self-check.yaml": [(1, "  "), (_block(bilingual.PROMPTS, "zh-CN"), "    ")],
+    "messages/mid-autumn.yaml": [(3, "    "), (_block(bilingual.MESSAGES, "zh-CN"), "      ")],
+}
+BILINGUAL_REQUIRED = {
+    "cases/sample-case.md": {"id", "kind", "audiences", "disciplines", "subject", "date", "en", "title", "summary"},
+    "themes/sample-theme.md": {"id", "kind", "en", "title", "summary"},
+    "questions/integrity.yaml": {"id", "type", "answer", "discipline", "en", "stem", "explanation", "rule"},
+    "prompts/self-check.yaml": {"id", "kind", "en", "text"},
+    "messages/mid-autumn.yaml": {"id", "channel", "en", "body"},
+}
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """A small library to fuzz: its files, where their records' fields start, the required fields,
+    and the languages its taxonomy declares."""
+
+    files: dict[str, str]
+    records: dict[str, list[tuple[int, str]]]
+    required: dict[str, set[str]]
+    languages: str
+
+
+CORPORA = {
+    "one language": Corpus(FILES, {rel: [at] for rel, at in RECORDS.items()}, REQUIRED, "[en]"),
+    "two languages": Corpus(BILINGUAL, BILINGUAL_RECORDS, BILINGUAL_REQUIRED, "[en, zh-CN]"),
 }
 
 # Values wrong for every field: each is certain to be a problem at the field's line.
@@ -171,11 +220,13 @@ def shown(path: bytes) -> str:
     return "".join(out)
 
 
-def write_library(root: Path) -> None:
+def write_library(root: Path, corpus: Corpus = CORPORA["one language"]) -> None:
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
-    shutil.copy(bundled_library() / "taxonomy.yaml", root / "taxonomy.yaml")
-    for rel, text in FILES.items():
+    taxonomy = (bundled_library() / "taxonomy.yaml").read_text(encoding="utf-8")
+    taxonomy = taxonomy.replace("languages: [en, zh-CN]", f"languages: {corpus.languages}", 1)
+    (root / "taxonomy.yaml").write_text(taxonomy, encoding="utf-8")
+    for rel, text in corpus.files.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text, encoding="utf-8")
 
@@ -254,15 +305,17 @@ def set_field(text: str, number: int, value: str | None) -> str:
     return "\n".join([*lines[:number], f"{head.group(1)}{head.group(2)}: {value}", *lines[end:]])
 
 
-def fuzz(base: Path, rounds: int, others: int = len(OTHER), seed: int = SEED) -> Figures:
+def fuzz(base: Path, rounds: int, others: int = len(OTHER), seed: int = SEED, corpus: str = "one language") -> Figures:
     """Plant problems in copies of the small library at ``base``: every certain value in every field,
     ``others`` of the other values in each; ``rounds`` scales the random changes."""
     rng = random.Random(seed)
+    library = CORPORA[corpus]
+    FILES, RECORDS, REQUIRED = library.files, library.records, library.required
     figures = Figures()
     root = base / "lib"
 
     def each(label: str, change: Callable[[Path], tuple[bytes, int | None] | None]) -> None:
-        write_library(root)
+        write_library(root, library)
         planted = change(root)
         check(root, label, figures, planted)
 
@@ -279,14 +332,14 @@ def fuzz(base: Path, rounds: int, others: int = len(OTHER), seed: int = SEED) ->
 
     # Every field of the first record of each kind: a value wrong for any field, or removed.
     for rel, text in FILES.items():
-        first, indent = RECORDS[rel]
-        for number, key in fields(text, first, indent):
-            for name, value in CERTAIN.items():
-                each(f"{rel} {key}: {name}", rewrite(rel, set_field(text, number, value), number + 1))
-            for value in rng.sample(OTHER, others):
-                each(f"{rel} {key}: {value}", rewrite(rel, set_field(text, number, value), None, certain=False))
-            if key in REQUIRED[rel]:
-                each(f"{rel} without {key}", rewrite(rel, set_field(text, number, None), None))
+        for first, indent in RECORDS[rel]:
+            for number, key in fields(text, first, indent):
+                for name, value in CERTAIN.items():
+                    each(f"{rel} {key}: {name}", rewrite(rel, set_field(text, number, value), number + 1))
+                for value in rng.sample(OTHER, others):
+                    each(f"{rel} {key}: {value}", rewrite(rel, set_field(text, number, value), None, certain=False))
+                if key in REQUIRED[rel]:
+                    each(f"{rel} without {key}", rewrite(rel, set_field(text, number, None), None))
 
     # A raw control character anywhere but in a front-matter fence: a problem at its line.
     for rel, text in FILES.items():
@@ -317,8 +370,9 @@ def fuzz(base: Path, rounds: int, others: int = len(OTHER), seed: int = SEED) ->
     taxonomy = (bundled_library() / "taxonomy.yaml").read_text(encoding="utf-8")
     each("taxonomy huge number", rewrite("taxonomy.yaml", "version: " + "9" * 5000 + "\n" + taxonomy, 1))
 
-    # Odd file names, each holding a case with a problem at line 6 (an unknown audience).
+    # Odd file names, each holding a case with a problem at one line (an unknown audience).
     odd_case = FILES["cases/sample-case.md"].replace("[newly-promoted, key-posts]", "[nobody]")
+    nobody = next(n for n, line in enumerate(odd_case.split("\n"), 1) if "[nobody]" in line)
     for index, name in enumerate(ODD_NAMES):
         text = odd_case.replace("id: sample-case", f"id: odd-{index}")
 
@@ -331,7 +385,7 @@ def fuzz(base: Path, rounds: int, others: int = len(OTHER), seed: int = SEED) ->
                 name.decode("utf-8")
             except UnicodeDecodeError:
                 utf8 = False
-            return target, (6 if utf8 else 1)
+            return target, (nobody if utf8 else 1)
 
         each(f"file name {name[:20]!r}", odd)
 
@@ -392,8 +446,9 @@ def fuzz(base: Path, rounds: int, others: int = len(OTHER), seed: int = SEED) ->
     return figures
 
 
-def test_the_checker_survives_hostile_files(tmp_path: Path) -> None:
-    figures = fuzz(tmp_path, rounds=3, others=1)
+@pytest.mark.parametrize("corpus", list(CORPORA))
+def test_the_checker_survives_hostile_files(tmp_path: Path, corpus: str) -> None:
+    figures = fuzz(tmp_path, rounds=3, others=1, corpus=corpus)
     print(f"\nfuzz: {figures}")
     assert figures.inputs > 400
     assert (figures.tracebacks, figures.hangs, figures.slow) == (0, 0, 0), figures.examples
@@ -401,8 +456,9 @@ def test_the_checker_survives_hostile_files(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_the_checker_survives_many_more_hostile_files(tmp_path: Path) -> None:
-    figures = fuzz(tmp_path, rounds=30, seed=SEED + 1)
+@pytest.mark.parametrize("corpus", list(CORPORA))
+def test_the_checker_survives_many_more_hostile_files(tmp_path: Path, corpus: str) -> None:
+    figures = fuzz(tmp_path, rounds=30, seed=SEED + 1, corpus=corpus)
     print(f"\nfuzz: {figures}")
     assert (figures.tracebacks, figures.hangs, figures.slow) == (0, 0, 0), figures.examples
     assert (figures.bad_lines, figures.missing, figures.misplaced) == (0, 0, 0), figures.examples

@@ -347,8 +347,8 @@ def test_a_library_refuses_the_payloads_it_cannot_hold_at_their_line(tmp_path: P
         shutil.copytree(bundled_library(), library)
         case = library / "cases" / "birthday-banquet-hospital.md"
         lines = case.read_text(encoding="utf-8").splitlines(keepends=True)
-        at = next(i for i, line in enumerate(lines) if line.startswith("title:"))
-        lines[at] = "title: " + json.dumps(hostile.text) + "\n"  # a YAML double-quoted string, escapes and all
+        at = next(i for i, line in enumerate(lines) if line.startswith("  title:"))  # the en block's
+        lines[at] = "  title: " + json.dumps(hostile.text) + "\n"  # a YAML double-quoted string, escapes and all
         case.write_text("".join(lines), encoding="utf-8")
         _, problems = read_library(library)
         assert problems, hostile.number

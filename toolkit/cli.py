@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from toolkit.errors import CorruptStoreError, OutputError, Problem, SpecError, ToolkitError, requires_extra
+from toolkit.i18n import LANGUAGES
 from toolkit.library import read_library
 from toolkit.library.check import library_warnings, suggest
 from toolkit.library.load import KINDS
@@ -156,8 +157,11 @@ def cmd_stats(args: argparse.Namespace) -> int:
         _report_problems(problems, path)
         print(f"run 'lianzheng check {path}' and fix the problems first", file=sys.stderr)
         return 1
-    if args.lang not in library.taxonomy.languages:
-        print(f"lianzheng: {suggest(args.lang, library.taxonomy.languages, 'language')}", file=sys.stderr)
+    # Labels: the taxonomy's, in any language the toolkit speaks (a one-language library keeps its
+    # taxonomy's labels in the others).
+    labels = [*library.taxonomy.languages, *(lang for lang in LANGUAGES if lang not in library.taxonomy.languages)]
+    if args.lang not in labels:
+        print(f"lianzheng: {suggest(args.lang, labels, 'language')}", file=sys.stderr)
         return 2
     stats = library_stats(library)
     if args.json:

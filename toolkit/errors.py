@@ -9,6 +9,7 @@ fits, so callers can catch either::
     │   ├── LibraryNotFoundError (FileNotFoundError)
     │   └── SpecError                    a build spec has problems, listed the same way
     ├── ParameterError (ValueError)      a document parameter is unknown or invalid
+    ├── LanguageError (ValueError)       a document is asked for in a language the library has no text in
     ├── ResponseError (ValueError)       a learner's answer or a response store is invalid
     │   ├── SubmittedError               the sheet was submitted: its answers are locked
     │   ├── InvalidAnswer                a value an answer item's type refuses (the store names the item)

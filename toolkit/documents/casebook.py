@@ -96,5 +96,5 @@ def cited_rule(basis: LegalBasis, tax: Taxonomy, t: Catalog) -> str:
     if basis.revision:
         name += t("casebook.revision", revision=basis.revision)
     if basis.article:
-        name += t("casebook.article_sep") + t("casebook.article", article=basis.article)
+        name += t("casebook.article", article=basis.article)
     return name

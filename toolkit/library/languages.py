@@ -515,8 +515,9 @@ def _not_in_fence(body: str, position: int) -> bool:
     return body.count("\n```", 0, position) % 2 == 0 and not body.startswith("```")
 
 
-def compare_bodies(bodies: Mapping[str, Any], path: str) -> list[Problem]:
-    """Each language's body against the first's: the same sections, and as many items in each list."""
+def compare_bodies(bodies: Mapping[str, Any], path: str, starts: Mapping[str, int]) -> list[Problem]:
+    """Each language's body against the first's: the same sections, and as many items in each list.
+    ``starts`` gives the line each language's part starts at."""
     langs = list(bodies)
     problems: list[Problem] = []
     if len(langs) < 2:
@@ -540,7 +541,7 @@ def compare_bodies(bodies: Mapping[str, Any], path: str) -> list[Problem]:
                     )
                 )
         if len(body.extra) != len(first.extra):
-            line = body.extra[0].line if body.extra else None
+            line = body.extra[0].line if body.extra else starts[lang]
             headings = ", ".join(f"'## {extra.heading}'" for extra in first.extra) or "none"
             counts = f"{len(body.extra)} sections of other names in {lang}; {langs[0]} has {len(first.extra)}"
             problems.append(Problem(path, line, f"{counts} ({headings})"))

@@ -175,7 +175,9 @@ def _read_markdown(
             problems += checker(record, tax, at, failed=failed)  # type: ignore[arg-type]
             if meta is not None:
                 entry[lang] = record
-        problems += compare_bodies(bodies, source.shown)
+        problems += compare_bodies(
+            bodies, source.shown, {lang: part.heading or part.line for lang, part in parts.items()}
+        )
         problems += missing_languages(list(split.data), tax.languages, split.blocks, where)
         return ([entry] if entry and len(entry) == len(split.data) else []), problems
 
