@@ -16,10 +16,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## The main job: every audience's casebook, outline, worksheet and quiz in HTML, PDF, DOCX and slides.
+## The main job: every audience's casebook, outline, worksheet and quiz in HTML, PDF, DOCX and slides,
+## in Chinese (handouts/zh-CN) and English (handouts/en), with one index.html linking both.
 handouts: $(STAMP)
 	$(BIN)/lianzheng check casebook
-	$(BIN)/lianzheng build --library casebook --out handouts
+	$(BIN)/lianzheng build --library casebook --lang zh-CN,en --out handouts
 
 ## The trainer studio: JupyterLab with notebooks/studio.ipynb open (the address is printed below).
 studio: $(STAMP)

@@ -190,7 +190,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         formats=_csv(args.formats) if args.formats is not None else None,
         print_sizes=_csv(args.print_sizes) if args.print_sizes is not None else None,
         seed=args.seed,
-        lang=args.lang,
+        lang=_csv(args.lang) if args.lang else None,
         date=args.date,
     )
 
@@ -466,7 +466,12 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--jobs", type=_count, default=None, help="parallel jobs (default: the number of CPUs)")
     build.add_argument("--library", type=_path, help="library folder (default: as for 'check')")
     build.add_argument("--seed", type=int, help="seed for every random choice (default: 1)")
-    build.add_argument("--lang", type=_text, help="language of the handouts' fixed phrases: en or zh-CN")
+    build.add_argument(
+        "--lang",
+        type=_items,
+        help="language of the handouts: en or zh-CN; several, comma-separated (zh-CN,en), build each "
+        "into a folder of its own (OUT/zh-CN/..., OUT/en/...)",
+    )
     build.add_argument("--date", type=_text, help="date printed on the handouts, YYYY-MM-DD (default: today)")
     build.add_argument("--force", action="store_true", help="rebuild every job, even unchanged ones")
     build.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -522,37 +522,58 @@ def _manifest_text(report: BuildReport, spec: BuildSpec) -> str:
 def write_index(report: BuildReport, covers: Mapping[str, Cover] | None = None) -> None:
     """``index.html``: every session and document with links to each format, self-contained.
 
-    ``covers`` (job id -> the document's cover) gives the audience's name, the title and the date; the
-    page is in the handouts' language when they share one, in English otherwise.
+    ``covers`` (job id -> the document's cover) gives the audience's name, the title and the date. Each
+    language's handouts are listed in that language; the page's own language is the first one built.
     """
     write_atomic(report.out / INDEX, _index_html(report, covers))
 
 
 def _index_html(report: BuildReport, covers: Mapping[str, Cover] | None = None) -> str:
+    """The index page: the sessions of each language the handouts were built in, each language's in
+    that language, with links between the languages when there are several."""
+    from markupsafe import Markup
+
     from toolkit.render import environment, style_text, stylesheet
 
     covers = covers or {}
-    langs = {cover.lang for cover in covers.values()}
-    lang = langs.pop() if len(langs) == 1 else "en"
-    sessions: dict[str, dict[str, Any]] = {}
+    by_lang: dict[str, list[JobResult]] = {}
     for result in report.results:
-        job = result.job
-        cover = covers.get(job.id)
-        session = sessions.setdefault(
-            job.session,
-            {
-                "audience": cover.audience_label if cover else job.audience,
-                "date": job.parameters.get("date", ""),
-                "entries": [],
-            },
+        cover = covers.get(result.job.id)
+        lang = cover.lang if cover else str(result.job.parameters.get("lang", "en"))
+        by_lang.setdefault(lang, []).append(result)
+    langs = list(by_lang) or ["en"]
+    grouped = len(langs) > 1
+    groups = []
+    for lang in langs:
+        sessions: dict[str, dict[str, Any]] = {}
+        counts = {"built": 0, "cached": 0, "failed": 0}
+        for result in by_lang.get(lang, []):
+            job = result.job
+            counts[result.status] += 1
+            cover = covers.get(job.id)
+            session = sessions.setdefault(
+                job.session,
+                {
+                    "audience": cover.audience_label if cover else job.audience,
+                    "name": job.session.removeprefix(f"{lang}/") if grouped else job.session,
+                    "audience_id": job.audience,
+                    "date": job.parameters.get("date", ""),
+                    "entries": [],
+                },
+            )
+            session["entries"].append({**_entry(result), "title": cover.title if cover else ""})
+        env = environment(lang)
+        html = env.get_template("_index_sessions.html.j2").render(
+            lang=lang,
+            grouped=grouped,
+            sessions=sessions,
+            counts=counts,
+            library_version=report.library_version,
+            toolkit_version=toolkit_version(),
         )
-        session["entries"].append({**_entry(result), "title": cover.title if cover else ""})
-    template = environment(lang).get_template("index.html.j2")
-    return template.render(
-        lang=lang,
-        sessions=sessions,
-        counts=report.counts(),
-        library_version=report.library_version,
-        toolkit_version=toolkit_version(),
+        groups.append({"lang": lang, "name": env.globals["t"]("index.language"), "html": Markup(html)})
+    return environment(langs[0]).get_template("index.html.j2").render(
+        lang=langs[0],
+        groups=groups,
         css=style_text(stylesheet()),
     )

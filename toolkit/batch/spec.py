@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from toolkit.batch.formats import FORMATS, default_formats, format_names, missing_template
 from toolkit.documents import DOCUMENTS, check_parameters, handouts
 from toolkit.documents.params import INTERACTIVE
-from toolkit.errors import ParameterError, ParseError, Problem, SpecError, did_you_mean
+from toolkit.errors import LanguageError, ParameterError, ParseError, Problem, SpecError, did_you_mean
 from toolkit.library.catalog import Library
 from toolkit.library.check import Where, print_size_problems, validation_problems
 from toolkit.library.model import PRINT_SIZES, Slug
@@ -68,7 +68,7 @@ class SpecModel(_Model):
     documents: list[str] | None = None
     editions: dict[str, list[str]] = {}
     audiences: list[str] | None = None
-    lang: str | None = None
+    lang: str | list[str] | None = None  # several: every session is built in each, OUT/<lang>/<session>
     seed: int | None = None
     date: str | None = None
     unit: str | None = None
@@ -113,7 +113,7 @@ class Overrides:
     formats: Sequence[str] | None = None
     print_sizes: Sequence[str] | None = None
     seed: int | None = None
-    lang: str | None = None
+    lang: str | Sequence[str] | None = None
     date: str | None = None
 
 
@@ -226,6 +226,16 @@ def _session_problems(
     return (session if not problems else None), problems
 
 
+def _languages(model: SpecModel, where: Where, problems: list[Problem]) -> list[str]:
+    """The languages a spec builds in, each once: its ``lang`` as one language or a list."""
+    if model.lang is None:
+        return []
+    langs = [model.lang] if isinstance(model.lang, str) else list(model.lang)
+    if not langs:
+        problems.append(where.at(("lang",), "'lang' names no language: give one, or a list such as [zh-CN, en]"))
+    return list(dict.fromkeys(langs))
+
+
 def resolve(
     model: SpecModel,
     library: Library,
@@ -254,12 +264,16 @@ def resolve(
         value = getattr(overrides, name)
         if value is not None:
             update[name] = list(value) if isinstance(value, (list, tuple)) else value
+    if isinstance(update.get("lang"), list) and len(update["lang"]) == 1:
+        update["lang"] = update["lang"][0]
     if update:
         model = model.model_copy(update=update)
         if model.sessions:
             session_update = {
                 k: v for k, v in update.items() if k in ("documents", "print_sizes", "seed", "lang", "date")
             }
+            if isinstance(session_update.get("lang"), list):  # several: each session is made in each, below
+                del session_update["lang"]
             model = model.model_copy(
                 update={"sessions": [session.model_copy(update=session_update) for session in model.sessions]}
             )
@@ -292,6 +306,21 @@ def resolve(
             keep = [i for i, s in enumerate(sessions_models) if s.audience in wanted]
             sessions_models = [sessions_models[i] for i in keep]
             indices = keep
+    langs = _languages(model, where, problems)
+    missing = [lang for lang in langs if lang not in library.languages]
+    if missing:  # one line, not one per document of every session
+        at = Where("--lang") if overrides.lang is not None else where
+        message = str(LanguageError(str(library.root), missing[0], library.languages))
+        raise SpecError([at.at(("lang",) if overrides.lang is None else (), message)])
+    if len(langs) > 1:  # each session once per language, in a folder of the language
+        sessions_models = [
+            session.model_copy(update={"lang": lang, "id": f"{lang}/{session.id or session.audience}"})
+            for lang in langs
+            for session in sessions_models
+        ]
+        indices = [index for _ in langs for index in indices]
+    elif langs:
+        model = model.model_copy(update={"lang": langs[0]})
     sessions: list[Session] = []
     seen: dict[str, int] = {}
     for index, session_model in zip(indices, sessions_models, strict=True):
