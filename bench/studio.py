@@ -59,20 +59,20 @@ CHANGES: list[dict[str, str]] = [
     {"keyword": "纪律"},
     {"keyword": ""},
 ]
-# The Chinese studio's changes: characters, full pinyin and initials, as a Chinese trainer types.
+# The Chinese studio's changes, in the same order: characters, full pinyin and initials, as a Chinese trainer types.
 CHANGES_ZH: list[dict[str, str]] = [
     {"keyword": "lzjy"},
-    {"keyword": "lianzheng"},
+    {"keyword": "gouwuka"},
     {"keyword": "红包"},
     {"keyword": ""},
     {"discipline": "integrity"},
-    {"keyword": "gwk"},
+    {"risk_post": "procurement"},
     {"kind": "exemplary"},
-    {"discipline": "", "kind": "", "keyword": "hongbao"},
+    {"discipline": "", "risk_post": "", "kind": ""},
     {"audience": "retired", "keyword": "yanqing"},
     {"audience": "", "keyword": "", "date_from": "2020", "date_to": "2023"},
     {"date_from": "", "date_to": ""},
-    {"keyword": "纪律 jl"},
+    {"keyword": "jilv"},
     {"keyword": ""},
 ]
 

@@ -305,6 +305,8 @@ def test_a_studio_in_a_language_the_library_lacks_is_refused(small: Library) -> 
         ("xinren lzjy", ["integrity-lesson"]),
         ("yinhang", ["red-envelope"]),  # 银行: 行 read hang, its second reading
         ("yinxing", ["red-envelope"]),  # and xing, its first
+        ("tashouxiale", ["banquet-road-works", "gift-card", "integrity-lesson", "red-envelope"]),  # 他收下了
+        ("tuoshouxiale", []),  # 他 read tuo: a reading no common word uses
         (
             "xi'an",
             ["banquet-road-works", "integrity-lesson", "red-envelope"],
@@ -323,14 +325,15 @@ def test_pinyin_leaves_the_english_studio_alone(bilingual: Library) -> None:
     for keyword in ("lzjy", "lianzheng", "gwk", "hongbao"):
         assert studio.set_filters(keyword=keyword) == []
     assert studio.set_filters(keyword="integrity education") == ["banquet-road-works"]
-    assert {row.pinyin for row in studio.rows.values()} == {""}
+    assert {(row.spelled, row.initials) for row in studio.rows.values()} == {("", "")}
 
 
 def test_pinyin_is_spelled_once_when_the_studio_opens(bilingual: Library, monkeypatch: pytest.MonkeyPatch) -> None:
     from toolkit.studio import pinyin
 
     studio = Studio(bilingual, lang="zh-CN")
-    assert "goumaika" not in studio.rows["gift-card"].pinyin and "gouwuka" in studio.rows["gift-card"].pinyin
+    row = studio.rows["gift-card"]
+    assert "gouwuka" in row.spelled and "gwk" in row.initials and "goumaika" not in row.spelled
 
     def fail(*_args: Any) -> None:
         raise AssertionError("spelled again")

@@ -116,14 +116,15 @@ class Filters:
 @dataclass(frozen=True)
 class Row:
     """One case as the studio searches it: its terms by facet, its date, its search text and that
-    text's Chinese spelled in pinyin (empty but in a Chinese studio)."""
+    text's Chinese spelled in pinyin, full and by initials (empty but in a Chinese studio)."""
 
     id: str
     title: str
     date: str
     terms: dict[str, frozenset[str]]
     text: str
-    pinyin: str = ""
+    spelled: str = ""
+    initials: str = ""
 
 
 def search_row(case: Case, library: Library) -> Row:
@@ -158,20 +159,26 @@ def _in_dates(date: str, start: str, end: str) -> bool:
 def spelled_rows(rows: Sequence[Row]) -> tuple[list[Row], Speller]:
     """The rows with their Chinese spelled in pinyin, and the speller that spells the search's words."""
     speller = Speller.of(row.text for row in rows)
-    return [replace(row, pinyin=speller.spell(row.text)) for row in rows], speller
+    spelled = [speller.spell(row.text) for row in rows]
+    return [
+        replace(row, spelled=full, initials=initials) for row, (full, initials) in zip(rows, spelled, strict=True)
+    ], speller
 
 
 def search(rows: Sequence[Row], filters: Filters, speller: Speller | None = None) -> list[str]:
     """The ids of the rows that match every filter, in the rows' order; with a ``speller``, a word
-    also matches the rows whose pinyin holds its spelling."""
-    words = [(word, speller.forms(word) if speller else ()) for word in normalize(filters.keyword).split()]
+    also matches the rows whose pinyin holds its spelling (see :meth:`Speller.forms`)."""
+    words = [(word, *(speller.forms(word) if speller else ("", ""))) for word in normalize(filters.keyword).split()]
     wanted = [(name, value) for name, _ in FACETS if (value := getattr(filters, name))]
     return [
         row.id
         for row in rows
         if all(value in row.terms[name] for name, value in wanted)
         and (not (filters.date_from or filters.date_to) or _in_dates(row.date, filters.date_from, filters.date_to))
-        and all(word in row.text or any(form in row.pinyin for form in forms) for word, forms in words)
+        and all(
+            word in row.text or (initials and initials in row.initials) or (full and full in row.spelled)
+            for word, full, initials in words
+        )
     ]
 
 
