@@ -12,8 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from toolkit import Library
 from toolkit.batch.export import write_docx
 from toolkit.batch.reference_doc import pandoc_docx_args
+from toolkit.documents import assemble
+from toolkit.render import page, render
 
 pypandoc = pytest.importorskip("pypandoc")
 
@@ -113,3 +116,12 @@ def test_the_same_chinese_page_gives_the_same_bytes(tmp_path: Path) -> None:
     assert (tmp_path / "here.docx").read_bytes() == (tmp_path / "there.docx").read_bytes()
     write_docx(ZH, tmp_path / "other-day.docx", "zh-CN", "2024-05-02")
     assert (tmp_path / "other-day.docx").read_bytes() != (tmp_path / "here.docx").read_bytes()
+
+
+@pytest.mark.parametrize("document", ["casebook", "outline", "worksheet", "quiz"])
+def test_pandoc_prints_no_warning_for_the_bundled_handouts_in_chinese(
+    tmp_path: Path, bundled: Library, document: str
+) -> None:
+    html = page(render(assemble(document, {"audience": "retired", "lang": "zh-CN"}, bundled)), "zh-CN")
+    assert pandoc_stderr(html, tmp_path / "out.docx", pandoc_docx_args("zh-CN")) == ""
+    assert 'w:eastAsia="Noto Serif CJK SC"' in styles(tmp_path / "out.docx")
