@@ -18,7 +18,8 @@ from tests.conftest import CASE, MakeLibrary
 from toolkit import Library, load_library
 from toolkit.batch.jobs import notebooks_dir
 from toolkit.documents import DOCUMENTS, assemble
-from toolkit.errors import ParameterError, SpecError
+from toolkit.errors import LanguageError, ParameterError, SpecError
+from toolkit.paths import bundled_library
 from toolkit.render import render, scoped_stylesheet
 from toolkit.studio import Studio, check_spec, open_studio
 from toolkit.studio.core import normalize
@@ -48,6 +49,198 @@ def small(make_library: MakeLibrary) -> Library:
     return load_library(root)
 
 
+# A case in English and Chinese; the facts once, the text per language (casebook/README.md).
+BILINGUAL_CASE = """\
+---
+id: {id}
+kind: {kind}
+audiences: [newly-promoted, key-posts]
+disciplines:
+  - {{discipline: integrity, types: [gifts-cash-cards]}}
+risk_posts: [{post}]
+occasions: [{occasion}]
+subject: {{rank_level: township-section}}
+outcome: {{party: serious-warning, four_forms: 2}}
+date: {date}
+en:
+  title: "{en_title}"
+  summary: "{en_summary}"
+  subject: {{role: "section chief"}}
+  sources: [{{publisher: "illustrative composite"}}]
+zh-CN:
+  title: "{zh_title}"
+  summary: "{zh_summary}"
+  subject: {{role: "某局科长"}}
+  sources: [{{publisher: "教学用综合案例"}}]
+---
+
+# en
+
+## Facts
+{en_facts}
+
+## Violations
+He kept it.
+
+## Handling
+Serious warning.
+
+## Rules
+- Integrity discipline: gifts and cash gifts.
+
+## Analysis
+The first one was small.
+
+## Lessons
+- Say no the first time.
+
+## Discussion questions
+- When could he have stepped back?
+
+# zh-CN
+
+## 基本案情
+{zh_facts}
+
+## 违纪违法事实
+他收下了。
+
+## 处理结果
+给予党内严重警告处分。
+
+## 适用规定
+- 廉洁纪律：收受礼品、礼金。
+
+## 案例剖析
+第一次金额不大。
+
+## 警示启示
+- 第一次就要拒绝。
+
+## 讨论题
+- 他本可以在什么时候回头？
+"""
+BILINGUAL_THEME = """\
+---
+id: sample-theme
+kind: core
+disciplines: [integrity]
+cases: [gift-card]
+en: {title: "Cautious independence", summary: "The same when no one is watching."}
+zh-CN: {title: "慎独慎微", summary: "人前人后一个样。"}
+---
+
+# en
+
+## Objectives
+- Know the rule.
+
+## Why it matters now
+Because.
+
+## Talking points
+- One.
+
+## Practical defences
+- Two.
+
+## Responsibility
+- Three.
+
+## Discussion prompts
+- Four?
+
+# zh-CN
+
+## 教学目标
+- 知规矩。
+
+## 为什么现在讲
+因为。
+
+## 要点
+- 其一。
+
+## 防范之策
+- 其二。
+
+## 责任落实
+- 其三。
+
+## 研讨题
+- 其四？
+"""
+BILINGUAL_CASES = {
+    "gift-card": dict(
+        kind="warning",
+        post="procurement",
+        occasion="mid-autumn",
+        date="2022-06",
+        en_title="A card under the mooncakes",
+        zh_title="月饼盒里的购物卡",
+        en_summary="A section chief keeps a festival gift card.",
+        zh_summary="某科长收下一张节日礼品卡。",
+        en_facts="A card under the mooncakes.",
+        zh_facts="月饼盒里压着一张购物卡。",
+    ),
+    "red-envelope": dict(
+        kind="warning",
+        post="procurement",
+        occasion="spring-festival",
+        date="2019-02",
+        en_title="Red envelopes at the Spring Festival",
+        zh_title="春节收受红包礼金案",
+        en_summary="Twenty thousand yuan in red envelopes.",
+        zh_summary="春节期间收受红包共计两万元。",
+        en_facts="The envelopes came by bank transfer.",
+        zh_facts="某科长收受管理服务对象通过银行转账所送红包。",
+    ),
+    "banquet-road-works": dict(
+        kind="typical-notice",
+        post="construction",
+        occasion="mid-autumn",
+        date="2024-11",
+        en_title="A Banquet Paid by the Road Contractor",
+        zh_title="工程老板买单的宴请",
+        en_summary="A dinner after the bid.",
+        zh_summary="中标后接受宴请。",
+        en_facts="After the integrity education session he came forward.",
+        zh_facts="单位开展廉政教育后，他主动说明问题。",
+    ),
+    "integrity-lesson": dict(
+        kind="warning",
+        post="finance",
+        occasion="mid-autumn",
+        date="2021-03",
+        en_title="An integrity lesson for new cadres",
+        zh_title="新任干部的一堂廉政教育课",
+        en_summary="A township head turns a lesson into habits.",
+        zh_summary="乡长把一堂课变成习惯。",
+        en_facts="He kept a notebook of every gift refused.",
+        zh_facts="他把每一次拒收都记在本子上。",
+    ),
+}
+
+
+@pytest.fixture
+def bilingual(make_library: MakeLibrary) -> Library:
+    """Four cases with their text in English and Chinese (the bundled taxonomy, both languages)."""
+    cases: dict[str, str | bytes | None] = {
+        f"cases/{case_id}.md": BILINGUAL_CASE.format(id=case_id, **text) for case_id, text in BILINGUAL_CASES.items()
+    }
+    files: dict[str, str | bytes | None] = {
+        "cases/sample-case.md": None,
+        "themes/sample-theme.md": BILINGUAL_THEME,
+        "questions/integrity.yaml": None,
+        "prompts/self-check.yaml": None,
+        "messages/mid-autumn.yaml": None,
+        **cases,
+    }
+    root = make_library(files)
+    (root / "taxonomy.yaml").write_text((bundled_library() / "taxonomy.yaml").read_text(encoding="utf-8"), "utf-8")
+    return load_library(root)
+
+
 # Search and filters
 
 
@@ -60,14 +253,92 @@ def test_keyword_search_is_case_blind_and_needs_every_word(small: Library) -> No
     assert studio.set_filters(keyword="under the MOONCAKES") == ["sample-case"]
 
 
-def test_chinese_keywords_match_inside_text_without_spaces(small: Library) -> None:
-    studio = Studio(small)
-    assert studio.set_filters(keyword="红包") == ["zh-red-envelope"]
-    assert studio.set_filters(keyword="两万元 春节") == ["zh-red-envelope"]
+def test_chinese_keywords_match_inside_text_without_spaces(bilingual: Library) -> None:
+    studio = Studio(bilingual, lang="zh-CN")
+    assert studio.set_filters(keyword="红包") == ["red-envelope"]
+    assert studio.set_filters(keyword="两万元 春节") == ["red-envelope"]
     assert studio.set_filters(keyword="红包 mooncakes") == []
-    # Taxonomy labels are searchable in both languages: the Chinese label of the risk post 'construction'.
-    label = small.taxonomy.label("risk_posts", "construction", "zh-CN")
-    assert studio.set_filters(keyword=label) == ["banquet-road-works"]
+    # Taxonomy labels are searchable in every language of the library: the risk post 'construction'.
+    for lang in ("zh-CN", "en"):
+        label = bilingual.taxonomy.label("risk_posts", "construction", lang)
+        assert studio.set_filters(keyword=label) == ["banquet-road-works"]
+        assert Studio(bilingual).set_filters(keyword=label) == ["banquet-road-works"]
+
+
+def test_the_studio_searches_and_shows_the_text_of_its_language(bilingual: Library) -> None:
+    zh, en = Studio(bilingual, lang="zh-CN"), Studio(bilingual)
+    assert zh.set_filters(keyword="购物卡") == ["gift-card"] and en.set_filters(keyword="购物卡") == []
+    assert en.set_filters(keyword="mooncakes") == ["gift-card"] and zh.set_filters(keyword="mooncakes") == []
+    assert zh.label("gift-card") == "月饼盒里的购物卡 (反面警示案例, 2022-06)"
+    assert en.label("gift-card") == "A card under the mooncakes (Warning case, 2022-06)"
+    preview = zh.preview("gift-card")
+    assert "月饼盒里压着一张购物卡。" in preview and "A card under the mooncakes" not in preview
+
+
+def test_a_studio_in_a_language_the_library_lacks_is_refused(small: Library) -> None:
+    with pytest.raises(LanguageError, match=r"^the library at '.*' has no zh-CN text \(its languages: en\)"):
+        Studio(small, lang="zh-CN")
+
+
+# Pinyin: how many Chinese trainers type
+
+
+@pytest.mark.parametrize(
+    ("keyword", "found"),
+    [
+        ("lzjy", ["banquet-road-works", "integrity-lesson"]),  # initials of 廉政教育: in a body, in a title
+        ("lianzheng", ["banquet-road-works", "integrity-lesson"]),
+        ("lianzhengjiaoyu", ["banquet-road-works", "integrity-lesson"]),
+        ("lianzheng jiaoyu", ["banquet-road-works", "integrity-lesson"]),
+        ("LianZheng", ["banquet-road-works", "integrity-lesson"]),
+        ("ＬＺＪＹ", ["banquet-road-works", "integrity-lesson"]),
+        ("lianzh", ["banquet-road-works", "integrity-lesson"]),  # typed so far: a syllable's start
+        ("gwk", ["gift-card"]),  # 购物卡 (gòu wù kǎ), in the body only
+        ("gwc", []),  # 卡 reads kǎ or qiǎ, never with a c
+        ("gouwuka", ["gift-card"]),
+        ("lipinka", ["gift-card"]),  # 礼品卡, in the summary only
+        ("hongbao", ["red-envelope"]),
+        ("春节 hongbao", ["red-envelope"]),  # Chinese and pinyin words
+        ("廉政jy", ["banquet-road-works", "integrity-lesson"]),  # in one word
+        ("xinren lzjy", ["integrity-lesson"]),
+        ("yinhang", ["red-envelope"]),  # 银行: 行 read hang, its second reading
+        ("yinxing", ["red-envelope"]),  # and xing, its first
+        ("tashouxiale", ["banquet-road-works", "gift-card", "integrity-lesson", "red-envelope"]),  # 他收下了
+        ("tuoshouxiale", []),  # 他 read tuo: a reading no common word uses
+        (
+            "xi'an",
+            ["banquet-road-works", "integrity-lesson", "red-envelope"],
+        ),  # inside xiang: 对象, 乡长, 项目 (an apostrophe is no boundary)
+        ("beijing", []),
+        ("lzjyx", []),
+        ("gwk hongbao", []),
+    ],
+)
+def test_a_chinese_studio_finds_cases_by_pinyin(bilingual: Library, keyword: str, found: list[str]) -> None:
+    assert Studio(bilingual, lang="zh-CN").set_filters(keyword=keyword) == found
+
+
+def test_pinyin_leaves_the_english_studio_alone(bilingual: Library) -> None:
+    studio = Studio(bilingual)
+    for keyword in ("lzjy", "lianzheng", "gwk", "hongbao"):
+        assert studio.set_filters(keyword=keyword) == []
+    assert studio.set_filters(keyword="integrity education") == ["banquet-road-works"]
+    assert {(row.spelled, row.initials) for row in studio.rows.values()} == {("", "")}
+
+
+def test_pinyin_is_spelled_once_when_the_studio_opens(bilingual: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    from toolkit.studio import pinyin
+
+    studio = Studio(bilingual, lang="zh-CN")
+    row = studio.rows["gift-card"]
+    assert "gouwuka" in row.spelled and "gwk" in row.initials and "goumaika" not in row.spelled
+
+    def fail(*_args: Any) -> None:
+        raise AssertionError("spelled again")
+
+    monkeypatch.setattr(pinyin.Speller, "spell", fail)
+    monkeypatch.setattr(pinyin, "readings", fail)
+    assert studio.set_filters(keyword="gwk") == ["gift-card"]
 
 
 def test_full_width_letters_match_ascii(small: Library) -> None:
@@ -403,11 +674,22 @@ def test_widgets_report_a_save_that_fails(small: Library, tmp_path: Path) -> Non
     assert "Not saved:" in ui.status.value
 
 
-def test_widgets_speak_chinese(small: Library) -> None:
-    ui = StudioUI(Studio(small, lang="zh-CN"))
-    assert "共3个案例，符合条件的3个" in ui.count.value
+def test_widgets_speak_chinese(bilingual: Library) -> None:
+    ui = StudioUI(Studio(bilingual, lang="zh-CN"))
+    assert "共4个案例，符合条件的4个" in ui.count.value
     assert ui.save_button.description == "保存配置"
     assert ui.facets["risk_post"].options[0] == ("（全部）", "")
+    # The library's text in Chinese: the results, the case preview, the themes.
+    assert [label.split("（")[0].split(" (")[0] for label, _ in ui.results.options] == [
+        "工程老板买单的宴请",
+        "月饼盒里的购物卡",
+        "新任干部的一堂廉政教育课",
+        "春节收受红包礼金案",
+    ]
+    assert "工程老板买单的宴请" in ui.case_preview.value and "Road Contractor" not in ui.case_preview.value
+    assert ("慎独慎微", "sample-theme") in ui.theme.options
+    ui.keyword.value = "lzjy"
+    assert [value for _, value in ui.results.options] == ["banquet-road-works", "integrity-lesson"]
 
 
 # The notebook, and a real build of a saved spec

@@ -86,7 +86,9 @@ def source_date(date: str) -> Iterator[None]:
 
 
 def write_docx(html: str, target: Path, lang: str, date: str) -> None:
-    """Convert the HTML page to DOCX with pandoc: real headings, lists and tables."""
+    """Convert the HTML page to DOCX with pandoc: real headings, lists and tables; in Chinese, with
+    East Asian fonts in its styles and pandoc's Chinese translations (see :mod:`.reference_doc`)."""
+    from toolkit.batch.reference_doc import pandoc_docx_args
     from toolkit.errors import requires_extra
 
     with requires_extra("docx"):
@@ -96,5 +98,5 @@ def write_docx(html: str, target: Path, lang: str, date: str) -> None:
     # DOCX properties as it is, which makes a file Word refuses to open.
     with source_date(date):
         pypandoc.convert_text(
-            xml_safe(html), "docx", format="html", outputfile=str(target), extra_args=["--metadata", f"lang={lang}"]
+            xml_safe(html), "docx", format="html", outputfile=str(target), extra_args=pandoc_docx_args(lang)
         )

@@ -8,9 +8,11 @@ Everything the studio's widgets show is computed here, so tests drive it directl
     studio.add(studio.results[0])
     studio.save(Path("session.yaml"))   # `lianzheng build session.yaml` builds exactly this
 
-Searching is over a lowercase text per case made once (title, summary, body, subject and the labels
-of its tags in every language), so a filter change over a thousand cases is a scan of strings.
-Several words must all occur; Chinese has no spaces between words, so a word is any substring.
+The studio shows and searches the library's text in its own language (``studio.texts``). Searching is
+over a lowercase text per case made once (title, summary, body, subject, and the labels of its tags in
+every language of the library), so a filter change over a thousand cases is a scan of strings. Several
+words must all occur; Chinese has no spaces between words, so a word is any substring. A Chinese
+studio also finds a word typed in pinyin, full or by initials (see :mod:`toolkit.studio.pinyin`).
 """
 
 from __future__ import annotations
@@ -35,11 +37,13 @@ from toolkit.errors import ParameterError, ToolkitError, did_you_mean
 from toolkit.fileio import write_atomic
 from toolkit.i18n import LANGUAGES, catalog
 from toolkit.library.catalog import Library
+from toolkit.library.languages import chinese
 from toolkit.library.load import load_library
 from toolkit.library.model import Case
 from toolkit.paths import default_library
 from toolkit.render import escape, render, render_case
 from toolkit.selection import picked_cases
+from toolkit.studio.pinyin import Speller
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -111,17 +115,21 @@ class Filters:
 
 @dataclass(frozen=True)
 class Row:
-    """One case as the studio searches it: its terms by facet, its date and its search text."""
+    """One case as the studio searches it: its terms by facet, its date, its search text and that
+    text's Chinese spelled in pinyin, full and by initials (empty but in a Chinese studio)."""
 
     id: str
     title: str
     date: str
     terms: dict[str, frozenset[str]]
     text: str
+    spelled: str = ""
+    initials: str = ""
 
 
 def search_row(case: Case, library: Library) -> Row:
-    """The case as the studio's search sees it (the benchmark's naive search builds these too)."""
+    """The case as the studio's search sees it, in the language of ``case`` (the benchmark's naive
+    search builds these too)."""
     tax = library.taxonomy
     terms = {
         "audience": frozenset(case.audiences),
@@ -148,16 +156,29 @@ def _in_dates(date: str, start: str, end: str) -> bool:
     return (not start or date[: len(start)] >= start) and (not end or date[: len(end)] <= end)
 
 
-def search(rows: Sequence[Row], filters: Filters) -> list[str]:
-    """The ids of the rows that match every filter, in the rows' order."""
-    words = normalize(filters.keyword).split()
+def spelled_rows(rows: Sequence[Row]) -> tuple[list[Row], Speller]:
+    """The rows with their Chinese spelled in pinyin, and the speller that spells the search's words."""
+    speller = Speller.of(row.text for row in rows)
+    spelled = [speller.spell(row.text) for row in rows]
+    return [
+        replace(row, spelled=full, initials=initials) for row, (full, initials) in zip(rows, spelled, strict=True)
+    ], speller
+
+
+def search(rows: Sequence[Row], filters: Filters, speller: Speller | None = None) -> list[str]:
+    """The ids of the rows that match every filter, in the rows' order; with a ``speller``, a word
+    also matches the rows whose pinyin holds its spelling (see :meth:`Speller.forms`)."""
+    words = [(word, *(speller.forms(word) if speller else ("", ""))) for word in normalize(filters.keyword).split()]
     wanted = [(name, value) for name, _ in FACETS if (value := getattr(filters, name))]
     return [
         row.id
         for row in rows
         if all(value in row.terms[name] for name, value in wanted)
         and (not (filters.date_from or filters.date_to) or _in_dates(row.date, filters.date_from, filters.date_to))
-        and all(word in row.text for word in words)
+        and all(
+            word in row.text or (initials and initials in row.initials) or (full and full in row.spelled)
+            for word, full, initials in words
+        )
     ]
 
 
@@ -197,14 +218,24 @@ class Studio:
 
     def __post_init__(self) -> None:
         catalog(self.lang)  # an unknown language fails here, naming the valid ones
-        self.rows = {case.id: search_row(case, self.library) for case in self.library.cases}
-        self._ordered = list(self.rows.values())
+        texts = self.texts  # and a language the library has no text in, naming its languages
+        rows = [search_row(case, texts) for case in texts.cases]
+        self._speller: Speller | None = None
+        if chinese(self.lang):
+            rows, self._speller = spelled_rows(rows)
+        self.rows = {row.id: row for row in rows}
+        self._ordered = rows
         audiences = [audience.id for audience in self.library.taxonomy.audiences]
         self.audience = self.audience or audiences[0]
         if self.audience not in audiences:
             hint = did_you_mean(self.audience, audiences)
             raise ParameterError(f"unknown audience '{self.audience}'{hint}; valid: {', '.join(audiences)}", "audience")
-        self.results = search(self._ordered, self.filters)
+        self.results = search(self._ordered, self.filters, self._speller)
+
+    @property
+    def texts(self) -> Library:
+        """The library with its text in the studio's language: what the studio shows and searches."""
+        return self.library.in_language(self.lang)
 
     # Finding cases
 
@@ -219,7 +250,7 @@ class Studio:
             if value and not PARTIAL_DATE.fullmatch(value):
                 raise ParameterError(f"filter '{name}' is '{value}'; valid: YYYY, YYYY-MM or YYYY-MM-DD, or ''", name)
         self.filters = replace(self.filters, **changes)
-        self.results = search(self._ordered, self.filters)
+        self.results = search(self._ordered, self.filters, self._speller)
         return self.results
 
     def counts(self) -> dict[str, Counter[str]]:
@@ -239,7 +270,7 @@ class Studio:
 
     def label(self, case_id: str) -> str:
         """A case as the results list shows it: title, kind and date."""
-        case = self.library.case(case_id)
+        case = self.texts.case(case_id)
         kind = self.library.taxonomy.label("case_kinds", case.kind, self.lang)
         return f"{case.title} ({kind}, {case.date})"
 
@@ -247,7 +278,7 @@ class Studio:
         """One case as the casebook prints it, with why it suits the session's audience."""
         tax = self.library.taxonomy
         t = catalog(self.lang)
-        (pick,) = picked_cases(self.library, self.audience, [case_id])
+        (pick,) = picked_cases(self.texts, self.audience, [case_id])
         reasons = tuple(reason_text(reason, tax, t) for reason in pick.reasons[1:])
         number = self.picks.index(case_id) + 1 if case_id in self.picks else 1
         return render_case(case_view(pick.case, tax, t, reasons), self.lang, number)

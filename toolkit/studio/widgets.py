@@ -140,7 +140,6 @@ class StudioUI:
         self.up, self.down, self.remove = buttons
 
         # The session.
-        library = studio.library
         self.audience = w.Dropdown(
             options=[(label, term) for label, term in studio.options("audience")],
             value=studio.audience,
@@ -150,7 +149,7 @@ class StudioUI:
         )
         self.audience.add_class("lz-session-audience")
         self.theme = w.Dropdown(
-            options=[(t("studio.theme_best"), ""), *((theme.title, theme.id) for theme in library.themes)],
+            options=[(t("studio.theme_best"), ""), *((theme.title, theme.id) for theme in studio.texts.themes)],
             value=studio.theme,
             description=t("studio.theme"),
             style=style,
