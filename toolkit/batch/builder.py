@@ -572,8 +572,12 @@ def _index_html(report: BuildReport, covers: Mapping[str, Cover] | None = None) 
             toolkit_version=toolkit_version(),
         )
         groups.append({"lang": lang, "name": env.globals["t"]("index.language"), "html": Markup(html)})
-    return environment(langs[0]).get_template("index.html.j2").render(
-        lang=langs[0],
-        groups=groups,
-        css=style_text(stylesheet()),
+    return (
+        environment(langs[0])
+        .get_template("index.html.j2")
+        .render(
+            lang=langs[0],
+            groups=groups,
+            css=style_text(stylesheet()),
+        )
     )

@@ -29,6 +29,8 @@ from typing import Any
 
 import yaml
 
+from toolkit.library.languages import LANGUAGE_KEY
+
 EVIL = "https://evil.example"
 SENTINEL = "__pwned"
 # What a payload that got through leaves behind: a call, a dialog, or a request carrying its number.
@@ -187,7 +189,7 @@ class Planting:
 
 
 # The text fields of each entry kind, by key (ids and taxonomy terms are slugs, checked, and stay).
-CASE_TEXT = {"title", "summary", "role", "sector", "region", "instrument", "article", "publisher", "note", "url"}
+CASE_TEXT = {"title", "summary", "role", "sector", "region", "article", "publisher", "note", "url"}
 THEME_TEXT = {"title", "summary"}
 QUESTION_TEXT = {"stem", "options", "explanation", "rule"}
 PROMPT_TEXT = {"text"}
@@ -241,6 +243,31 @@ class _Planter:
         return value
 
 
+def _one_language(entry: dict[str, Any], lang: str) -> dict[str, Any]:
+    """An entry in language blocks in one language only: ``lang``'s text laid over the facts."""
+    blocks = [key for key, value in entry.items() if isinstance(value, dict) and LANGUAGE_KEY.match(key)]
+    if not blocks:
+        return entry
+    facts = {key: value for key, value in entry.items() if key not in blocks}
+    for key, text in entry.get(lang, {}).items():
+        base = facts.get(key)
+        if isinstance(text, dict) and isinstance(base, dict):
+            facts[key] = {**base, **text}
+        elif isinstance(text, list) and isinstance(base, list) and len(text) == len(base):
+            facts[key] = [
+                {**fact, **part} if isinstance(part, dict) else part for fact, part in zip(base, text, strict=True)
+            ]
+        else:
+            facts[key] = text
+    return {**facts, "lang": lang}
+
+
+def _body_part(body: str, lang: str) -> str:
+    """A body's part in ``lang`` (the whole body when it has no language parts)."""
+    parts = re.split(r"^#[ \t]+([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)[ \t]*$", body, flags=re.M)
+    return dict(zip(parts[1::2], parts[2::2], strict=True)).get(lang, body) if len(parts) > 1 else body
+
+
 def _dump(data: Any) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1_000_000, default_flow_style=False)
 
@@ -283,13 +310,17 @@ def plant_library(source: Path, target: Path) -> Planting:
     Payloads are given in turn, so every one lands in several kinds of field. Markdown bodies get the
     one-line payloads (a line break would start another paragraph or section); a short message's body
     gets those that fit its length; a message's braces are doubled (literal braces, not placeholders);
-    section headings stay, since the taxonomy names them. The copy is a valid library.
+    section headings stay, since the taxonomy names them. The copy is a valid library in its first
+    language alone: the payloads are English-like text, which the checker refuses in Chinese text, so
+    the other languages' blocks and body parts are left out.
     """
     shutil.copytree(source, target)
     planting = Planting(target)
     planter = _Planter(planting)
 
     taxonomy = yaml.safe_load((target / "taxonomy.yaml").read_text(encoding="utf-8"))
+    first = taxonomy["languages"][0]
+    taxonomy["languages"] = [first]
     for name, terms in taxonomy.items():
         if name == "sections" or not isinstance(terms, list | dict):
             continue
@@ -300,15 +331,19 @@ def plant_library(source: Path, target: Path) -> Planting:
         for file in _files(target, folder, ".md"):
             rel = file.relative_to(target).as_posix()
             front, body = _front_matter(file.read_text(encoding="utf-8"))
-            meta = planter.walk(yaml.safe_load(front), keys, rel)
+            meta = _one_language(yaml.safe_load(front), first)
+            body = _body_part(body, first)
+            meta = planter.walk(meta, keys, rel)
             file.write_text(f"---\n{_dump(meta)}---\n{_plant_body(body, planter, rel)}", encoding="utf-8")
     for folder, keys in (("questions", QUESTION_TEXT), ("prompts", PROMPT_TEXT)):
         for file in _files(target, folder, ".yaml"):
             rel = file.relative_to(target).as_posix()
-            file.write_text(_dump(planter.walk(yaml.safe_load(file.read_text(encoding="utf-8")), keys, rel)))
+            items = [_one_language(item, first) for item in yaml.safe_load(file.read_text(encoding="utf-8"))]
+            file.write_text(_dump(planter.walk(items, keys, rel)))
     for file in _files(target, "messages", ".yaml"):
         rel = file.relative_to(target).as_posix()
         data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        data["messages"] = [_one_language(message, first) for message in data["messages"]]
         for n, message in enumerate(data["messages"]):
             for key in MESSAGE_TEXT & set(message):
                 limit = SMS_LIMIT if message.get("channel") == "sms" and key == "body" else None
