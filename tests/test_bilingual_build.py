@@ -66,7 +66,9 @@ def test_one_index_links_both_languages(both: tuple[Path, Any]) -> None:
     assert '<html lang="zh-CN">' in index and "<h1>培训材料</h1>" in index
     assert '<a href="#lang-zh-CN" hreflang="zh-CN" lang="zh-CN">中文</a>' in index
     assert '<a href="#lang-en" hreflang="en" lang="en">English</a>' in index
-    zh_part, en_part = index.split('<section id="lang-zh-CN" lang="zh-CN">')[1].split('<section id="lang-en" lang="en">')
+    zh_part, en_part = index.split('<section id="lang-zh-CN" lang="zh-CN">')[1].split(
+        '<section id="lang-en" lang="en">'
+    )
     assert 'href="zh-CN/retired/casebook.html"' in zh_part and "退休干部" in zh_part
     assert 'href="en/retired/casebook.html"' in en_part and "Retired cadres" in en_part
     for link in re.findall(r'href="([^"#]+)"', index):
