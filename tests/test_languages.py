@@ -418,3 +418,12 @@ def test_a_one_language_library_refuses_another_language(tmp_path: Path) -> None
 )
 def test_wrong_language(text: str, lang: str, reason: str | None) -> None:
     assert wrong_language(text, lang) == reason
+
+
+def test_english_prose_in_a_chinese_body_is_reported_at_its_section(bilingual: MakeLibrary) -> None:
+    english = CASE.replace("第一张卡金额不大。", "第一张卡金额不大，but he never returned it。")
+    chinese = CASE.replace("The first card was small.", "第一张卡金额不大，他却一直没有退回。")
+    found = lines(problems_of(bilingual({"cases/sample-case.md": english})))
+    assert found == [(71, "section '## 案例剖析': English in the zh-CN text: 'but he never returned'")]
+    found = lines(problems_of(bilingual({"cases/sample-case.md": chinese})))
+    assert found == [(46, "section '## Analysis': Chinese in the en text: '第一张卡金额不大'")]

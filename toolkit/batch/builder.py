@@ -533,6 +533,7 @@ def _index_html(report: BuildReport, covers: Mapping[str, Cover] | None = None) 
     that language, with links between the languages when there are several."""
     from markupsafe import Markup
 
+    from toolkit.i18n import catalog
     from toolkit.render import environment, style_text, stylesheet
 
     covers = covers or {}
@@ -571,7 +572,7 @@ def _index_html(report: BuildReport, covers: Mapping[str, Cover] | None = None) 
             library_version=report.library_version,
             toolkit_version=toolkit_version(),
         )
-        groups.append({"lang": lang, "name": env.globals["t"]("index.language"), "html": Markup(html)})
+        groups.append({"lang": lang, "name": catalog(lang)("index.language"), "html": Markup(html)})
     return (
         environment(langs[0])
         .get_template("index.html.j2")

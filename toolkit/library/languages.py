@@ -114,7 +114,7 @@ def split_languages(data: Any, kind: str, fields: Mapping[str, Any], languages: 
         split.data[key] = {**merged, "lang": key}
     split.data = {lang: split.data[lang] for lang in languages if lang in split.data}
     texts = {lang: _text_only(data[lang], text_fields) for lang in split.data}
-    split.problems += _compare_blocks(texts, list(split.data), where)
+    split.problems += _compare_blocks(texts, list(split.data), where, messages=kind == "messages")
     return split
 
 
@@ -251,8 +251,11 @@ def placeholders(text: str) -> set[str]:
         return set()
 
 
-def _compare_blocks(data: Mapping[str, Any], langs: Sequence[str], where: Where) -> list[Problem]:
-    """Each language's block against the first's: the same fields, list lengths and placeholders."""
+def _compare_blocks(
+    data: Mapping[str, Any], langs: Sequence[str], where: Where, messages: bool = False
+) -> list[Problem]:
+    """Each language's block against the first's: the same fields and list lengths, and for
+    ``messages`` the same placeholders."""
     problems: list[Problem] = []
     if not langs:
         return problems
@@ -272,7 +275,7 @@ def _compare_blocks(data: Mapping[str, Any], langs: Sequence[str], where: Where)
                 problems.append(where.at((lang, *parent), f"'{_dotted(loc)}' is missing from the {lang} block"))
     for lang in langs:
         problems += _language_problems(data[lang], lang, (lang,), where)
-    for lang in langs[1:]:
+    for lang in langs[1:] if messages else ():
         for loc, text in _texts(data[lang]):
             other = _get(data[first], loc)
             if not isinstance(other, str):
@@ -329,6 +332,7 @@ def _get(value: Any, loc: Sequence[str | int]) -> Any:
 # --- text in the wrong language ------------------------------------------------------------------
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_SMALL_LATIN = re.compile(r"[a-z]")
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{4,}")
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{[a-z_]+\}")
 _URL = re.compile(r"(?:https?://|mailto:|www\.)\S+|\S+@\S+\.\S+")
@@ -347,6 +351,11 @@ def wrong_language(text: str, lang: str) -> str | None:
     >>> wrong_language("the term 廉政 (clean government)", "en") is None
     True
     """
+    if chinese(lang):
+        if not _SMALL_LATIN.search(text):  # the common case, at the cost of one search
+            return None
+    elif not _HAN.search(text):
+        return None
     plain = _URL.sub(" ", _PLACEHOLDER.sub(" ", text))
     if chinese(lang):
         words = [match for match in _WORD.finditer(plain) if not _abbreviation(match.group())]
@@ -513,6 +522,16 @@ def split_body(
 
 def _not_in_fence(body: str, position: int) -> bool:
     return body.count("\n```", 0, position) % 2 == 0 and not body.startswith("```")
+
+
+def body_language_problems(body: Any, lang: str, path: str) -> list[Problem]:
+    """A problem at each section of a body whose text is not in ``lang`` (see :func:`wrong_language`)."""
+    problems = []
+    for section in (*body.sections.values(), *body.extra):
+        reason = wrong_language(section.text, lang)
+        if reason is not None:
+            problems.append(Problem(path, section.line, f"section '## {section.heading}': {reason}"))
+    return problems
 
 
 def compare_bodies(bodies: Mapping[str, Any], path: str, starts: Mapping[str, int]) -> list[Problem]:

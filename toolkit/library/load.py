@@ -25,7 +25,14 @@ from toolkit.errors import LibraryError, LibraryNotFoundError, ParseError, Probl
 from toolkit.library import check
 from toolkit.library.catalog import Library
 from toolkit.library.check import Where
-from toolkit.library.languages import compare_bodies, located, missing_languages, split_body, split_languages
+from toolkit.library.languages import (
+    body_language_problems,
+    compare_bodies,
+    located,
+    missing_languages,
+    split_body,
+    split_languages,
+)
 from toolkit.library.model import (
     Case,
     CaseMeta,
@@ -159,6 +166,7 @@ def _read_markdown(
             problems += found
             body, body_problems = parse_body(part.text, part.line, tax.headings, lists)
             problems += [Problem(where.path, problem.line, problem.message) for problem in body_problems]
+            problems += body_language_problems(body, lang, where.path)
             bodies[lang] = body
             fields = meta if meta is not None else partial.record if partial is not None else None
             if fields is None:
