@@ -276,6 +276,15 @@ def _section_problems(tax: Taxonomy, where: Where, entry: Case | Theme, required
     return problems
 
 
+def check_sections(entry: Case | Theme, tax: Taxonomy, where: Where) -> list[Problem]:
+    """The sections a case's kind or every theme requires, present and not empty: all that differs
+    between the languages of one entry (its facts are checked once, in its first language)."""
+    if isinstance(entry, Case):
+        kind = tax.terms("case_kinds").get(entry.kind)
+        return _section_problems(tax, where, entry, kind.sections) if kind is not None else []
+    return _section_problems(tax, where, entry, tax.theme_sections)
+
+
 _CASE_TAGS = {"audiences": "audiences", "risk_posts": "risk_posts", "occasions": "occasions"}
 
 

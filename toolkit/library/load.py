@@ -180,7 +180,10 @@ def _read_markdown(
             failed = partial.failed if partial is not None else frozenset()
             if split.blocks and part.heading is None:  # no part for this language: reported once, above
                 failed = failed | {"sections"}
-            problems += checker(record, tax, at, failed=failed)  # type: ignore[arg-type]
+            if not entry or meta is None:  # the facts, once (they are the same in every language)
+                problems += checker(record, tax, at, failed=failed)  # type: ignore[arg-type]
+            elif "sections" not in failed:
+                problems += check.check_sections(record, tax, at)
             if meta is not None:
                 entry[lang] = record
         problems += compare_bodies(
