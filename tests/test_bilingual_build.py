@@ -22,7 +22,7 @@ DATE = "2026-12-01"
 AUDIENCES = ["retired", "key-posts"]
 # What a Chinese handout may hold in Latin letters: the toolkit's name, the library version (hex), the
 # option letters of a quiz, abbreviations in capitals (APP, KTV, PDF).
-ALLOWED = re.compile(r"Lianzheng|\b[0-9a-f]{12}\b|(?<![A-Za-z])[A-Z]{1,6}(?![a-z])")
+ALLOWED = re.compile(r"Lianzheng|(?<![0-9a-f])[0-9a-f]{12}(?![0-9a-f])|(?<![A-Za-z])[A-Z]{1,6}(?![a-z])")
 WORD = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*")
 HAN = re.compile(r"[\u3400-\u9fff]")
 
