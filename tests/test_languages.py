@@ -427,3 +427,11 @@ def test_english_prose_in_a_chinese_body_is_reported_at_its_section(bilingual: M
     assert found == [(71, "section '## 案例剖析': English in the zh-CN text: 'but he never returned'")]
     found = lines(problems_of(bilingual({"cases/sample-case.md": chinese})))
     assert found == [(46, "section '## Analysis': Chinese in the en text: '第一张卡金额不大'")]
+
+
+def test_a_one_language_entry_is_checked_for_its_language_too(make_library: MakeLibrary) -> None:
+    from tests.conftest import CASE as FLAT
+
+    case = FLAT.format(id="sample-case").replace('title: "A sample case"', 'title: "春节收受红包礼金案"')
+    found = lines(problems_of(make_library({"cases/sample-case.md": case})))
+    assert found == [(3, "Chinese in the en text: '春节收受红包礼金案'")]

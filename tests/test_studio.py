@@ -27,8 +27,8 @@ from toolkit.studio.widgets import StudioUI
 
 ZH_CASE = (
     CASE.format(id="zh-red-envelope")
-    .replace('title: "A sample case"', 'title: "春节收受红包礼金案"')
-    .replace("A card under the mooncakes.", "某科长在春节期间收受管理服务对象所送红包共计两万元。")
+    .replace('title: "A sample case"', 'title: "Red envelopes at Spring Festival"')
+    .replace("A card under the mooncakes.", "A section chief takes red envelopes worth 20,000 yuan at Spring Festival.")
     .replace("date: 2022-06", "date: 2019-02")
     .replace("occasions: [mid-autumn]", "occasions: [spring-festival]")
 )
@@ -44,7 +44,8 @@ EN_CASE = (
 
 @pytest.fixture
 def small(make_library: MakeLibrary) -> Library:
-    """Three cases: the sample (English, 2022), a Chinese one (2019) and a typical-problem notice (2024)."""
+    """Three cases in an English library: the sample (2022), red envelopes (2019) and a typical-problem
+    notice (2024)."""
     root = make_library({"cases/zh-red-envelope.md": ZH_CASE, "cases/banquet-road-works.md": EN_CASE})
     return load_library(root)
 
@@ -412,7 +413,7 @@ def test_picks_are_limited_to_what_a_casebook_holds(bundled: Library) -> None:
 def test_case_preview_prints_the_case_with_why_it_suits_the_audience(small: Library) -> None:
     studio = Studio(small, audience="newly-promoted")
     html = studio.preview("zh-red-envelope")
-    assert "春节收受红包礼金案" in html and "Case 1." in html
+    assert "Red envelopes at Spring Festival" in html and "Case 1." in html
     assert "tagged for Newly promoted cadres" in html
     studio.add("sample-case")
     studio.add("zh-red-envelope")
@@ -603,13 +604,13 @@ def test_a_spec_with_a_bad_pick_names_its_line(bundled: Library, tmp_path: Path)
 def test_widgets_filter_pick_and_save(small: Library, tmp_path: Path) -> None:
     ui = StudioUI(Studio(small), tmp_path / "session.yaml")
     assert "3 of 3 cases" in ui.count.value
-    ui.keyword.value = "红包"
+    ui.keyword.value = "envelopes"
     assert [value for _, value in ui.results.options] == ["zh-red-envelope"]
     assert "1 of 3 cases" in ui.count.value
     # Each facet's terms carry how many of the results have them; the chosen value stays chosen.
     assert ("Warning case · 1", "warning") in ui.facets["kind"].options
     assert ("Typical problem notice · 0", "typical-notice") in ui.facets["kind"].options
-    assert 'class="lz-preview"' in ui.case_preview.value and "春节收受红包礼金案" in ui.case_preview.value
+    assert 'class="lz-preview"' in ui.case_preview.value and "Red envelopes at Spring Festival" in ui.case_preview.value
     assert list(ui.previews) == ["casebook", "outline"]
     assert "srcdoc=" in ui.previews["casebook"].value and "srcdoc=" in ui.previews["outline"].value
     assert ui.minutes.min == 15 and ui.minutes.max == 480, "the outline's 'minutes' limits"

@@ -90,7 +90,8 @@ def split_languages(data: Any, kind: str, fields: Mapping[str, Any], languages: 
     keys = block_keys(data, fields, languages)
     if not keys:
         lang = data.get("lang", languages[0])
-        return Split({lang if isinstance(lang, str) else languages[0]: data})
+        lang = lang if isinstance(lang, str) else languages[0]
+        return Split({lang: data}, problems=_language_problems(_text_only(data, text_fields), lang, (), where))
     split = Split(blocks=True)
     shared = {key: value for key, value in data.items() if key not in keys and key != "lang"}
     if "lang" in data:
