@@ -183,7 +183,7 @@ def _read_markdown(
             if not entry or meta is None:  # the facts, once (they are the same in every language)
                 problems += checker(record, tax, at, failed=failed)  # type: ignore[arg-type]
             elif "sections" not in failed:
-                problems += check.check_sections(record, tax, at)
+                problems += check.check_sections(record, tax, at)  # type: ignore[arg-type]
             if meta is not None:
                 entry[lang] = record
         problems += compare_bodies(
