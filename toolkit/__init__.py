@@ -9,25 +9,66 @@
 True
 """
 
-from toolkit.documents import assemble
-from toolkit.errors import LibraryError, LibraryNotFoundError, MissingDependencyError, Problem, ToolkitError
-from toolkit.library import (
-    Case,
-    Library,
-    Message,
-    Prompt,
-    Question,
-    Taxonomy,
-    Theme,
-    library_stats,
-    load_library,
-    read_library,
-)
-from toolkit.paths import bundled_library
-from toolkit.render import render as render_document
-from toolkit.version import toolkit_version as _toolkit_version
+from __future__ import annotations
 
-__version__ = _toolkit_version()
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# The names below are loaded when first used (PEP 562), not when a part of the package is imported:
+# a learner's page imports only the store and the widgets, not the library's models or the renderer.
+_EXPORTS = {
+    "assemble": ("toolkit.documents", "assemble"),
+    "LibraryError": ("toolkit.errors", "LibraryError"),
+    "LibraryNotFoundError": ("toolkit.errors", "LibraryNotFoundError"),
+    "MissingDependencyError": ("toolkit.errors", "MissingDependencyError"),
+    "Problem": ("toolkit.errors", "Problem"),
+    "ToolkitError": ("toolkit.errors", "ToolkitError"),
+    "Case": ("toolkit.library", "Case"),
+    "Library": ("toolkit.library", "Library"),
+    "Message": ("toolkit.library", "Message"),
+    "Prompt": ("toolkit.library", "Prompt"),
+    "Question": ("toolkit.library", "Question"),
+    "Taxonomy": ("toolkit.library", "Taxonomy"),
+    "Theme": ("toolkit.library", "Theme"),
+    "library_stats": ("toolkit.library", "library_stats"),
+    "load_library": ("toolkit.library", "load_library"),
+    "read_library": ("toolkit.library", "read_library"),
+    "bundled_library": ("toolkit.paths", "bundled_library"),
+    "render_document": ("toolkit.render", "render"),
+}
+
+if TYPE_CHECKING:
+    from toolkit.documents import assemble
+    from toolkit.errors import LibraryError, LibraryNotFoundError, MissingDependencyError, Problem, ToolkitError
+    from toolkit.library import (
+        Case,
+        Library,
+        Message,
+        Prompt,
+        Question,
+        Taxonomy,
+        Theme,
+        library_stats,
+        load_library,
+        read_library,
+    )
+    from toolkit.paths import bundled_library
+    from toolkit.render import render as render_document
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from toolkit.version import toolkit_version
+
+        return toolkit_version()
+    try:
+        module, attribute = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'toolkit' has no attribute '{name}'") from None
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Case",

@@ -15,19 +15,23 @@ the widgets, so neither imports the other's callers.
 
 from __future__ import annotations
 
+import pickle
 import types
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from toolkit.documents import DocumentKind, check_learner_parameters, document_kind
 from toolkit.documents.handout import Handout
 from toolkit.documents.params import validate
 from toolkit.errors import ParameterError, did_you_mean
-from toolkit.library.catalog import Library
-from toolkit.library.load import library_files, load_library
 from toolkit.paths import default_library
-from toolkit.render import render
+
+# The library and the renderer load when a document is assembled (prepare), not with this module: a
+# learner's page served by ``lianzheng serve`` opens a sheet assembled beforehand (prepared) and needs
+# neither the library's models nor the handout templates (tests/test_hall.py).
+if TYPE_CHECKING:
+    from toolkit.library.catalog import Library
 
 MIME = "application/vnd.lianzheng.handout+json"
 
@@ -71,6 +75,8 @@ def _fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
     it. The files are those the loader reads or reports, so that what ``lianzheng check`` ignores (a
     dangling link beside the entry folders) cannot fail a build; one that cannot be examined is marked,
     and the loader reports it."""
+    from toolkit.library.load import library_files
+
     found = []
     for path in library_files(root):
         try:
@@ -87,6 +93,8 @@ def cached_library(path: str) -> Library:
     A build runs many notebooks in one kernel, resetting its namespace between them; modules and
     this cache stay, so each job does not parse the same library again.
     """
+    from toolkit.library.load import load_library
+
     root = (Path(path) if path else default_library()).resolve()
     stamp = _fingerprint(root)
     cached = _cache.get(root)
@@ -99,6 +107,8 @@ def cached_library(path: str) -> Library:
 
 def prepare(name: str, namespace: Mapping[str, Any], library: Library | None = None) -> Handout:
     """Check the notebook's parameters, load the library, assemble and render the document."""
+    from toolkit.render import render
+
     kind = document_kind(name)
     values = notebook_parameters(name, namespace)
     if library is None:
@@ -108,6 +118,42 @@ def prepare(name: str, namespace: Mapping[str, Any], library: Library | None = N
     learner = check_learner_parameters(name, params["edition"], values, library) if kind.interactive else None
     document = kind.assembler(library.in_language(params["lang"]), params)
     return Handout(name, params, document, render(document), document.cover.provenance.library_version, learner)
+
+
+def save_prepared(target: Path, name: str, namespace: Mapping[str, Any], library: Library) -> Handout:
+    """Assemble a sheet as :func:`prepare` does in the notebook, and keep it in ``target`` for :func:`prepared`.
+
+    ``lianzheng serve`` does this once for every learner's page: the page then opens the sheet from the file
+    instead of loading the library and assembling it again in each learner's kernel. The rendered HTML
+    fragment is left out: the interactive edition shows widgets, not the fragment.
+    """
+    from dataclasses import replace
+
+    from toolkit.fileio import staged
+
+    values = notebook_parameters(name, namespace)
+    handout = replace(prepare(name, namespace, library), html="")
+    with staged(target) as temp:
+        temp.write_bytes(pickle.dumps((name, values, handout), protocol=pickle.HIGHEST_PROTOCOL))
+    return handout
+
+
+def prepared(name: str, namespace: Mapping[str, Any], path: str) -> Handout:
+    """The sheet :func:`save_prepared` kept in ``path`` when the notebook's parameters are still those it was
+    made with; otherwise (a parameter edited in JupyterLab, the file gone) :func:`prepare` assembles it anew.
+
+    The file is written by ``lianzheng serve`` beside the notebook it serves, by the same hand: whoever can
+    change the file can change the notebook, so unpickling it trusts nothing more than running the notebook.
+    """
+    values = notebook_parameters(name, namespace)
+    try:
+        with open(path, "rb") as file:
+            kept_name, kept_values, handout = pickle.load(file)
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+        return prepare(name, namespace)
+    if kept_name != name or kept_values != values or not isinstance(handout, Handout):
+        return prepare(name, namespace)
+    return handout
 
 
 def learner_names(kind: DocumentKind) -> set[str]:

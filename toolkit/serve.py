@@ -108,9 +108,38 @@ def prepare_sheets(
             # The notebook's Markdown speaks to whoever edits it, not to learners: Voilà would show it.
             nb = nbformat.read(temp, as_version=4)
             nb.cells = [cell for cell in nb.cells if cell.cell_type != "markdown"]
+            _open_prepared(nb, name, folder / f"{Path(kind.notebook).stem}{PREPARED}", library)
             nbformat.write(nb, temp)
         paths.append(target)
     return paths
+
+
+# -- the learner's kernel: a sheet assembled once, a kernel without the debugger ----------------------------
+# Each open page is a kernel of its own. The copy Voilà serves opens the sheet that serve assembled (a file
+# beside it) instead of loading the library in every kernel, and runs on the kernel spec
+# ``lianzheng-learner`` (toolkit/jupyter/kernels), IPython's kernel without debugpy, which no learner
+# uses. docs/benchmarks.md ("A full training room") has the memory per page.
+
+PREPARED = ".sheet.pickle"  # beside the served copy: the assembled sheet (see toolkit.handout.prepared)
+KERNEL = "lianzheng-learner"
+
+
+def _open_prepared(nb: Any, name: str, target: Path, library: Library) -> None:
+    """Assemble the sheet with the copy's own parameters, keep it in ``target`` and make the copy open it."""
+    from toolkit import handout
+
+    namespace: dict[str, Any] = {}
+    for cell in nb.cells:  # the parameters cell and papermill's: plain assignments, as the kernel runs them
+        tags = cell.metadata.get("tags", [])
+        if cell.cell_type == "code" and ("parameters" in tags or "injected-parameters" in tags):
+            exec(cell.source, namespace)
+    handout.save_prepared(target, name, namespace, library)
+    calls = [cell for cell in nb.cells if cell.cell_type == "code" and "handout.prepare(" in cell.source]
+    for cell in calls:
+        cell.source = cell.source.replace(
+            f"handout.prepare({name!r}, globals())", f"handout.prepared({name!r}, globals(), {str(target)!r})"
+        ).replace(f'handout.prepare("{name}", globals())', f"handout.prepared({name!r}, globals(), {str(target)!r})")
+    nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3 (learner)", "language": "python"}
 
 
 def serve_plan(

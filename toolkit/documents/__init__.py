@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from toolkit.documents.casebook import Casebook, assemble_casebook
 from toolkit.documents.common import Document
@@ -34,8 +34,10 @@ from toolkit.documents.report import PARAMS as REPORT_PARAMS
 from toolkit.documents.report import TrainerReport, assemble_report
 from toolkit.documents.worksheet import Worksheet, assemble_worksheet
 from toolkit.errors import ParameterError, did_you_mean
-from toolkit.library.catalog import Library
 from toolkit.tables import add_row, added_row
+
+if TYPE_CHECKING:
+    from toolkit.library.catalog import Library
 
 PRINTABLE = "printable"
 

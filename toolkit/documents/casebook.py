@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from toolkit.documents.common import CaseView, Cover, case_view, cover, reason_text
 from toolkit.documents.params import picked
 from toolkit.i18n import Catalog, catalog
-from toolkit.library.catalog import Library
-from toolkit.library.model import LegalBasis, Taxonomy
-from toolkit.selection import picked_cases, select_cases
+
+# The library's models and the selection load when a document is assembled, not on import: a learner's
+# page shows a sheet assembled beforehand and needs neither (tests/test_hall.py).
+if TYPE_CHECKING:
+    from toolkit.library.catalog import Library
+    from toolkit.library.model import LegalBasis, Taxonomy
 
 DISCUSSION_PER_CASE = 1
 DISCUSSION_MAX = 10
@@ -37,6 +40,8 @@ class Casebook:
 
 def assemble_casebook(library: Library, params: dict[str, Any]) -> Casebook:
     """Assemble a casebook for ``params["audience"]`` from checked parameters (see ``params.validate``)."""
+    from toolkit.selection import picked_cases, select_cases
+
     t = catalog(params["lang"])
     tax = library.taxonomy
     chosen = picked(params)[: params["cases"]]
@@ -88,6 +93,7 @@ def cited_rule(basis: LegalBasis, tax: Taxonomy, t: Catalog) -> str:
     >>> from toolkit import bundled_library, load_library
     >>> from toolkit.i18n import catalog
     >>> tax = load_library(bundled_library()).taxonomy
+    >>> from toolkit.library.model import LegalBasis
     >>> basis = LegalBasis(instrument="party-discipline-regulations", revision=2023, article="廉洁纪律")
     >>> cited_rule(basis, tax, catalog("zh-CN"))
     '《中国共产党纪律处分条例》（2023年版）廉洁纪律'

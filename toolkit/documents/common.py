@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from toolkit.documents.params import picked
 from toolkit.i18n import Catalog, catalog
-from toolkit.library.catalog import Library
-from toolkit.library.model import Case, Taxonomy
-from toolkit.selection import Reason, audience_of
 from toolkit.version import toolkit_version
+
+# The library's models and the selection load when a document is assembled, not on import: a learner's
+# page shows a sheet assembled beforehand and needs neither (tests/test_hall.py).
+if TYPE_CHECKING:
+    from toolkit.library.catalog import Library
+    from toolkit.library.model import Case, Taxonomy
+    from toolkit.selection import Reason
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,8 @@ def cover(
     t = t or catalog(params["lang"])
     tax = library.taxonomy
     lang = params["lang"]
+    from toolkit.selection import audience_of
+
     audience = audience_of(tax, params["audience"])
     shown = tuple((name, value) for name, value in params.items() if name != "library")
     return Cover(

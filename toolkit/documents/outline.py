@@ -8,14 +8,17 @@ by fixed weights with the largest-remainder rule, so the parts always add up to 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from toolkit.documents.common import Cover, cover
 from toolkit.documents.params import picked
 from toolkit.i18n import Catalog, catalog
-from toolkit.library.catalog import Library
-from toolkit.library.model import Theme
-from toolkit.selection import audience_of, quotas, rank_cases, select_cases, select_theme
+
+# The library's models and the selection load when a document is assembled, not on import: a learner's
+# page shows a sheet assembled beforehand and needs neither (tests/test_hall.py).
+if TYPE_CHECKING:
+    from toolkit.library.catalog import Library
+    from toolkit.library.model import Theme
 
 # (part id, share of the session, theme section printed as the part's points)
 PARTS: tuple[tuple[str, float, str | None], ...] = (
@@ -64,11 +67,15 @@ class Outline:
 
 def timings(minutes: int) -> list[int]:
     """Minutes per part, adding up to ``minutes``."""
+    from toolkit.selection import quotas
+
     shares = quotas({part: share for part, share, _ in PARTS}, minutes)
     return [shares[part] for part, _, _ in PARTS]
 
 
 def _briefs(library: Library, theme: Theme, params: dict[str, Any], t: Catalog) -> tuple[CaseBrief, ...]:
+    from toolkit.selection import audience_of, rank_cases, select_cases
+
     audience = audience_of(library.taxonomy, params["audience"])
     known = {case.id: case for case in library.cases}
     hand_ids = picked(params)
@@ -99,6 +106,8 @@ def _briefs(library: Library, theme: Theme, params: dict[str, Any], t: Catalog) 
 
 def assemble_outline(library: Library, params: dict[str, Any]) -> Outline:
     """Assemble a lecture outline for a theme (the audience's best theme when ``theme`` is blank)."""
+    from toolkit.selection import select_theme
+
     t = catalog(params["lang"])
     theme = (
         library.theme(params["theme"]) if params["theme"] else select_theme(library, params["audience"], params["seed"])

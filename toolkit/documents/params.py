@@ -11,14 +11,15 @@ import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import LanguageError, ParameterError, did_you_mean
 from toolkit.i18n import LANGUAGES
-from toolkit.library.catalog import Library
-from toolkit.library.model import PRINT_SIZES as PRINT_SIZES
 
-Choices = Callable[[Library], Sequence[str]]
+if TYPE_CHECKING:  # the library's models load when a library is, not with the parameters table
+    from toolkit.library.catalog import Library
+
+Choices = Callable[["Library"], Sequence[str]]
 
 WHOLE_NUMBER = re.compile(r"\s*-?[0-9]+\s*")
 NUMBER = re.compile(r"\s*-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)\s*")
@@ -164,8 +165,10 @@ COMMON: tuple[Param, ...] = (
 )
 
 
-# The type size of the printed editions: PRINT_SIZES lives with the taxonomy's model, which names
-# the sizes each audience is built in.
+# The type size of the printed editions: the same sizes as the taxonomy's model names for each audience
+# (toolkit.library.model.PRINT_SIZES; tests/test_hall.py checks they agree), kept here so that the
+# parameters table loads without the library's models.
+PRINT_SIZES: tuple[str, ...] = ("standard", "large")
 PRINT_SIZE = Param(
     "print_size", "standard", "type size of the PDF: 'large' sets the body at 16 pt, lines spaced wide", PRINT_SIZES
 )

@@ -9,14 +9,17 @@ from __future__ import annotations
 import string
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from toolkit.documents.common import Cover, cover
 from toolkit.documents.items import ItemType, check_graded, item_type
 from toolkit.i18n import Catalog, catalog
-from toolkit.library.catalog import Library
-from toolkit.library.model import Question, Taxonomy
-from toolkit.selection import select_questions, tiebreak
+
+# The library's models and the selection load when a document is assembled, not on import: a learner's
+# page shows a sheet assembled beforehand and needs neither (tests/test_hall.py).
+if TYPE_CHECKING:
+    from toolkit.library.catalog import Library
+    from toolkit.library.model import Question, Taxonomy
 
 LETTERS = string.ascii_uppercase
 
@@ -81,6 +84,8 @@ class QuizPaper:
 
 def shuffled_options(question: Question, seed: int) -> tuple[list[tuple[str, str]], str]:
     """The options in a seeded order, lettered afresh, and the answer in the new letters."""
+    from toolkit.selection import tiebreak
+
     options = question.options or []
     order = sorted(range(len(options)), key=lambda i: tiebreak(seed, f"{question.id}:{i}"))
     lettered = [(LETTERS[new], options[old]) for new, old in enumerate(order)]
@@ -126,6 +131,8 @@ def group_items(items: Sequence[QuizItem], tax: Taxonomy, t: Catalog) -> tuple[Q
 
 def assemble_quiz(library: Library, params: dict[str, Any]) -> QuizPaper:
     """Assemble a quiz paper of ``params["questions"]`` questions for the audience."""
+    from toolkit.selection import select_questions
+
     t = catalog(params["lang"])
     tax = library.taxonomy
     questions = select_questions(library, params["audience"], params["questions"], params["seed"])

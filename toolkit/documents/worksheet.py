@@ -4,14 +4,17 @@ causes / measures, a short quiz and room to write."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from toolkit.documents.common import Cover, cover
 from toolkit.documents.items import ItemType, item_type
 from toolkit.documents.quiz import QuizItem, quiz_items
 from toolkit.i18n import catalog
-from toolkit.library.catalog import Library
-from toolkit.selection import audience_of, select_prompts, select_questions
+
+# The library's models and the selection load when a document is assembled, not on import: a learner's
+# page shows a sheet assembled beforehand and needs neither (tests/test_hall.py).
+if TYPE_CHECKING:
+    from toolkit.library.catalog import Library
 
 RISK_POST_ITEMS = 2
 TABLE_STEPS = ("problem", "cause", "measure")  # the table's rows, in order
@@ -112,6 +115,8 @@ class Worksheet:
 
 def assemble_worksheet(library: Library, params: dict[str, Any]) -> Worksheet:
     """Assemble a worksheet: self-checks by the audience's disciplines and risk posts, then the rest."""
+    from toolkit.selection import audience_of, select_prompts, select_questions
+
     t = catalog(params["lang"])
     tax = library.taxonomy
     audience = audience_of(tax, params["audience"])

@@ -18,13 +18,13 @@ from toolkit.documents.common import Cover, Provenance
 from toolkit.documents.params import PRINT_SIZE, Param
 from toolkit.errors import ParameterError
 from toolkit.i18n import LANGUAGES, Catalog, catalog
-from toolkit.library.catalog import Library
 from toolkit.version import toolkit_version
 
 if TYPE_CHECKING:  # pandas, numpy and matplotlib load only when a report is made
     import pandas as pd
 
     from toolkit.documents.report import analysis
+    from toolkit.library.catalog import Library
 
 # Default thresholds of the question analysis (shares of correct answers; discrimination).
 EASY = 0.95
