@@ -136,3 +136,18 @@ def test_a_copy_whose_parameters_were_edited_assembles_its_sheet_anew(tmp_path: 
     edited = handout.prepared("quiz", {**namespace, "questions": 3}, kept)
     assert edited.html != "" and len(edited.document.answer_items()) == 3  # type: ignore[attr-defined]
     assert sys.modules.get("toolkit.handout") is handout
+
+
+@pytest.mark.slow
+def test_five_learners_answering_at_once_lose_no_answer(tmp_path: Path) -> None:
+    """bench/hall.py in small: five pages served by Voilà, answered and submitted over the kernels' websockets."""
+    import subprocess
+
+    bench = Path(__file__).parents[1] / "bench" / "hall.py"
+    command = [sys.executable, str(bench), "--learners", "5", "--questions", "4", "--pause", "0", "--parallel", "2"]
+    done = subprocess.run([*command, "--out", str(tmp_path), "--limit", "240"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    figures = json.loads((tmp_path / "hall.json").read_text())
+    assert figures["lost"] == {"missing": 0, "wrong": 0, "unsubmitted": 0, "saves": 20, "clicks": 20}
+    assert figures["saves"] == 20 and figures["memory_after_submit"]["kernels"] == 5
+    assert figures["kernel_errors"] == 0
