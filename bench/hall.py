@@ -11,15 +11,17 @@ browser would, for each of ``--learners`` learners:
    (``lz-item-<id>``, ``lz-submit``, ``lz-confirm``).
 
 Once every page is open (memory measured then: every kernel's RSS, USS and PSS with psutil), all the
-learners answer at the same moment: each question in turn (the option a hash of learner and item picks),
-as the widget messages a click sends (``update`` of ``index``, or of a toggle's ``value``), then Submit and
-Confirm. A save's latency is the time from sending the click to the kernel's ``idle`` for that message,
-when the answer is committed to the store (the kernel saves before it goes idle). Memory is measured
+learners start answering together: each question in turn (the option a hash of learner and item
+picks), with a pause to read and think before each click (0 to twice ``--pause`` seconds at random;
+with ``--burst``, every learner clicking at the same moments), as the widget messages a click sends
+(``update`` of ``index``, or of a toggle's ``value``), then Submit and Confirm. A save's latency is the
+time from sending the click to the kernel's ``idle`` for that message, when the answer is committed to
+the store (the kernel saves before it goes idle). Memory is measured
 again after submitting. Then the store is read back: every answer sent must be there with the value the
 click means, every learner submitted, and ``saves`` holds exactly one row per click (a lost answer is
 any of these missing).
 
-Usage: python bench/hall.py [--learners 100] [--questions 10] [--parallel 4] [--pause 0.2]
+Usage: python bench/hall.py [--learners 100] [--questions 10] [--parallel 4] [--pause 3] [--burst]
 (figures go to bench/out/hall.json too; the run stops itself after --limit seconds, 540 by default)
 """
 
@@ -30,6 +32,7 @@ import asyncio
 import datetime as dt
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -98,6 +101,7 @@ class Learner:
     submit_s: float = 0.0
     sent: dict[str, int] = field(default_factory=dict)  # item id -> index clicked
     clicks: int = 0
+    failed: str = ""  # why the page did not open the sheet
     errors: list[str] = field(default_factory=list)
     comms: list[str] = field(default_factory=list)
 
@@ -181,8 +185,21 @@ async def connect(learner: Learner, base: str) -> None:
     raise RuntimeError(f"{learner.id}: no widget states")
 
 
-async def answer(learner: Learner, items: list[dict[str, Any]], pause: float, start: asyncio.Event) -> None:
+async def answer(learner: Learner, items: list[dict[str, Any]], args: argparse.Namespace, start: asyncio.Event) -> None:
+    """Answer every question, then Submit and Confirm; between clicks a learner reads and thinks.
+
+    Thinking takes from 0 to twice ``--pause`` seconds (drawn from the learner's own seeded generator, so
+    the same run clicks at the same moments), before the first click too; with ``--burst`` every learner
+    clicks at the same moment, ``--pause`` apart, the worst case.
+    """
+    think = random.Random(zlib.crc32(learner.id.encode()))
+
+    def pause() -> float:
+        return args.pause if args.burst else think.uniform(0, 2 * args.pause)
+
     await start.wait()
+    if not args.burst:
+        await asyncio.sleep(pause())
     for item in items:
         index = choice(learner.id, item)
         model_id, model = learner.model(css_name(item["id"]))
@@ -192,7 +209,7 @@ async def answer(learner: Learner, items: list[dict[str, Any]], pause: float, st
         else:
             learner.latencies.append(await learner.update(model_id, {"index": index}))
         learner.sent[item["id"]] = index
-        await asyncio.sleep(pause)
+        await asyncio.sleep(pause())
     await learner.click("lz-submit")  # asks to confirm
     learner.submit_s = await learner.click("lz-confirm")
 
@@ -209,6 +226,20 @@ def memory(server: subprocess.Popen[Any]) -> dict[str, float]:
         "all_kernels_pss_gb": round(sum(m.pss for m in seen) / 2**30, 2),
         "server_rss_mb": round(voila.memory_info().rss / MIB, 1),
     }
+
+
+def cpu_seconds(server: subprocess.Popen[Any]) -> tuple[float, float]:
+    """CPU time (user + system) so far of the Voilà server and of all its kernels together."""
+    voila = psutil.Process(server.pid)
+    own = voila.cpu_times()
+    kernels = 0.0
+    for process in voila.children(recursive=True):
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        kernels += times.user + times.system
+    return own.user + own.system, kernels
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -245,26 +276,34 @@ async def run(args: argparse.Namespace, base: str, server: subprocess.Popen[Any]
             page = response.read().decode("utf-8")
         learner.load_s = time.perf_counter() - start
         found = re.search(r'"kernelId": "([0-9a-f-]+)"', page)
-        if not found or "lz-" not in page:
+        if not found or "application/vnd.jupyter.widget-view+json" not in page:
             raise RuntimeError(f"{learner.id}: the page shows no sheet")
         learner.kernel = found.group(1)
 
     async def open_page(learner: Learner) -> None:
-        async with loads:
-            await asyncio.to_thread(load, learner)
-        await connect(learner, base)
+        try:
+            async with loads:
+                await asyncio.to_thread(load, learner)
+            await connect(learner, base)
+        except (OSError, RuntimeError, TimeoutError) as exc:
+            learner.failed = str(exc) or type(exc).__name__
 
     started = time.perf_counter()
     await asyncio.gather(*(open_page(learner) for learner in learners))
     opened_s = time.perf_counter() - started
+    failed = [learner for learner in learners if learner.failed]
+    learners = [learner for learner in learners if not learner.failed]
     loaded = memory(server)
     items = list(ResponseStore(store).sheet(SESSION, SHEET).items)
     start = asyncio.Event()
-    tasks = [asyncio.create_task(answer(learner, items, args.pause, start)) for learner in learners]
+    tasks = [asyncio.create_task(answer(learner, items, args, start)) for learner in learners]
+    cpu_before = cpu_seconds(server)
     started = time.perf_counter()
     start.set()
     await asyncio.gather(*tasks)
     answered_s = time.perf_counter() - started
+    cpu_after = cpu_seconds(server)
+    clicks = sum(learner.clicks for learner in learners) + 2 * len(learners)
     submitted = memory(server)
     for learner in learners:
         await learner.ws.close()
@@ -272,13 +311,19 @@ async def run(args: argparse.Namespace, base: str, server: subprocess.Popen[Any]
     submits = [learner.submit_s for learner in learners]
     return {
         "learners": args.learners,
+        "clicking": f"all at once every {args.pause} s" if args.burst else f"0 to {2 * args.pause} s apart, at random",
         "questions": len(items),
         "pages_opened_in_s": round(opened_s, 1),
+        "pages_failed": len(failed),
+        "pages_failed_why": sorted({learner.failed for learner in failed})[:5],
         "page_load_median_s": round(statistics.median(learner.load_s for learner in learners), 2),
         "page_load_worst_s": round(max(learner.load_s for learner in learners), 2),
         "memory_after_load": loaded,
         "memory_after_submit": submitted,
         "answering_took_s": round(answered_s, 1),
+        # CPU spent while answering, per message a click sent (answers, Submit, Confirm)
+        "server_cpu_ms_per_click": round(1000 * (cpu_after[0] - cpu_before[0]) / clicks, 2),
+        "kernels_cpu_ms_per_click": round(1000 * (cpu_after[1] - cpu_before[1]) / clicks, 2),
         "saves": len(latencies),
         "save_median_ms": round(1000 * statistics.median(latencies), 1),
         "save_p99_ms": round(1000 * percentile(latencies, 0.99), 1),
@@ -295,7 +340,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--learners", type=int, default=100, help="learners at once (default 100)")
     parser.add_argument("--questions", type=int, default=10, help="questions on the quiz (default 10)")
     parser.add_argument("--parallel", type=int, default=4, help="page loads in flight (default 4)")
-    parser.add_argument("--pause", type=float, default=0.2, help="seconds between a learner's clicks (default 0.2)")
+    parser.add_argument("--pause", type=float, default=3, help="mean seconds between a learner's clicks (default 3)")
+    parser.add_argument("--burst", action="store_true", help="every learner clicks at the same moments")
     parser.add_argument("--limit", type=float, default=540, help="stop after this many seconds (default 540)")
     parser.add_argument("--out", type=Path, default=OUT, help="folder of the store and the figures")
     args = parser.parse_args(argv)
@@ -331,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(figures, indent=2))
     lost = figures["lost"]
     ok = lost["missing"] == lost["wrong"] == lost["unsubmitted"] == 0 and lost["saves"] == lost["clicks"]
-    return 0 if ok and not figures["kernel_errors"] else 1
+    return 0 if ok and not figures["kernel_errors"] and not figures["pages_failed"] else 1
 
 
 if __name__ == "__main__":

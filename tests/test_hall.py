@@ -144,7 +144,7 @@ def test_five_learners_answering_at_once_lose_no_answer(tmp_path: Path) -> None:
     import subprocess
 
     bench = Path(__file__).parents[1] / "bench" / "hall.py"
-    command = [sys.executable, str(bench), "--learners", "5", "--questions", "4", "--pause", "0", "--parallel", "2"]
+    command = [sys.executable, str(bench), "--learners", "5", "--questions", "4", "--pause", "0.1", "--parallel", "2"]
     done = subprocess.run([*command, "--out", str(tmp_path), "--limit", "240"], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     figures = json.loads((tmp_path / "hall.json").read_text())

@@ -122,6 +122,7 @@ def prepare_sheets(
 
 PREPARED = ".sheet.pickle"  # beside the served copy: the assembled sheet (see toolkit.handout.prepared)
 KERNEL = "lianzheng-learner"
+IOPUB_TIMEOUT = 60  # seconds Voilà waits for a cell's outputs (bench/hall.py: 100 pages opened at once)
 
 
 def _open_prepared(nb: Any, name: str, target: Path, library: Library) -> None:
@@ -195,6 +196,9 @@ def serve_plan(
         f"--Voila.ip={ip}",
         "--show_tracebacks=False",
         f"--template={TEMPLATE}",
+        # A page's outputs are what its kernel sent within this time after running each cell: nbclient's 4 s
+        # is short when a whole room opens its pages at once, and a page then came without its sheet.
+        f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT}",
     )
     base = f"http://{ip}:{port}"
     if len(notebooks) == 1:
