@@ -50,6 +50,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/build.py
 	$(BIN)/python bench/report.py
 	$(BIN)/python bench/responses.py
+	$(BIN)/python bench/hall.py
 	$(BIN)/python bench/studio.py --browser
 
 clean:

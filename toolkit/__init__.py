@@ -9,10 +9,8 @@
 True
 """
 
-from __future__ import annotations
-
-import importlib
-from typing import TYPE_CHECKING, Any
+import importlib as _importlib
+import typing as _typing
 
 # The names below are loaded when first used (PEP 562), not when a part of the package is imported:
 # a learner's page imports only the store and the widgets, not the library's models or the renderer.
@@ -37,7 +35,7 @@ _EXPORTS = {
     "render_document": ("toolkit.render", "render"),
 }
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from toolkit.documents import assemble
     from toolkit.errors import LibraryError, LibraryNotFoundError, MissingDependencyError, Problem, ToolkitError
     from toolkit.library import (
@@ -56,7 +54,7 @@ if TYPE_CHECKING:
     from toolkit.render import render as render_document
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     if name == "__version__":
         from toolkit.version import toolkit_version
 
@@ -65,9 +63,13 @@ def __getattr__(name: str) -> Any:
         module, attribute = _EXPORTS[name]
     except KeyError:
         raise AttributeError(f"module 'toolkit' has no attribute '{name}'") from None
-    value = getattr(importlib.import_module(module), attribute)
+    value = getattr(_importlib.import_module(module), attribute)
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS, "__version__"})
 
 
 __all__ = [
