@@ -34,6 +34,7 @@ from typing import Any
 from toolkit.documents import check_learner_parameters, check_parameters, document_kind, learner_sheets
 from toolkit.documents.params import INTERACTIVE
 from toolkit.errors import ParameterError, ResponseError
+from toolkit.i18n import catalog
 from toolkit.fileio import staged
 from toolkit.library.catalog import Library
 from toolkit.responses.sheets import AnswerSheet, sheet_record
@@ -108,6 +109,14 @@ def prepare_sheets(
             # The notebook's Markdown speaks to whoever edits it, not to learners: Voilà would show it.
             nb = nbformat.read(temp, as_version=4)
             nb.cells = [cell for cell in nb.cells if cell.cell_type != "markdown"]
+            # What the page shows before its widgets, in the sheet's language (the lianzheng template).
+            t = catalog(checked["lang"])
+            nb.metadata["title"] = document.cover.title
+            nb.metadata["lianzheng"] = {
+                "lang": checked["lang"],
+                "loading": t("learner.loading", title=document.cover.title),
+                "progress": t("learner.progress", index="{index}", count="{count}"),
+            }
             nbformat.write(nb, temp)
         paths.append(target)
     return paths
