@@ -34,8 +34,8 @@ from typing import Any
 from toolkit.documents import check_learner_parameters, check_parameters, document_kind, learner_sheets
 from toolkit.documents.params import INTERACTIVE
 from toolkit.errors import ParameterError, ResponseError
-from toolkit.i18n import catalog
 from toolkit.fileio import staged
+from toolkit.i18n import catalog
 from toolkit.library.catalog import Library
 from toolkit.responses.sheets import AnswerSheet, sheet_record
 from toolkit.responses.store import KEY_SHOWN, ResponseStore, check_id
