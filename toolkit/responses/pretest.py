@@ -197,7 +197,7 @@ def paper_items(
 
 
 @dataclass(frozen=True)
-class TestSettings:
+class Pretest:
     """A session's test (a row of ``tests``)."""
 
     session: str
@@ -248,7 +248,7 @@ class Attempt:
         raise ResponseError(f"attempt {self.attempt} of '{self.learner}' has no question '{item_id}'", "item")
 
 
-def check_test(settings: TestSettings, library: Library) -> TestSettings:
+def check_pretest(settings: Pretest, library: Library) -> Pretest:
     """The settings if a paper and a re-sit can be drawn from the library; a one-line error otherwise."""
     check_id(settings.session, "session")
     audiences = [a.id for a in library.taxonomy.audiences]
@@ -272,7 +272,7 @@ def check_test(settings: TestSettings, library: Library) -> TestSettings:
     return settings
 
 
-def set_test(store: ResponseStore, settings: TestSettings) -> None:
+def set_pretest(store: ResponseStore, settings: Pretest) -> None:
     """Make ``settings`` the session's test (``lianzheng serve test`` writes it); attempts already made stay."""
     with store.transaction() as conn:
         conn.execute(
@@ -298,7 +298,7 @@ def set_test(store: ResponseStore, settings: TestSettings) -> None:
         )
 
 
-def test_settings(store: ResponseStore, session: str) -> TestSettings:
+def read_pretest(store: ResponseStore, session: str) -> Pretest:
     """The session's test; a one-line error when the session has none."""
     row = store.conn.execute(
         "SELECT audience, lang, questions, minutes, pass_mark, attempts, seed, library_version, params "
@@ -308,9 +308,7 @@ def test_settings(store: ResponseStore, session: str) -> TestSettings:
     if row is None:
         raise ResponseError(f"session '{session}' has no test in {store.path}; start one with 'lianzheng serve test'")
     audience, lang, questions, minutes, pass_mark, attempts, seed, version, params = row
-    return TestSettings(
-        session, audience, lang, questions, minutes, pass_mark, attempts, seed, version, json.loads(params)
-    )
+    return Pretest(session, audience, lang, questions, minutes, pass_mark, attempts, seed, version, json.loads(params))
 
 
 _COLUMNS = (
@@ -347,7 +345,7 @@ def attempts(store: ResponseStore, session: str, learner: str | None = None) -> 
 
 
 def _new_attempt(
-    store: ResponseStore, library: Library, test: TestSettings, learner: str, number: int, clock: Clock
+    store: ResponseStore, library: Library, test: Pretest, learner: str, number: int, clock: Clock
 ) -> Attempt:
     seen = [q for earlier in attempts(store, test.session, learner) for q in earlier.questions]
     questions = draw(
@@ -388,7 +386,7 @@ def open_attempt(
 ) -> Attempt:
     """The candidate's latest attempt; the first is drawn and its clock started when the paper is first opened."""
     check_id(learner, "learner")
-    test = test_settings(store, session)
+    test = read_pretest(store, session)
     made = attempts(store, session, learner)
     if made:
         return made[-1]
@@ -402,7 +400,7 @@ def start_resit(
 
     Refused while the last attempt is open, after a pass, and beyond the attempts the test allows.
     """
-    test = test_settings(store, session)
+    test = read_pretest(store, session)
     made = attempts(store, session, learner)
     if not made:
         return open_attempt(store, library, session, learner, clock)
