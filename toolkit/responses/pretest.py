@@ -263,10 +263,14 @@ def check_pretest(settings: Pretest, library: Library) -> Pretest:
     pool = len(eligible(library, settings.audience))
     needed = settings.questions * settings.attempts
     if pool < needed:
+        papers = (
+            f"{settings.attempts} papers of {settings.questions} with no question seen twice ({needed} needed)"
+            if settings.attempts > 1
+            else f"a paper of {settings.questions}"
+        )
         raise ResponseError(
-            f"the library has {pool} questions suited to '{settings.audience}': too few for {settings.attempts} "
-            f"papers of {settings.questions} with no question seen twice ({needed} needed); valid: --questions "
-            f"{pool // settings.attempts} or fewer",
+            f"the library has {pool} questions suited to '{settings.audience}': too few for {papers}; "
+            f"valid: --questions {pool // settings.attempts} or fewer",
             "questions",
         )
     return settings

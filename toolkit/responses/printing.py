@@ -76,7 +76,7 @@ def write_papers(
                 lang=lang,
                 option_seed=option_seed,
                 key=key,
-                title=t("test.candidate_key_title" if key else "test.candidate_title", candidate=who),
+                title=t("test.candidate_key_title", candidate=who) if key else t("test.candidate_title", candidate=who),
                 unit=unit,
                 date=date,
             )

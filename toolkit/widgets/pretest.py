@@ -277,8 +277,8 @@ class CandidatePage:
         try:
             attempt = start_resit(self.store, self.library, self.session, self.learner, self.clock)
         except AttemptsUsedError:
-            key = "test.passed_no_resit" if self.attempt.passed else "test.no_more_attempts"
-            self.status.value = f"<p class='lz-error'>{escape(self.t(key))}</p>"
+            refusal = self.t("test.passed_no_resit") if self.attempt.passed else self.t("test.no_more_attempts")
+            self.status.value = f"<p class='lz-error'>{escape(refusal)}</p>"
             self.resit_button.layout.display = "none"
             return None
         except ToolkitError as exc:
