@@ -4,6 +4,7 @@ the attempts in the store, the candidate's page, the printed papers and keys, an
 from __future__ import annotations
 
 import datetime as dt
+import time
 import json
 import subprocess
 from collections import Counter
@@ -456,3 +457,44 @@ def test_the_export_gains_the_attempts(sat: ResponseStore, tmp_path: Path) -> No
         ("wang-fang", 1, None, None),
     ]
     assert values[2][-1].split() == list(made[1].questions)
+
+
+# -- end to end: lianzheng serve test, which becomes Voilà ----------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_serve_test_gives_a_candidate_their_paper_by_link_and_the_same_one_on_reload(tmp_path: Path) -> None:
+    import sys
+    import urllib.request
+
+    from tests.test_serve import _wait_for, listening, stop
+    from toolkit.testing.lab import free_port
+
+    store = tmp_path / "responses.sqlite"
+    (issued,) = ResponseStore(store).load_roster(SESSION, [("li-ming", "李明")]).issued
+    port = free_port()
+    command = [
+        sys.executable,
+        "-c",
+        "import sys; from toolkit.cli import main; sys.exit(main())",
+        *("serve", "test", "--store", str(store), "--session", SESSION, "--lang", "zh-CN"),
+        *("--questions", "10", "--minutes", "20", "--port", str(port)),
+    ]
+    log = (tmp_path / "voila.log").open("w")
+    server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        listening(server, port, tmp_path / "voila.log")
+        base = f"http://127.0.0.1:{port}/"
+        with urllib.request.urlopen(f"{base}?pass=not-a-token", timeout=120) as response:
+            assert response.status == 200
+        with urllib.request.urlopen(f"{base}?pass={issued.token}", timeout=120) as response:
+            assert response.status == 200
+        made = _wait_for(lambda: pretest.attempts(ResponseStore(store), SESSION))
+        assert [(a.learner, a.attempt, len(a.questions)) for a in made] == [("li-ming", 1, 10)]
+        with urllib.request.urlopen(f"{base}?pass={issued.token}", timeout=120) as response:  # a reload
+            assert response.status == 200
+        time.sleep(2)
+        assert pretest.attempts(ResponseStore(store), SESSION) == made  # the same paper, the same start
+    finally:
+        stop(server)
+        log.close()
