@@ -4,9 +4,10 @@ the attempts in the store, the candidate's page, the printed papers and keys, an
 from __future__ import annotations
 
 import datetime as dt
-import time
 import json
 import subprocess
+import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -104,7 +105,6 @@ def test_draws_are_deterministic_per_candidate_and_differ_between_candidates(bun
         f"print(','.join(q.id for q in draw(load_library(bundled_library()), '{AUDIENCE}', 40, "
         f"session='{SESSION}', learner='li-ming', attempt=1)))"
     )
-    import sys
 
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out.split(",") == ids("li-ming")
@@ -144,6 +144,17 @@ def test_answers_after_the_time_limit_are_refused_by_the_servers_clock(bundled: 
     assert (done.score, done.max_score, done.passed) == (1.0, 40.0, False)
     with pytest.raises(SubmittedError):
         pretest.save_answer(store, done, item["id"], item["answer"], clock)
+
+
+def test_a_paper_left_open_past_its_time_is_handed_in_when_next_opened(bundled: Library, store: ResponseStore) -> None:
+    clock = Clock()
+    attempt = pretest.open_attempt(store, bundled, SESSION, "li-ming", clock)
+    for item in attempt.items[:3]:
+        pretest.save_answer(store, attempt, item["id"], item["answer"], clock)
+    clock.advance(minutes=45)  # the candidate closed the page and never submitted
+    closed = pretest.open_attempt(store, bundled, SESSION, "li-ming", clock)
+    assert closed.submitted and (closed.score, closed.passed) == (3.0, False)
+    assert pretest.start_resit(store, bundled, SESSION, "li-ming", clock).attempt == 2
 
 
 def answer_all(store: ResponseStore, attempt: pretest.Attempt, clock: Clock, right: int) -> pretest.Attempt:
@@ -256,8 +267,9 @@ def test_the_page_opens_only_by_the_candidates_own_link_and_shows_the_servers_ti
     clock.advance(minutes=10)
     second = first.items[1]
     again.controls[second["id"]].value = second["answer"]
-    assert "未保存：本卷考试时间已到。" in again.status.value and "考试时间已到" in again.clock_line.value
+    assert "未保存：本卷考试时间已到。" in again.status.value and "自动交卷" in again.clock_line.value
     assert second["id"] not in pretest.attempt_answers(store, first)
+    assert again.submit_button.disabled  # handed in at the limit, on the answers saved in time
     done = again.submit()
     assert done is not None and done.score == 1.0 and not done.passed
     assert "不合格" in again.result.value and "补考机会" in again.result.value
@@ -464,7 +476,6 @@ def test_the_export_gains_the_attempts(sat: ResponseStore, tmp_path: Path) -> No
 
 @pytest.mark.slow
 def test_serve_test_gives_a_candidate_their_paper_by_link_and_the_same_one_on_reload(tmp_path: Path) -> None:
-    import sys
     import urllib.request
 
     from tests.test_serve import _wait_for, listening, stop
@@ -498,3 +509,62 @@ def test_serve_test_gives_a_candidate_their_paper_by_link_and_the_same_one_on_re
     finally:
         stop(server)
         log.close()
+
+
+# -- hostile text: the library's questions and the candidates' names --------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory) -> Library:
+    from toolkit import load_library
+    from toolkit.paths import bundled_library
+    from toolkit.testing.payloads import plant_library
+
+    return load_library(plant_library(bundled_library(), tmp_path_factory.mktemp("planted") / "library").root)
+
+
+class Tags:
+    """Every tag and attribute of an HTML text, to tell markup that the page made from markup that got in."""
+
+    def __init__(self, html: str) -> None:
+        from html.parser import HTMLParser
+
+        self.tags: set[str] = set()
+        self.attributes: list[tuple[str, str]] = []
+        tags, attributes = self.tags, self.attributes
+
+        class Parser(HTMLParser):
+            def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+                tags.add(tag)
+                attributes.extend((name, value or "") for name, value in attrs)
+
+        Parser().feed(html)
+
+
+def test_hostile_questions_and_names_are_text_on_the_page_and_in_print(planted: Library, tmp_path: Path) -> None:
+    from toolkit.responses.printing import write_papers
+    from toolkit.testing.payloads import PAYLOADS, traced
+
+    responses = ResponseStore(tmp_path / "r.sqlite")
+    names = [p.text for p in PAYLOADS if p.one_line and len(p.text) < 200][:6]
+    roster = [(f"c{n}", name) for n, name in enumerate(names)]
+    issued = {i.learner: i.token for i in responses.load_roster("s", roster).issued}
+    suited = len(eligible(planted, AUDIENCE))
+    pretest.set_pretest(responses, Pretest("s", AUDIENCE, "en", questions=suited // 2, minutes=30))
+    shown = []
+    for learner, _ in roster:
+        page = CandidatePage(planted, responses.path, "s", clock=Clock())
+        assert page.open(issued[learner]), page.message.value
+        html = page.identity.value + page.header.value
+        html += "".join(w.value for w in page.body.children if hasattr(w, "value") and isinstance(w.value, str))
+        shown.append(html)
+    found = Tags("".join(shown))
+    assert found.tags <= {"p", "strong", "h1", "div", "ul", "li", "em", "code", "a", "br"}, found.tags
+    assert not [name for name, _ in found.attributes if name.startswith("on")]
+    assert all(
+        value.startswith(("http://", "https://", "mailto:", "#")) for name, value in found.attributes if name == "href"
+    )
+    # Printed: the names and the questions as text, whatever they hold.
+    printed = write_papers(planted, roster[:2], tmp_path / "papers", audience=AUDIENCE, questions=8, date="2026-12-02")
+    text = pdf_text(printed[0].paper)
+    assert traced(text) and "LZ" in text  # the planted markers are there, as letters on the page

@@ -348,6 +348,10 @@ def cmd_serve_test(args: argparse.Namespace) -> int:
         raise ResponseError(
             "--shuffle and --key are not for a test: each paper is drawn and shuffled for its candidate"
         )
+    if args.lang is not None and args.lang not in LANGUAGES:
+        raise ResponseError(f"language '{args.lang}' is not valid; valid: {', '.join(LANGUAGES)}", "lang")
+    if not 0 <= args.pass_mark <= 100:
+        raise ResponseError(f"--pass-mark {args.pass_mark} is not valid; valid: a whole percent from 0 to 100")
     if not args.dry_run:
         with requires_extra("serve"):
             import voila  # noqa: F401

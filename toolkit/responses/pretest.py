@@ -393,8 +393,18 @@ def open_attempt(
     test = read_pretest(store, session)
     made = attempts(store, session, learner)
     if made:
-        return made[-1]
+        return close_if_expired(store, made[-1], clock)
     return _new_attempt(store, library, test, learner, 1, clock)
+
+
+def close_if_expired(store: ResponseStore, attempt: Attempt, clock: Clock = system_clock) -> Attempt:
+    """An open attempt whose time is up, handed in (graded on the answers saved in time); any other as it is."""
+    if attempt.submitted or clock() <= parse_stamp(attempt.deadline_at):
+        return attempt
+    try:
+        return submit_attempt(store, attempt, clock)
+    except SubmittedError:  # another page of the candidate handed it in meanwhile
+        return _current(store, attempt.session, attempt.learner, attempt.attempt)
 
 
 def start_resit(
@@ -408,7 +418,7 @@ def start_resit(
     made = attempts(store, session, learner)
     if not made:
         return open_attempt(store, library, session, learner, clock)
-    last = made[-1]
+    last = close_if_expired(store, made[-1], clock)
     if not last.submitted:
         raise ResponseError(f"attempt {last.attempt} of '{learner}' is still open; submit it first", "attempt")
     if last.passed:

@@ -4,8 +4,9 @@
 only from a candidate's personal link (``?pass=<token>`` of the session's roster), shows the attempt the
 candidate is at (the first is drawn and its clock started the first time the paper opens, and the same
 paper comes back on every reload), saves each answer as it is given, and refuses one given after the
-time limit with a sentence in the candidate's language. The time left is the server's figure, refreshed
-by the kernel (which runs on the server) every few seconds: the browser's clock is never asked.
+time limit with a sentence in the candidate's language; once the time is up the paper is handed in,
+graded on the answers saved in time. The time left is the server's figure, refreshed by the kernel
+(which runs on the server) every few seconds: the browser's clock is never asked.
 Submitting grades the paper; a candidate who did not pass may start the one re-sit, a fresh paper with
 none of the questions already seen; a third attempt is refused.
 
@@ -170,12 +171,12 @@ class CandidatePage:
         return self.attempt.seconds_left(self.clock()) if self.attempt is not None else 0
 
     def refresh_clock(self) -> None:
-        """Show the time left by the server's clock; once it is up, say so (and keep the Submit button)."""
+        """Show the time left by the server's clock; once it is up, hand the paper in and say so."""
         if self.attempt is None or self.attempt.submitted:
-            self.clock_line.value = ""
             return
         left = self.seconds_left()
         if left <= 0:
+            self.submit()  # graded on the answers saved in time
             self.clock_line.value = f"<p class='lz-error lz-time-up'>{escape(self.t('test.time_up'))}</p>"
             return
         text = self.t("test.time_left", minutes=left // 60, seconds=left % 60)
