@@ -433,9 +433,13 @@ def test_the_report_lists_every_attempt_and_names_nobody_unless_asked(sat: Respo
         (SESSION, "2", "1", "1", "1", "77.5%"),
     ]
     assert not any(who in aggregate.html for who in ("li-ming", "李明", "wang-fang", "王芳"))
-    # Filters apply: another audience has no attempts.
-    other = handout.prepare("report", {**values, "audience": AUDIENCE})
-    assert len(other.document.attempts) == 2
+    # Filters apply: the test's audience and sheet keep them, another sheet leaves them out.
+    assert len(handout.prepare("report", {**values, "audience": AUDIENCE}).document.attempts) == 2
+    assert len(handout.prepare("report", {**values, "sheet": "test"}).document.attempts) == 2
+    from toolkit.errors import StoreError
+
+    with pytest.raises(StoreError, match="no sheet 'quiz' in the store; valid: test"):
+        handout.prepare("report", {**values, "sheet": "quiz"})
 
 
 def test_the_export_gains_the_attempts(sat: ResponseStore, tmp_path: Path) -> None:

@@ -344,6 +344,6 @@ def assemble_report(library: Library, params: Mapping[str, Any]) -> TrainerRepor
 def _attempts_section(params: Mapping[str, Any], named: bool, t: Catalog) -> dict[str, Any]:
     from toolkit.documents.report import analysis
 
-    frame = analysis.pretest_attempts(params["store"], params["session"], params["audience"])
+    frame = analysis.pretest_attempts(params["store"], params["session"], params["audience"], params["sheet"])
     line, head, rows = _attempt_rows(frame, named, t)
     return {"attempts_line": line, "attempts_head": head, "attempts": rows}

@@ -132,7 +132,8 @@ def read_store(
                 raise StoreError(f"{path}: no {column} '{unknown[0]}' in the store; valid: {', '.join(known)}")
             if values:
                 sheets = sheets[sheets[column].isin(values)]
-        if sheets.empty and not (tested and not wanted["sheet"]):  # test attempts alone are reported too
+        # Test attempts alone are reported too (the sheet ``test`` stands for them in a filter).
+        if sheets.empty and not (tested and (not wanted["sheet"] or "test" in wanted["sheet"])):
             chosen = "; ".join(f"{column} {', '.join(values)}" for column, values in wanted.items() if values)
             raise StoreError(f"{path}: no sheet in the store matches {chosen}")
         where, args = _in("session", sorted(sheets["session"].unique()))
@@ -386,18 +387,24 @@ def _tested(conn: sqlite3.Connection) -> dict[str, list[str]]:
     ).fetchall()
     if not rows:
         return {}
-    return {"session": [row[0] for row in rows], "audience": [row[1] for row in rows]}
+    return {"session": [row[0] for row in rows], "audience": [row[1] for row in rows], "sheet": ["test"]}
 
 
 ATTEMPT_COLUMNS = ("session", "learner", "name", "attempt", "started_at", "submitted_at", "score", "max_score")
 
 
 def pretest_attempts(
-    path: str | Path, session: str | Sequence[str] | None = None, audience: str | Sequence[str] | None = None
+    path: str | Path,
+    session: str | Sequence[str] | None = None,
+    audience: str | Sequence[str] | None = None,
+    sheet: str | Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Every attempt at a session's pre-appointment test, one row each: session, learner, name (the
     roster's), attempt, started_at, submitted_at, score, max_score, passed (``None`` until submitted),
-    keeping the sessions and audiences asked for. None in a store older than version 3."""
+    keeping the sessions and audiences asked for; none when sheets are asked for and ``test`` is not
+    among them, and none in a store older than version 3."""
+    if _choices(sheet) and "test" not in _choices(sheet):
+        return pd.DataFrame(columns=[*ATTEMPT_COLUMNS, "passed"])
     conn = open_store(path)
     try:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
