@@ -386,6 +386,16 @@ def test_serve_test_refuses_without_a_roster_too_large_papers_and_open(
         assert main([*base, *extra]) == 2
         err = capsys.readouterr().err
         assert message in err and err.count("\n") == 1, err
+    for extra, message in ((["--minutes", "0"], "0 is out of range"),):
+        with pytest.raises(SystemExit):
+            main([*base, *extra])
+        assert message in capsys.readouterr().err
+    base[1] = "quiz,test"
+    for extra, message in (([], "'test' is served alone, not with other sheets"),):
+        assert main([*base, *extra]) == 2
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1, err
+    base[1] = "test"
     assert main([*base, "--minutes", "45", "--lang", "zh-CN"]) == 0
     assert "45 minutes" in capsys.readouterr().out
     settings = pretest.read_pretest(ResponseStore(store), SESSION)

@@ -280,6 +280,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if args.documents == "test":  # the pre-appointment test: a paper of its own for each candidate
         return cmd_serve_test(args)
+    if args.documents is not None and "test" in _csv(args.documents):
+        from toolkit.errors import ParameterError
+
+        raise ParameterError(
+            "'test' is served alone, not with other sheets: lianzheng serve test --store ... --session ..."
+        )
     from toolkit.documents import check_learner_parameters, check_parameters, document_kind, learner_sheets
     from toolkit.documents.params import INTERACTIVE
     from toolkit.library.load import load_library
@@ -617,7 +623,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser(
         "serve",
-        help="serve the interactive worksheet and quiz to learners with Voila",
+        help="serve the interactive worksheet and quiz to learners with Voila, or the pre-appointment test",
         description="Prepare the worksheet and quiz notebooks with the session's parameters and serve them with "
         "Voila: learners answer in the page, every answer is saved to the response store.",
     )
