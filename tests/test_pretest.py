@@ -7,9 +7,9 @@ import datetime as dt
 import json
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -489,9 +489,10 @@ def test_the_export_gains_the_attempts(sat: ResponseStore, tmp_path: Path) -> No
 
 
 @pytest.mark.slow
-def test_serve_test_gives_a_candidate_their_paper_by_link_and_the_same_one_on_reload(tmp_path: Path) -> None:
-    import urllib.request
-
+@pytest.mark.browser
+def test_serve_test_in_a_real_browser_paper_by_link_time_left_and_the_same_paper_on_reload(
+    browser: Any, tmp_path: Path
+) -> None:
     from tests.test_serve import _wait_for, listening, stop
     from toolkit.testing.lab import free_port
 
@@ -503,24 +504,48 @@ def test_serve_test_gives_a_candidate_their_paper_by_link_and_the_same_one_on_re
         "-c",
         "import sys; from toolkit.cli import main; sys.exit(main())",
         *("serve", "test", "--store", str(store), "--session", SESSION, "--lang", "zh-CN"),
-        *("--questions", "10", "--minutes", "20", "--port", str(port)),
+        *("--questions", "6", "--minutes", "20", "--port", str(port)),
     ]
     log = (tmp_path / "voila.log").open("w")
     server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    base = f"http://127.0.0.1:{port}/"
+    refused: list[str] = []
+
+    def route(request_route: Any) -> None:  # an offline room: nothing may leave the server
+        if request_route.request.url.startswith(base):
+            request_route.continue_()
+        else:
+            refused.append(request_route.request.url)
+            request_route.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
     try:
         listening(server, port, tmp_path / "voila.log")
-        base = f"http://127.0.0.1:{port}/"
-        with urllib.request.urlopen(f"{base}?pass=not-a-token", timeout=120) as response:
-            assert response.status == 200
-        with urllib.request.urlopen(f"{base}?pass={issued.token}", timeout=120) as response:
-            assert response.status == 200
-        made = _wait_for(lambda: pretest.attempts(ResponseStore(store), SESSION))
-        assert [(a.learner, a.attempt, len(a.questions)) for a in made] == [("li-ming", 1, 10)]
-        with urllib.request.urlopen(f"{base}?pass={issued.token}", timeout=120) as response:  # a reload
-            assert response.status == 200
-        time.sleep(2)
-        assert pretest.attempts(ResponseStore(store), SESSION) == made  # the same paper, the same start
+        page.goto(f"{base}?pass=not-a-token", timeout=90_000)
+        page.wait_for_selector(".lz-no-access", timeout=90_000)
+        assert not pretest.attempts(ResponseStore(store), SESSION)
+        page.goto(f"{base}?pass={issued.token}", timeout=90_000)
+        page.wait_for_selector(".lz-time-left", timeout=90_000)
+        assert "剩余时间：19分" in page.locator(".lz-time-left").inner_text()  # the server's figure
+        (made,) = pretest.attempts(ResponseStore(store), SESSION)
+        assert (made.learner, made.attempt, len(made.questions)) == ("li-ming", 1, 6)
+        first = made.items[0]
+        css = ".lz-item-" + "".join(c if c.isalnum() or c in "-_" else "-" for c in first["id"])
+        label = first["answer"] if isinstance(first["answer"], str) else None
+        button = page.locator(f"{css} button", has_text=label) if label else page.locator(f"{css} button").first
+        button.click()
+        saved = _wait_for(lambda: pretest.attempt_answers(ResponseStore(store), made))
+        assert list(saved) == [first["id"]]
+        page.reload()
+        page.wait_for_selector(".lz-time-left", timeout=90_000)
+        assert pretest.attempts(ResponseStore(store), SESSION) == [made]  # the same paper, the same start
+        chosen = page.locator(f"{css} button.mod-active")
+        assert chosen.count() == 1
+        assert refused == [], refused
     finally:
+        context.close()
         stop(server)
         log.close()
 
