@@ -59,6 +59,18 @@ class Served:
     env: tuple[tuple[str, str], ...] = ()  # added to the environment Voilà runs in
 
 
+def page_metadata(nb: Any, lang: str, title: str) -> None:
+    """What a learner's page shows before its widgets, in its language: the ``lianzheng`` Voilà
+    template reads the page's language, title and loading text from the notebook's metadata."""
+    t = catalog(lang)
+    nb.metadata["title"] = title
+    nb.metadata["lianzheng"] = {
+        "lang": lang,
+        "loading": t("learner.loading", title=title),
+        "progress": t("learner.progress", index="{index}", count="{count}"),
+    }
+
+
 def prepare_sheets(
     folder: Path,
     documents: Sequence[str],
@@ -109,14 +121,7 @@ def prepare_sheets(
             # The notebook's Markdown speaks to whoever edits it, not to learners: Voilà would show it.
             nb = nbformat.read(temp, as_version=4)
             nb.cells = [cell for cell in nb.cells if cell.cell_type != "markdown"]
-            # What the page shows before its widgets, in the sheet's language (the lianzheng template).
-            t = catalog(checked["lang"])
-            nb.metadata["title"] = document.cover.title
-            nb.metadata["lianzheng"] = {
-                "lang": checked["lang"],
-                "loading": t("learner.loading", title=document.cover.title),
-                "progress": t("learner.progress", index="{index}", count="{count}"),
-            }
+            page_metadata(nb, checked["lang"], document.cover.title)
             nbformat.write(nb, temp)
         paths.append(target)
     return paths
@@ -255,6 +260,7 @@ def pretest_plan(
         )
         nb = nbformat.read(temp, as_version=4)
         nb.cells = [cell for cell in nb.cells if cell.cell_type != "markdown"]
+        page_metadata(nb, lang, catalog(lang)("test.title"))
         nbformat.write(nb, temp)
     set_pretest(responses, settings)
     command = (
