@@ -99,23 +99,26 @@ def _learner_kernel_modules(
 
 
 @pytest.mark.slow
-def test_the_learner_kernel_imports_only_what_the_page_needs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("sheet", "title"), [("quiz", "Integrity knowledge quiz"), ("worksheet", "Self-reflection worksheet")])
+def test_the_learner_kernel_imports_only_what_the_page_needs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sheet: str, title: str
+) -> None:
     store = tmp_path / "responses.sqlite"
     argv = ["serve", "--store", str(store), "--session", "hall", "--audience", "retired", "--questions", "4"]
     assert main([*argv, "--open", "--date", "2026-12-01", "--dry-run"]) == 0
     folder = tmp_path / "hall"
     assert (folder / "worksheet.sheet.pickle").is_file() and (folder / "quiz.sheet.pickle").is_file()
-    modules, shown = _learner_kernel_modules(folder / "quiz.ipynb", "learner=li-ming", monkeypatch)
+    modules, shown = _learner_kernel_modules(folder / f"{sheet}.ipynb", "learner=li-ming", monkeypatch)
     loaded = sorted(m for m in modules if any(m == f or m.startswith(f + ".") for f in FORBIDDEN))
     assert loaded == [], f"the learner's kernel imported {loaded}"
     # It is the page all the same: the header, and the sheet opened for the learner in the address.
-    assert "Integrity knowledge quiz" in shown["text/html"]
+    assert title in shown["text/html"]
     assert "application/vnd.jupyter.widget-view+json" in shown
     from toolkit.responses.store import ResponseStore
 
     opened = ResponseStore(store)
     assert opened.conn.execute("SELECT learner FROM opens").fetchall() == [("li-ming",)]
-    assert len(opened.sheet("hall", "quiz").items) == 4
+    assert opened.sheet("hall", sheet).kind == sheet
 
 
 def test_a_copy_whose_parameters_were_edited_assembles_its_sheet_anew(tmp_path: Path, bundled: object) -> None:
