@@ -99,7 +99,9 @@ def _learner_kernel_modules(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("sheet", "title"), [("quiz", "Integrity knowledge quiz"), ("worksheet", "Self-reflection worksheet")])
+@pytest.mark.parametrize(
+    ("sheet", "title"), [("quiz", "Integrity knowledge quiz"), ("worksheet", "Self-reflection worksheet")]
+)
 def test_the_learner_kernel_imports_only_what_the_page_needs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sheet: str, title: str
 ) -> None:
