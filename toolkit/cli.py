@@ -631,7 +631,9 @@ def build_parser() -> argparse.ArgumentParser:
     contest.add_argument("--buzzer", type=int, default=6, help="buzzer questions (default 6)")
     contest.add_argument("--risk", type=int, default=1, help="risk questions per team (default 1)")
     contest.add_argument("--points", type=int, default=10, help="points of a required or buzzer question (default 10)")
-    contest.add_argument("--stakes", type=_stakes, default=(10, 20, 30), help="stakes of the risk round (default 10,20,30)")
+    contest.add_argument(
+        "--stakes", type=_stakes, default=(10, 20, 30), help="stakes of the risk round (default 10,20,30)"
+    )
     contest.add_argument("--seconds", type=_count, default=30, help="seconds to answer or to press (default 30)")
     contest.add_argument(
         "--answer-seconds", type=_count, default=20, help="seconds for the team that pressed first (default 20)"

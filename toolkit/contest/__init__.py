@@ -6,7 +6,7 @@ what the store keeps in :mod:`.record` and the pages and their server in :mod:`.
 """
 
 from toolkit.contest.draw import Plan, draw
-from toolkit.contest.rounds import ROUNDS, Points, points, standings
 from toolkit.contest.room import ContestRoom, Settings
+from toolkit.contest.rounds import ROUNDS, Points, points, standings
 
 __all__ = ["ROUNDS", "ContestRoom", "Plan", "Points", "Settings", "draw", "points", "standings"]

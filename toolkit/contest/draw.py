@@ -33,7 +33,9 @@ class Plan:
         for name in ROUNDS:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_QUESTIONS:
-                raise ContestError(f"{name} questions: {value!r} is not valid; valid: a whole number from 0 to {MAX_QUESTIONS}")
+                raise ContestError(
+                    f"{name} questions: {value!r} is not valid; valid: a whole number from 0 to {MAX_QUESTIONS}"
+                )
         if not self.required + self.buzzer + self.risk:
             raise ContestError("the contest has no question; give at least one round a question")
 

@@ -80,7 +80,8 @@ class Recorder:
                 [(contest, number, name) for number, name in enumerate(teams, start=1)],
             )
             conn.executemany(
-                "INSERT INTO contest_questions (contest, number, round, team, item, question) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO contest_questions (contest, number, round, team, item, question) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 [
                     (contest, q.number, q.round, q.team, q.item["id"], json.dumps(q.item, ensure_ascii=False))
                     for q in questions

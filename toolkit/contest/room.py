@@ -79,8 +79,8 @@ class Settings:
     lang: str
     seed: int = 1
     title: str = ""
-    plan: Plan = Plan()
-    points: Points = Points()
+    plan: Plan = field(default_factory=Plan)
+    points: Points = field(default_factory=Points)
     seconds: int = 30  # to answer a required or risk question, or to press in the buzzer round
     answer_seconds: int = 20  # for the team that pressed first
 
@@ -182,7 +182,9 @@ class ContestRoom:
         current = self.current
         assert current is not None
         if current.phase not in phases:
-            raise ContestError(f"not now: question {current.question.number} is {current.phase}; valid in {', '.join(phases)}")
+            raise ContestError(
+                f"not now: question {current.question.number} is {current.phase}; valid in {', '.join(phases)}"
+            )
         return current
 
     def _next(self, args: dict[str, Any], team: int | None) -> dict[str, Any]:
@@ -233,7 +235,11 @@ class ContestRoom:
 
     def _score(self, current: Current, team: int | None, given: Any, correct: bool | None) -> dict[str, Any]:
         question = current.question
-        gained = 0 if team is None or correct is None else points(question.round, correct, self.settings.points, stake=current.stake)
+        gained = (
+            0
+            if team is None or correct is None
+            else points(question.round, correct, self.settings.points, stake=current.stake)
+        )
         assert self.contest is not None
         self.recorder.answer(self.contest, question.number, team, given, correct, current.stake, gained, self.clock())
         current.answer = Answer(team, given, correct, current.stake, gained)
@@ -367,9 +373,7 @@ class ContestRoom:
             }
         if view == "team" and team is not None:
             open_ = current.phase in ("open", "answering") and (current.deadline is None or now <= current.deadline)
-            state["can_buzz"] = (
-                question.round == "buzzer" and open_ and all(p.team != team for p in current.presses)
-            )
+            state["can_buzz"] = question.round == "buzzer" and open_ and all(p.team != team for p in current.presses)
             state["can_answer"] = open_ and current.floor == team
             state["can_stake"] = current.phase == "between" and question.team == team and ROUNDS[question.round].staked
         return state

@@ -55,13 +55,20 @@ class Points:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1000:
                 raise ContestError(f"points '{name}' is {value!r}; valid: a whole number from 0 to 1000")
-        if not self.stakes or any(isinstance(s, bool) or not isinstance(s, int) or not 1 <= s <= 1000 for s in self.stakes):
+        if not self.stakes or any(
+            isinstance(s, bool) or not isinstance(s, int) or not 1 <= s <= 1000 for s in self.stakes
+        ):
             raise ContestError(f"stakes {list(self.stakes)!r} are not valid; valid: whole numbers from 1 to 1000")
         if len(set(self.stakes)) != len(self.stakes):
             raise ContestError(f"stakes {list(self.stakes)!r} repeat a value; valid: different whole numbers")
 
     def as_dict(self) -> dict[str, Any]:
-        return {"required": self.required, "buzzer": self.buzzer, "buzzer_wrong": self.buzzer_wrong, "stakes": list(self.stakes)}
+        return {
+            "required": self.required,
+            "buzzer": self.buzzer,
+            "buzzer_wrong": self.buzzer_wrong,
+            "stakes": list(self.stakes),
+        }
 
 
 def round_type(name: str) -> RoundType:
@@ -111,7 +118,12 @@ def check_given(given: Any, question: Mapping[str, Any]) -> Any:
             raise ContestError(f"answer {given!r} to question {question['id']} is not valid; valid: true, false")
         return given
     if isinstance(answer, list):
-        if not isinstance(given, list) or not given or any(g not in letters for g in given) or len(set(given)) != len(given):
+        if (
+            not isinstance(given, list)
+            or not given
+            or any(g not in letters for g in given)
+            or len(set(given)) != len(given)
+        ):
             raise ContestError(
                 f"answer {given!r} to question {question['id']} is not valid; valid: a list of one or more of "
                 f"{', '.join(letters)}"

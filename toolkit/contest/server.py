@@ -119,6 +119,11 @@ def make_app(room: ContestRoom) -> Any:
         def get(self) -> None:
             self.redirect("/projector")
 
+    class NoIcon(Base):
+        def get(self) -> None:
+            self.set_status(204)
+            self.finish()
+
     class Console(Base):
         def get(self) -> None:
             key = self.get_query_argument("key", "")
@@ -163,7 +168,11 @@ def make_app(room: ContestRoom) -> Any:
                 data = self.body()
                 self.console(data.get("key"))
                 plan = data.get("plan")
-                chosen = Plan(**{k: plan[k] for k in ("required", "buzzer", "risk") if k in plan}) if isinstance(plan, dict) else None
+                chosen = (
+                    Plan(**{k: plan[k] for k in ("required", "buzzer", "risk") if k in plan})
+                    if isinstance(plan, dict)
+                    else None
+                )
                 teams = data.get("teams")
                 if not isinstance(teams, list) or not all(isinstance(name, str) for name in teams):
                     raise ContestError("teams: give a list of team names")
@@ -191,6 +200,7 @@ def make_app(room: ContestRoom) -> Any:
     return tornado.web.Application(
         [
             (r"/", Index),
+            (r"/favicon.ico", NoIcon),
             (r"/console", Console),
             (r"/projector", Projector),
             (r"/team/([0-9]{1,3})", Team),

@@ -151,7 +151,8 @@ CREATE TABLE IF NOT EXISTS contest_answers (
 """
 # --- end of the knowledge contest ---------------------------------------------------------------------
 
-DDL = f"""
+DDL = (
+    f"""
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -235,7 +236,9 @@ CREATE TABLE IF NOT EXISTS releases (
     released_at TEXT NOT NULL,
     PRIMARY KEY (session, sheet)
 );
-""" + CONTEST_DDL
+"""
+    + CONTEST_DDL
+)
 
 # Version 1 -> 2: ``sheets`` loses its CHECK on ``kind`` (a registered kind must be storable), which SQLite
 # can only do by rebuilding the table; the new tables come from DDL's CREATE TABLE IF NOT EXISTS.

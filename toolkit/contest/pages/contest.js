@@ -242,7 +242,8 @@
     }
     controls.appendChild(el("button", { "data-lz": "finish", text: t("contest.finish"), onclick: function () { act("finish"); } }));
     panel.appendChild(controls);
-    panel.appendChild(presses(true));
+    var pressList = presses(true);
+    if (pressList) { panel.appendChild(pressList); }
     live.appendChild(panel);
     live.appendChild(scoreboard());
     return [live, setupForm];

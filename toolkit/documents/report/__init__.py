@@ -216,16 +216,31 @@ def _contest_parts(params: Mapping[str, Any], t: Catalog) -> dict[str, Any]:
     if found.contests.empty:
         return {}
     lines = tuple(
-        t("report.contest.line", contest=r["contest"], teams=r["teams"], questions=r["asked"], date=t.date(str(r["started_at"])[:10]))
+        t(
+            "report.contest.line",
+            contest=r["contest"],
+            teams=r["teams"],
+            questions=r["asked"],
+            date=t.date(str(r["started_at"])[:10]),
+        )
         for r in _rows(found.contests)
     )
     table: dict[tuple[str, int], dict[str, Any]] = {}
     for r in _rows(found.scores):
-        line = table.setdefault((r["contest"], int(r["team"])), {"name": r["name"], **dict.fromkeys(analysis.ROUND_ORDER, 0)})
+        line = table.setdefault(
+            (r["contest"], int(r["team"])), {"name": r["name"], **dict.fromkeys(analysis.ROUND_ORDER, 0)}
+        )
         if r["round"] in analysis.ROUND_ORDER:
             line[r["round"]] += int(r["points"])
     scores = tuple(
-        Row((contest, line["name"], *(str(line[name]) for name in analysis.ROUND_ORDER), str(sum(line[n] for n in analysis.ROUND_ORDER))))
+        Row(
+            (
+                contest,
+                line["name"],
+                *(str(line[name]) for name in analysis.ROUND_ORDER),
+                str(sum(line[n] for n in analysis.ROUND_ORDER)),
+            )
+        )
         for (contest, _), line in table.items()
     )
     missed = tuple(

@@ -399,8 +399,9 @@ def contest_results(path: str | Path, sessions: Sequence[str] = ()) -> ContestRe
         where = f"WHERE c.session IN ({', '.join('?' * len(sessions))})" if sessions else ""
         args = list(sessions)
         contests = pd.read_sql_query(
-            f"SELECT c.contest, c.session, c.started_at, (SELECT count(*) FROM contest_teams t WHERE t.contest = c.contest) "
-            f"AS teams, (SELECT count(*) FROM contest_answers a WHERE a.contest = c.contest) AS asked FROM contests c "
+            "SELECT c.contest, c.session, c.started_at, "
+            "(SELECT count(*) FROM contest_teams t WHERE t.contest = c.contest) AS teams, "
+            f"(SELECT count(*) FROM contest_answers a WHERE a.contest = c.contest) AS asked FROM contests c "
             f"{where} ORDER BY c.started_at, c.contest",
             conn,
             params=args,
