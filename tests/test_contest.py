@@ -407,3 +407,101 @@ def test_console_screen_and_two_teams_in_a_browser(browser: Any, bundled: Librar
     finally:
         server.stop()
         room.close()
+
+
+@pytest.mark.slow
+def test_the_report_pdf_shows_the_contest(bundled: Library, tmp_path: Path) -> None:
+    import subprocess
+
+    from toolkit.documents import assemble, check_parameters
+    from toolkit.render.pdf import to_pdf
+
+    store = tmp_path / "p.sqlite"
+    generate(store, 20, sessions=1, seed=3)
+    room = room_for(bundled, store)
+    play(room)
+    room.close()
+    params = check_parameters("report", {"store": str(store), "lang": "zh-CN", "date": "2026-12-02"}, bundled)
+    (tmp_path / "r.pdf").write_bytes(to_pdf(assemble("report", params, bundled)))
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "知识竞赛" in text and "各轮得分" in text and "失分最多的题目" in text and "队1" in text
+
+
+def test_the_command_serves_the_pages(tmp_path: Path) -> None:
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "toolkit.cli", "contest", "--store", str(tmp_path / "c.sqlite")]
+    command += ["--session", "cli", "--teams", "甲队,乙队", "--lang", "zh-CN", "--port", str(port)]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        lines = [process.stdout.readline() for _ in range(5)]  # type: ignore[union-attr]
+        assert lines[0].startswith("results go to") and "/console?key=" in lines[1]
+        assert lines[3].startswith("team 1 (甲队): http://127.0.0.1:") and "/team/1?key=" in lines[3]
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                status, state = http(f"{base}/api/state?view=projector")
+                break
+            except OSError:
+                time.sleep(0.05)
+        assert status == 200 and [t["name"] for t in state["teams"]] == ["甲队", "乙队"]
+        assert state["phase"] == "between" and "question" not in state  # announced, not shown
+        with urllib.request.urlopen(lines[3].split(": ", 1)[1].strip()) as response:
+            assert "参赛队答题页" in response.read().decode()
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_planted_questions_stay_text_on_every_page(browser: Any, tmp_path: Path) -> None:
+    from toolkit.library.load import load_library
+    from toolkit.paths import default_library
+    from toolkit.testing.payloads import plant_library
+
+    planting = plant_library(default_library(), tmp_path / "library")
+    library = load_library(planting.root)
+    settings = Settings(session="p", audience="retired", lang=library.language, plan=Plan(1, 1, 0))
+    room = ContestRoom(library, tmp_path / "p.sqlite", settings)
+    room.setup([PAYLOADS[0].text[:40], PAYLOADS[1].text[:40]])
+    server = Running(room)
+    errors: list[str] = []
+    try:
+        context = browser.new_context()
+        context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(server.url) else r.abort())
+        pages = {
+            "console": f"/console?key={room.console_key}",
+            "projector": "/projector",
+            "team": f"/team/1?key={room.team_keys[0]}",
+        }
+        opened = {}
+        for name, path in pages.items():
+            page = context.new_page()
+            page.on("dialog", lambda d: (errors.append(d.message), d.dismiss()))
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.goto(server.url + path)
+            opened[name] = page
+        room.act("show", {})
+        room.act("reveal", {})
+        stem = room.current.question.item["text"]  # type: ignore[union-attr]
+        for name, page in opened.items():
+            page.wait_for_selector("[data-lz=key]")
+            shown = page.inner_text("main")
+            assert " ".join(stem.split())[:30] in " ".join(shown.split()), name
+            assert page.locator("main img, main svg, main iframe, main script, main a[href*=evil]").count() == 0
+        assert errors == []
+        context.close()
+    finally:
+        server.stop()
+        room.close()
