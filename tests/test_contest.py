@@ -505,3 +505,12 @@ def test_planted_questions_stay_text_on_every_page(browser: Any, tmp_path: Path)
     finally:
         server.stop()
         room.close()
+
+
+def test_a_store_with_only_a_contest_has_a_report(bundled: Library, tmp_path: Path) -> None:
+    store = tmp_path / "only.sqlite"
+    room = room_for(bundled, store)
+    play(room)
+    room.close()
+    html = handout.prepare("report", {"store": str(store), "lang": "en", "date": "2026-12-02"}).html
+    assert "Knowledge contests" in html and "s1/1: 2 teams, 6 questions asked" in html

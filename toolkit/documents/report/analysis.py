@@ -120,8 +120,11 @@ def read_store(
         # One read transaction: every table as of the same moment, while learners go on saving.
         conn.execute("BEGIN")
         sheets = pd.read_sql_query("SELECT * FROM sheets ORDER BY session, sheet", conn)
-        if sheets.empty:
-            raise StoreError(f"{path}: the store is empty (no worksheet or quiz has been opened yet)")
+        has_contests = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'contests'").fetchone()
+        if sheets.empty and not (has_contests and conn.execute("SELECT 1 FROM contests LIMIT 1").fetchone()):
+            raise StoreError(
+                f"{path}: the store is empty (no worksheet or quiz has been opened yet, and no contest held)"
+            )
         wanted = {"session": _choices(session), "audience": _choices(audience), "sheet": _choices(sheet)}
         every = sheets
         for column, values in wanted.items():
@@ -131,7 +134,7 @@ def read_store(
                 raise StoreError(f"{path}: no {column} '{unknown[0]}' in the store; valid: {', '.join(known)}")
             if values:
                 sheets = sheets[sheets[column].isin(values)]
-        if sheets.empty:
+        if sheets.empty and not every.empty:
             chosen = "; ".join(f"{column} {', '.join(values)}" for column, values in wanted.items() if values)
             raise StoreError(f"{path}: no sheet in the store matches {chosen}")
         where, args = _in("session", sorted(sheets["session"].unique()))
