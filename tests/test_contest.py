@@ -514,3 +514,31 @@ def test_a_store_with_only_a_contest_has_a_report(bundled: Library, tmp_path: Pa
     room.close()
     html = handout.prepare("report", {"store": str(store), "lang": "en", "date": "2026-12-02"}).html
     assert "Knowledge contests" in html and "s1/1: 2 teams, 6 questions asked" in html
+
+
+def test_a_restarted_server_carries_on(bundled: Library, tmp_path: Path) -> None:
+    store = tmp_path / "again.sqlite"
+    room = room_for(bundled, store)
+    room.act("show", {})
+    room.act("judge", {"correct": True})  # question 1: team 1 +10
+    room.act("next", {})
+    room.act("show", {})
+    room.act("judge", {"correct": True})  # question 2: team 2 +10
+    room.act("next", {})
+    room.act("show", {})
+    room.act("buzz", {}, team=2)  # question 3 (buzzer): team 2 pressed when the server stopped
+    before = room.snapshot("projector")
+    room.close()
+    again = ContestRoom(bundled, store, room.settings)
+    assert again.resume() == "s1/1"
+    after = again.snapshot("projector")
+    assert after["scoreboard"] == before["scoreboard"] and after["number"] == 3
+    assert after["phase"] == "answering" and after["floor"] == 2
+    kept = [{k: p[k] for k in ("team", "rank", "at")} for p in after["presses"]]
+    assert kept == [{k: p[k] for k in ("team", "rank", "at")} for p in before["presses"]]
+    again.act("judge", {"correct": True})
+    assert {line["name"]: line["total"] for line in again.snapshot("projector")["scoreboard"]} == {"队1": 10, "队2": 20}
+    again.close()
+    fresh = ContestRoom(bundled, tmp_path / "new.sqlite", room.settings)
+    assert fresh.resume() is None and fresh.snapshot("projector")["phase"] == "setup"
+    fresh.close()

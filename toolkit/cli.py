@@ -25,6 +25,7 @@ from toolkit.library.stats import format_stats, library_stats
 from toolkit.paths import default_library
 
 if TYPE_CHECKING:
+    from toolkit.contest import ContestRoom
     from toolkit.library.catalog import Library
 
 
@@ -339,9 +340,9 @@ def _stakes(value: str) -> tuple[int, ...]:
     return tuple(_whole(item, 1, 1000) for item in _items(value).split(","))
 
 
-def contest_room(args: argparse.Namespace) -> object:
+def contest_room(args: argparse.Namespace) -> ContestRoom:
     """The contest room of ``lianzheng contest``'s arguments: every value checked, the store opened, the
-    teams set up when given (nothing listens yet)."""
+    teams set up when given, otherwise the session's unfinished contest carried on (nothing listens yet)."""
     from toolkit.contest import ContestRoom, Plan, Points, Settings
     from toolkit.documents import check_parameters
     from toolkit.library.load import load_library
@@ -365,21 +366,24 @@ def contest_room(args: argparse.Namespace) -> object:
         answer_seconds=args.answer_seconds,
     )
     room = ContestRoom(library, args.store.resolve(), settings)
-    if args.teams is not None:
-        try:
+    try:
+        if args.teams is not None:
             room.setup(_csv(args.teams))
-        except BaseException:
-            room.close()
-            raise
+        elif room.resume() is not None:
+            assert room.current is not None
+            print(
+                f"carrying on contest {room.contest}, question {room.current.question.number} of {len(room.questions)}"
+            )
+    except BaseException:
+        room.close()
+        raise
     return room
 
 
 def cmd_contest(args: argparse.Namespace) -> int:
-    from toolkit.contest import ContestRoom
     from toolkit.contest.server import serve_forever
 
     room = contest_room(args)
-    assert isinstance(room, ContestRoom)
     host = args.ip if args.ip not in ("0.0.0.0", "::") else "<this machine's LAN address>"
     base = f"http://{host}:{args.port}"
     print(f"results go to {args.store.resolve()} (session {args.session})")
@@ -390,6 +394,7 @@ def cmd_contest(args: argparse.Namespace) -> int:
             print(f"team {number} ({room.teams[number - 1]}): {base}/team/{number}?key={key}")
     else:
         print("teams: set them up on the console, which then lists each team's link")
+    # a contest carried on after a restart has new team links: the old ones are refused
     sys.stdout.flush()
     try:
         serve_forever(room, args.ip, args.port)

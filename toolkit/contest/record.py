@@ -21,6 +21,11 @@ def stamp(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def unstamp(text: str) -> float:
+    """The server's clock of a time the store wrote (:func:`stamp`)."""
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC).timestamp()
+
+
 class Recorder:
     """One writer connection to the store for the contest server (one process; calls are serialised by
     the contest's lock). Each write is one transaction, committed before the action returns."""
@@ -125,6 +130,45 @@ class Recorder:
                 ),
             )
 
+    def unfinished(self, session: str) -> dict[str, Any] | None:
+        return unfinished(self.conn, session)
+
     def finish(self, contest: str, at: float) -> None:
         with self._transaction() as conn:
             conn.execute("UPDATE contests SET finished_at = ? WHERE contest = ?", (stamp(at), contest))
+
+
+def unfinished(conn: sqlite3.Connection, session: str) -> dict[str, Any] | None:
+    """The session's latest contest if it has not ended: its row, teams, questions, answers and presses
+    (plain data, in order), for a server started again to carry on where it stopped."""
+    row = conn.execute(
+        "SELECT contest, seed, params FROM contests WHERE session = ? AND finished_at IS NULL "
+        "ORDER BY started_at DESC, rowid DESC LIMIT 1",
+        (session,),
+    ).fetchone()
+    if row is None:
+        return None
+    contest = row[0]
+    return {
+        "contest": contest,
+        "seed": row[1],
+        "params": json.loads(row[2]),
+        "teams": [
+            name
+            for (name,) in conn.execute("SELECT name FROM contest_teams WHERE contest = ? ORDER BY team", (contest,))
+        ],
+        "questions": [
+            ContestQuestion(number, round_name, team, json.loads(question))
+            for number, round_name, team, question in conn.execute(
+                "SELECT number, round, team, question FROM contest_questions WHERE contest = ? ORDER BY number",
+                (contest,),
+            )
+        ],
+        "answers": conn.execute(
+            "SELECT number, team, given, correct, stake, points FROM contest_answers WHERE contest = ? ORDER BY number",
+            (contest,),
+        ).fetchall(),
+        "presses": conn.execute(
+            "SELECT id, number, team, pressed_at, rank FROM contest_presses WHERE contest = ? ORDER BY id", (contest,)
+        ).fetchall(),
+    }

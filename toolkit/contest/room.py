@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.contest.draw import ContestQuestion, Plan, check_teams, draw
-from toolkit.contest.record import Recorder, stamp
+from toolkit.contest.record import Recorder, stamp, unstamp
 from toolkit.contest.rounds import ROUNDS, Points, Scored, check_given, check_stake, is_correct, points, standings
 from toolkit.errors import ContestError
 from toolkit.i18n import catalog
@@ -149,6 +149,41 @@ class ContestRoom:
             self.scored = []
             self.finished = False
             self.current = Current(questions[0])
+            self.version += 1
+            return self.contest
+
+    def resume(self) -> str | None:
+        """Carry on the session's latest contest if it has not ended (the server was stopped or the machine
+        restarted): teams, questions and scores from the store, the first question not yet answered
+        announced again, or with the floor if a team had pressed for it. Teams get new links."""
+        with self.lock:
+            found = self.recorder.unfinished(self.settings.session)
+            if found is None:
+                return None
+            self.contest, self.teams, self.questions = found["contest"], found["teams"], found["questions"]
+            self.seed = found["seed"]
+            self.plan = Plan(**found["params"]["plan"])
+            self.team_keys = [secrets.token_urlsafe(12) for _ in self.teams]
+            answered = {row[0]: row for row in found["answers"]}
+            self.scored = []
+            for number, team, _given, correct, _stake, gained in found["answers"]:
+                question = self.questions[number - 1]
+                known = None if correct is None else bool(correct)
+                self.scored.append(Scored(question.round, team, known, gained, question.item["id"]))
+            waiting = [q for q in self.questions if q.number not in answered]
+            self.finished = False
+            if not waiting:  # every question answered, the contest not ended: the last one stays revealed
+                last = self.questions[-1]
+                self.current = Current(last, phase="revealed")
+            else:
+                self.current = Current(waiting[0])
+                now = self.clock()
+                for row, number, team, at, rank in found["presses"]:
+                    if number == waiting[0].number:
+                        self.current.presses.append(Press(team, rank, unstamp(at), row))
+                if self.current.presses:  # the team that pressed first keeps the floor, with a fresh countdown
+                    self.current.phase = "answering"
+                    self.current.deadline = now + self.settings.answer_seconds
             self.version += 1
             return self.contest
 
