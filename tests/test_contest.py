@@ -359,7 +359,7 @@ def test_console_screen_and_two_teams_in_a_browser(browser: Any, bundled: Librar
             ),
         )
         console = context.new_page()
-        console.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        console.on("dialog", lambda d: d.accept() if d.type == "confirm" else (dialogs.append(d.message), d.dismiss()))
         console.goto(f"{server.url}/console?key={room.console_key}")
         name = " ".join(hostile.text.split())
         console.fill("[data-lz=teams]", f"{name}\n蓝队")
@@ -403,6 +403,9 @@ def test_console_screen_and_two_teams_in_a_browser(browser: Any, bundled: Librar
         for page in (console, screen, *teams):
             assert page.locator("main img, main svg, main iframe").count() == 0
         assert not dialogs and not refused
+        console.click("[data-lz=finish]")  # asks first; the test's dialog handler says yes
+        screen.wait_for_selector("text=比赛结束，最终得分")
+        assert room.finished
         context.close()
     finally:
         server.stop()
@@ -539,6 +542,12 @@ def test_a_restarted_server_carries_on(bundled: Library, tmp_path: Path) -> None
     again.act("judge", {"correct": True})
     assert {line["name"]: line["total"] for line in again.snapshot("projector")["scoreboard"]} == {"队1": 10, "队2": 20}
     again.close()
+    again = ContestRoom(bundled, store, room.settings)
+    again.resume()
+    assert again.setup(["甲", "乙"]) == "s1/2"  # a new contest ends the one under way
+    again.close()
+    with closing(sqlite3.connect(store)) as conn:
+        assert conn.execute("SELECT contest FROM contests WHERE finished_at IS NOT NULL").fetchall() == [("s1/1",)]
     fresh = ContestRoom(bundled, tmp_path / "new.sqlite", room.settings)
     assert fresh.resume() is None and fresh.snapshot("projector")["phase"] == "setup"
     fresh.close()

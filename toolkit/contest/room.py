@@ -143,6 +143,8 @@ class ContestRoom:
                     "answer_seconds": s.answer_seconds,
                 },
             }
+            if self.contest is not None and not self.finished:  # the contest under way ends here
+                self.recorder.finish(self.contest, self.clock())
             self.contest = self.recorder.start(s.session, row, teams, questions, self.clock())
             self.teams, self.questions, self.plan, self.seed = teams, questions, plan, seed
             self.team_keys = [secrets.token_urlsafe(12) for _ in teams]

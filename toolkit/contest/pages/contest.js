@@ -194,6 +194,8 @@
     var seed = el("input", { type: "number", min: "0", value: String(boot.seed), "data-lz": "seed" });
     box.appendChild(el("label", {}, t("contest.seed") + " ", seed));
     box.appendChild(el("button", { "class": "lz-primary", "data-lz": "draw", text: t("contest.draw"), onclick: function () {
+      var underway = state && state.phase !== "setup" && state.phase !== "finished";
+      if (underway && !window.confirm(t("contest.setup_confirm"))) { return; }
       var body = { teams: names.value.split("\n"), plan: {}, seed: parseInt(seed.value, 10) };
       ["required", "buzzer", "risk"].forEach(function (name) { body.plan[name] = parseInt(fields[name].value, 10); });
       post("/api/setup", body);
@@ -240,7 +242,9 @@
     if (state.phase === "revealed") {
       controls.appendChild(el("button", { "class": "lz-primary", "data-lz": "next", text: t("contest.next"), onclick: function () { act("next"); } }));
     }
-    controls.appendChild(el("button", { "data-lz": "finish", text: t("contest.finish"), onclick: function () { act("finish"); } }));
+    controls.appendChild(el("button", { "data-lz": "finish", text: t("contest.finish"), onclick: function () {
+      if (window.confirm(t("contest.finish_confirm"))) { act("finish"); }
+    } }));
     panel.appendChild(controls);
     var pressList = presses(true);
     if (pressList) { panel.appendChild(pressList); }
