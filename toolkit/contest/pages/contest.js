@@ -109,7 +109,7 @@
   function heading() {
     return el("div", {},
       el("p", { "class": "lz-round", text: roundLabel() + S["punct.colon"] + t("contest.question", { number: state.number, total: state.total }) }),
-      state.assigned ? el("p", { "data-lz": "assigned", text: t("contest.to_answer", { team: teamName(state.assigned) }) }) : null,
+      state.floor ? el("p", { "data-lz": "floor", text: t("contest.to_answer", { team: teamName(state.floor) }) }) : null,
       state.stake ? el("p", { "data-lz": "stake", text: t("contest.stake", { points: state.stake }) }) : null
     );
   }
@@ -145,15 +145,16 @@
     );
   }
 
-  function scoreboard() {
+  function scoreboard(compact) {
+    var rounds = compact ? [] : ["required", "buzzer", "risk"];  // the projector's: place, team, total
     var table = el("table", { "data-lz": "scoreboard" });
     var head = el("tr", {}, el("th", { text: t("contest.place") }), el("th", { text: t("contest.team") }));
-    ["required", "buzzer", "risk"].forEach(function (name) { head.appendChild(el("th", { "class": "lz-num", text: t("contest.round." + name) })); });
+    rounds.forEach(function (name) { head.appendChild(el("th", { "class": "lz-num", text: t("contest.round." + name) })); });
     head.appendChild(el("th", { "class": "lz-num", text: t("contest.total") }));
     table.appendChild(head);
     (state.scoreboard || []).forEach(function (line) {
       var row = el("tr", { "data-team": String(line.team) }, el("td", { text: String(line.place) }), el("td", { text: line.name }));
-      ["required", "buzzer", "risk"].forEach(function (name) { row.appendChild(el("td", { "class": "lz-num", text: String(line.by_round[name]) })); });
+      rounds.forEach(function (name) { row.appendChild(el("td", { "class": "lz-num", text: String(line.by_round[name]) })); });
       row.appendChild(el("td", { "class": "lz-num", "data-lz": "total", text: String(line.total) }));
       table.appendChild(row);
     });
@@ -205,7 +206,7 @@
 
   function consoleView() {
     if (!setupForm) { setupForm = buildSetup(); }
-    var live = el("div", {});
+    var live = el("div", {}, el("h1", { text: t("contest.page.console") }));
     live.appendChild(errorLine());
     if (state.phase === "setup") {
       live.appendChild(el("p", { text: t("contest.no_contest") }));
@@ -257,16 +258,19 @@
   function projectorView() {
     var parts = [el("h1", { text: state.title })];
     if (state.phase === "setup") { parts.push(el("p", { "class": "lz-stem", text: t("contest.no_contest") })); return parts; }
-    if (state.phase === "finished") { parts.push(el("h2", { "class": "lz-round", text: t("contest.finished") }), scoreboard()); return parts; }
+    if (state.phase === "finished") { parts.push(el("h2", { "class": "lz-round", text: t("contest.finished") }), scoreboard(false)); return parts; }
     parts.push(countdown(), heading());
     if (state.phase === "between") {
       parts.push(el("p", { "class": "lz-stem", text: roundRule() }));
       if (state.round === "risk" && !state.stake) { parts.push(el("p", { text: t("contest.waiting_stake", { team: teamName(state.assigned) }) })); }
     }
-    parts.push(questionBlock(), presses(false), resultBlock());
+    parts.push(presses(false), resultBlock());
     if (state.phase === "revealed") { parts.push(keyBlock(false)); }
-    parts.push(scoreboard());
-    return parts;
+    parts.push(questionBlock());
+    // two columns: the stage (question, first press, answer) and the scoreboard beside it
+    var stage = el("div", { "class": "lz-stage" });
+    parts.filter(function (part) { return part; }).forEach(function (part) { stage.appendChild(part); });
+    return [stage, el("aside", { "class": "lz-side" }, scoreboard(true))];
   }
 
   // --- a team's page ----------------------------------------------------------------------------
@@ -290,7 +294,8 @@
     }
     var myPress = (state.presses || []).filter(function (press) { return press.team === me; })[0];
     if (myPress) { parts.push(el("p", { "data-lz": "my-press", text: t("contest.buzzed", { rank: myPress.rank }) })); }
-    parts.push(questionBlock());
+    if (!state.can_answer) { parts.push(questionBlock()); }  // the answer buttons show the options
+    else { parts.push(el("p", { "class": "lz-stem", text: state.question.stem })); }
     if (state.can_answer) {
       parts.push(el("p", { "class": "lz-right", text: t("contest.your_turn") }));
       parts.push(answerButtons());
