@@ -594,7 +594,7 @@ def test_a_version_1_store_opened_by_a_writer_is_migrated(tmp_path: Path) -> Non
     assert conn.execute("SELECT value FROM meta").fetchone()[0] == str(SCHEMA_VERSION) == "3"
     conn.execute("INSERT INTO sheets VALUES ('s', 'r', 'risk-register', 'a', 'T', 'en', 'v', '{}', '[]', 'n')")
     tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"roster", "sheet_settings", "releases"} <= tables and "sheets_v2" not in tables
+    assert {"roster", "sheet_settings", "releases", "tests", "attempts"} <= tables and "sheets_v2" not in tables
     assert store.sheet("s", "quiz").kind == "quiz"
     store.close()
     assert ResponseStore(path).counts()["sheets"] == 2  # opened again: nothing migrated twice

@@ -19,7 +19,7 @@ from toolkit.paths import bundled_library, notebooks_dir
 NOTEBOOKS = sorted(notebooks_dir().glob("*.ipynb"))
 BY_NOTEBOOK = {kind.notebook: kind for kind in DOCUMENTS.values()}
 # Notebooks that are tools rather than documents of the library, each tested in its own file.
-OTHER_NOTEBOOKS = {"studio.ipynb": "tests/test_studio.py"}
+OTHER_NOTEBOOKS = {"studio.ipynb": "tests/test_studio.py", "test.ipynb": "tests/test_pretest.py"}
 DOCUMENT_NOTEBOOKS = [path for path in NOTEBOOKS if path.name not in OTHER_NOTEBOOKS]
 # The trainer report reads a response store: tests/test_report.py runs its notebook on one.
 HANDOUT_NOTEBOOKS = [path for path in DOCUMENT_NOTEBOOKS if BY_NOTEBOOK[path.name].handout]

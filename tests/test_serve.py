@@ -3,6 +3,7 @@ read back with pandas and openpyxl, clear errors; and the learner's page end to 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -20,6 +21,7 @@ import pytest
 from toolkit import Library
 from toolkit.cli import main
 from toolkit.documents import assemble
+from toolkit.i18n import catalog
 from toolkit.responses.export import COLUMNS
 from toolkit.responses.sheets import sheet_record
 from toolkit.responses.store import ResponseStore
@@ -430,3 +432,36 @@ def test_text_typed_just_before_the_page_is_closed_is_saved(browser: Any, voila:
     context.close()
     text = "Last words before closing."
     assert _wait_for(lambda: _answers(store).get(reflection["id"]) == text, seconds=30)
+
+
+@pytest.mark.slow
+def test_a_chinese_sheet_speaks_chinese_before_its_widgets(tmp_path: Path, bundled: Library) -> None:
+    """The page around the widgets is in the sheet's language too: <html lang>, the title, and the
+    loading text in place of Voilà's English "Running ..." and "Executing 3 of 7"."""
+    port = free_port()
+    store = tmp_path / "responses.sqlite"
+    command = [
+        sys.executable,
+        "-c",
+        "import sys; from toolkit.cli import main; sys.exit(main())",
+        "serve",
+        "quiz",
+        *("--store", str(store), "--session", SESSION, "--audience", "retired", "--questions", "4"),
+        *("--date", "2026-12-01", "--port", str(port), "--open", "--lang", "zh-CN"),
+    ]
+    log_path = tmp_path / "voila.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            listening(server, port, log_path)
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/?learner=li-ming", timeout=120) as response:
+                page = response.read().decode("utf-8")
+        finally:
+            stop(server)
+    title = catalog("zh-CN")("quiz.title")
+    assert '<html lang="zh-CN">' in page
+    assert f"<title>{title}</title>" in page
+    assert json.dumps(catalog("zh-CN")("learner.loading", title=title)) in page
+    assert json.dumps(catalog("zh-CN")("learner.progress", index="{index}", count="{count}")) in page
+    script = page.split('id="loading_text"', 1)[1]
+    assert script.index("loading.textContent =") < script.index("cell-index=")  # before the first cell

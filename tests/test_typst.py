@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import replace
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -391,3 +392,31 @@ print(sorted(result.status for result in report.results))
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(["built"] * 2) and len(list(out.rglob("*.pdf"))) == 2, done.stdout
+
+
+# A line of the contents: a heading, leader dots, a page number.
+CONTENTS_LINE = re.compile(r"(?:\.\s*){3,}\S*\d+\s*$")
+
+
+def _headings(html: str) -> list[str]:
+    """The text of the page's section headings (h2 to h4), in the page's order."""
+    found = re.findall(r"<h([234])\b[^>]*>(.*?)</h\1>", html, flags=re.S)
+    return [_flat(unescape(re.sub(r"<[^>]+>", "", text))) for _, text in found]
+
+
+def test_the_pdf_reads_in_the_documents_order(made: dict[tuple[str, str, str], Made], tmp_path: Path) -> None:
+    """Read back with pdftotext, every edition in both languages gives its sections in the order the
+    document has them (the HTML page's headings), after its cover and contents: the tagged reading
+    order is the document's, not the layout's."""
+    from toolkit import render_document
+
+    for (name, edition, lang), doc in made.items():
+        lines = "\n".join(doc.pages(tmp_path)[1:]).splitlines()  # after the cover
+        body = _flat("\n".join(line for line in lines if not CONTENTS_LINE.search(line)))
+        headings = [heading for heading in _headings(render_document(doc.document)) if heading]
+        assert len(headings) >= 3, (name, edition, lang)
+        position = 0
+        for heading in headings:
+            found = body.find(heading, position)
+            assert found >= 0, f"{name} {edition} {lang}: {heading!r} missing or out of order"
+            position = found + len(heading)

@@ -279,6 +279,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import os
 
+    if args.documents == "test":  # the pre-appointment test: a paper of its own for each candidate
+        return cmd_serve_test(args)
+    if args.documents is not None and "test" in _csv(args.documents):
+        from toolkit.errors import ParameterError
+
+        raise ParameterError(
+            "'test' is served alone, not with other sheets: lianzheng serve test --store ... --session ..."
+        )
     from toolkit.documents import check_learner_parameters, check_parameters, document_kind, learner_sheets
     from toolkit.documents.params import INTERACTIVE
     from toolkit.library.load import load_library
@@ -331,6 +339,116 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.execve(plan.command[0], list(plan.command), {**os.environ, **dict(plan.env)})
     return 0  # pragma: no cover - execv does not return
 
+
+# -- the pre-appointment test (lianzheng serve test, lianzheng test-papers) ------------------------------------
+
+
+def cmd_serve_test(args: argparse.Namespace) -> int:
+    from toolkit.errors import ResponseError
+    from toolkit.library.load import load_library
+    from toolkit.responses.pretest import DEFAULT_MINUTES, DEFAULT_QUESTIONS
+    from toolkit.serve import pretest_plan
+
+    if args.open:
+        raise ResponseError("--open is not for a test: candidates sit it only from their own links (?pass=...)")
+    if args.shuffle or args.key != "release":
+        raise ResponseError(
+            "--shuffle and --key are not for a test: each paper is drawn and shuffled for its candidate"
+        )
+    if args.lang is not None and args.lang not in LANGUAGES:
+        raise ResponseError(f"language '{args.lang}' is not valid; valid: {', '.join(LANGUAGES)}", "lang")
+    if not 0 <= args.pass_mark <= 100:
+        raise ResponseError(f"--pass-mark {args.pass_mark} is not valid; valid: a whole percent from 0 to 100")
+    if not args.dry_run:
+        with requires_extra("serve"):
+            import voila  # noqa: F401
+    _not_a_folder(args.store, "response store's file")
+    if args.dir is not None and args.dir.exists() and not args.dir.is_dir():
+        raise OutputError(args.dir, "is not a folder; give the folder for the prepared notebook")
+    library = load_library(args.library or default_library())
+    plan = pretest_plan(
+        library,
+        store=args.store,
+        session=args.session,
+        audience=args.audience or "newly-promoted",
+        lang=args.lang or "en",
+        questions=args.questions,
+        minutes=args.minutes,
+        pass_mark=args.pass_mark,
+        seed=1 if args.seed is None else args.seed,
+        params={"unit": args.unit or "", "date": args.date or ""},
+        folder=args.dir,
+        port=args.port,
+        ip=args.ip,
+    )
+    questions = DEFAULT_QUESTIONS if args.questions is None else args.questions
+    minutes = DEFAULT_MINUTES if args.minutes is None else args.minutes
+    print(
+        f"test of session {args.session}: {questions} questions per paper, {minutes} minutes by the server's clock, ",
+        end="",
+    )
+    print(f"pass mark {args.pass_mark}%, one re-sit; attempts go to {args.store.resolve()}; prepared: {plan.root}")
+    for url in plan.urls:
+        print(f"open: {url}   with each candidate's own link (?pass=...)")
+    print("voila: " + " ".join(plan.command))
+    if args.dry_run:
+        return 0
+    sys.stdout.flush()
+    os.execve(plan.command[0], list(plan.command), {**os.environ, **dict(plan.env)})
+    return 0  # pragma: no cover - execv does not return
+
+
+def cmd_test_papers(args: argparse.Namespace) -> int:
+    from toolkit.library.load import load_library
+    from toolkit.responses.printing import numbered, write_papers
+    from toolkit.responses.roster import read_roster
+
+    candidates = read_roster(args.candidates) if args.candidates is not None else numbered(args.count)
+    library = load_library(args.library or default_library())
+    printed = write_papers(
+        library,
+        candidates,
+        args.out,
+        audience=args.audience,
+        lang=args.lang,
+        questions=args.questions,
+        session=args.session,
+        seed=args.seed,
+        date=args.date or "",
+        unit=args.unit or "",
+    )
+    print(
+        f"{args.out}: {_counted(len(printed), 'paper')} of {args.questions} questions and a key for each ({args.lang})"
+    )
+    return 0
+
+
+def _test_papers_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
+    papers = commands.add_parser(
+        "test-papers",
+        help="print the pre-appointment test: one PDF paper per candidate and a PDF key per paper",
+        description="Draw each candidate's paper as 'lianzheng serve test' draws their first attempt (stratified "
+        "by discipline and difficulty, from the questions suited to the audience) and write <id>.pdf and "
+        "<id>.key.pdf for a sitting without computers. The same options give the same files.",
+    )
+    who = papers.add_mutually_exclusive_group(required=True)
+    who.add_argument("--candidates", type=_path, help="the candidates: a roster FILE.csv or FILE.xlsx (id, name)")
+    who.add_argument("--count", type=_count, help="this many unnamed papers, paper-001, paper-002, ...")
+    papers.add_argument(
+        "--audience", type=_text, default="newly-promoted", help="audience id (default: newly-promoted)"
+    )
+    papers.add_argument("--out", type=_path, required=True, help="the folder the PDFs go to")
+    papers.add_argument("--lang", default="en", choices=LANGUAGES, help="language of the papers (default: en)")
+    papers.add_argument("--questions", type=_count, default=40, help="questions per paper (default: 40)")
+    papers.add_argument("--session", type=_text, default="print", help="the session the draw is seeded with")
+    papers.add_argument("--seed", type=int, default=1, help="seed of the draw (default: 1)")
+    papers.add_argument("--date", type=_text, help="date printed on the papers, YYYY-MM-DD (default: today)")
+    papers.add_argument("--unit", type=_text, help="the organisation giving the test, shown on the cover")
+    papers.add_argument("--library", type=_path, help="library folder (default: as for 'check')")
+    papers.set_defaults(run=cmd_test_papers)
+
+
+# -- end of the pre-appointment test -------------------------------------------------------------------------
 
 # --- the knowledge contest (lianzheng contest) ---------------------------------------------------------
 
@@ -581,11 +699,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser(
         "serve",
-        help="serve the interactive worksheet and quiz to learners with Voila",
+        help="serve the interactive worksheet and quiz to learners with Voila, or the pre-appointment test",
         description="Prepare the worksheet and quiz notebooks with the session's parameters and serve them with "
         "Voila: learners answer in the page, every answer is saved to the response store.",
     )
-    serve.add_argument("documents", nargs="?", type=_items, help="comma-separated: worksheet,quiz (default: both)")
+    serve.add_argument(
+        "documents",
+        nargs="?",
+        type=_items,
+        help="comma-separated: worksheet,quiz (default: both); or 'test': the pre-appointment test (docs/test.md)",
+    )
     serve.add_argument("--store", type=_path, required=True, help="response store, an SQLite file (created if new)")
     serve.add_argument("--session", type=_text, required=True, help="the training session's name, e.g. autumn-2026")
     serve.add_argument("--audience", type=_text, help="audience id (default: incumbent-leaders)")
@@ -616,7 +739,9 @@ def build_parser() -> argparse.ArgumentParser:
         "load a roster with 'lianzheng roster load')",
     )
     serve.add_argument("--dry-run", action="store_true", help="prepare and print the Voila command, do not start it")
+    serve.add_argument("--minutes", type=_count, help="test only: the time limit, counted by the server (default: 60)")
     serve.set_defaults(run=cmd_serve)
+    _test_papers_parser(commands)  # the pre-appointment test's printed papers
 
     # --- the knowledge contest ---
     contest = commands.add_parser(

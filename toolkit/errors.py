@@ -12,6 +12,8 @@ fits, so callers can catch either::
     ├── LanguageError (ValueError)       a document is asked for in a language the library has no text in
     ├── ResponseError (ValueError)       a learner's answer or a response store is invalid
     │   ├── SubmittedError               the sheet was submitted: its answers are locked
+    │   ├── TimeUpError                  a test paper's answer came after its time limit (server clock)
+    │   ├── AttemptsUsedError            a third attempt at a test, or a re-sit after passing
     │   ├── InvalidAnswer                a value an answer item's type refuses (the store names the item)
     │   └── StoreError                   a response store is missing, foreign, or has nothing to report on
     │       └── CorruptStoreError        rows of a store cannot be read; ``.problems`` has one line per row
@@ -160,6 +162,18 @@ class InvalidAnswer(ResponseError):
 
 class SubmittedError(ResponseError):
     """The learner already submitted the sheet: answers are locked and a second submission is refused."""
+
+
+# -- the pre-appointment test (lianzheng serve test) ---------------------------------------------------------
+class TimeUpError(ResponseError):
+    """An answer to a test paper saved after its time limit, by the server's clock: refused."""
+
+
+class AttemptsUsedError(ResponseError):
+    """A candidate asked for an attempt the test does not allow (a third, or a re-sit after passing)."""
+
+
+# -- end of the pre-appointment test -------------------------------------------------------------------------
 
 
 class ContestError(ToolkitError, ValueError):

@@ -35,6 +35,7 @@ from toolkit.documents import check_learner_parameters, check_parameters, docume
 from toolkit.documents.params import INTERACTIVE
 from toolkit.errors import ParameterError, ResponseError
 from toolkit.fileio import staged
+from toolkit.i18n import catalog
 from toolkit.library.catalog import Library
 from toolkit.responses.sheets import AnswerSheet, sheet_record
 from toolkit.responses.store import KEY_SHOWN, ResponseStore, check_id
@@ -56,6 +57,18 @@ class Served:
     command: tuple[str, ...]
     urls: tuple[str, ...]
     env: tuple[tuple[str, str], ...] = ()  # added to the environment Voilà runs in
+
+
+def page_metadata(nb: Any, lang: str, title: str) -> None:
+    """What a learner's page shows before its widgets, in its language: the ``lianzheng`` Voilà
+    template reads the page's language, title and loading text from the notebook's metadata."""
+    t = catalog(lang)
+    nb.metadata["title"] = title
+    nb.metadata["lianzheng"] = {
+        "lang": lang,
+        "loading": t("learner.loading", title=title),
+        "progress": t("learner.progress", index="{index}", count="{count}"),
+    }
 
 
 def prepare_sheets(
@@ -108,6 +121,7 @@ def prepare_sheets(
             # The notebook's Markdown speaks to whoever edits it, not to learners: Voilà would show it.
             nb = nbformat.read(temp, as_version=4)
             nb.cells = [cell for cell in nb.cells if cell.cell_type != "markdown"]
+            page_metadata(nb, checked["lang"], document.cover.title)
             nbformat.write(nb, temp)
         paths.append(target)
     return paths
@@ -174,3 +188,94 @@ def serve_plan(
         urls = tuple(f"{base}/voila/render/{path.name}" for path in notebooks)
     jupyter_path = os.pathsep.join(p for p in (str(template_root()), os.environ.get("JUPYTER_PATH", "")) if p)
     return Served(tuple(notebooks), folder, command, urls, (("JUPYTER_PATH", jupyter_path),))
+
+
+# -- the pre-appointment test (lianzheng serve test) ------------------------------------------------------------
+
+
+def pretest_plan(
+    library: Library,
+    *,
+    store: Path,
+    session: str,
+    audience: str,
+    lang: str = "en",
+    questions: int | None = None,
+    minutes: int | None = None,
+    pass_mark: int = 60,
+    seed: int = 1,
+    params: Mapping[str, Any] | None = None,
+    folder: Path | None = None,
+    port: int = 8866,
+    ip: str = "127.0.0.1",
+) -> Served:
+    """Keep the session's test in the store, prepare ``notebooks/test.ipynb`` and say how Voilà serves it.
+
+    Every candidate comes from the session's roster and opens their paper with their own link: a session
+    without a roster is refused. So is a library with too few questions for a paper and a re-sit that
+    repeats none.
+    """
+    import nbformat
+    import papermill
+
+    from toolkit.paths import notebooks_dir
+    from toolkit.responses.pretest import DEFAULT_MINUTES, DEFAULT_QUESTIONS, Pretest, check_pretest, set_pretest
+
+    store = store.resolve()
+    check_id(session, "session")
+    if isinstance(pass_mark, bool) or not isinstance(pass_mark, int) or not 0 <= pass_mark <= 100:
+        raise ResponseError(
+            f"--pass-mark {pass_mark!r} is not valid; valid: a whole percent from 0 to 100", "pass_mark"
+        )
+    settings = check_pretest(
+        Pretest(
+            session=session,
+            audience=audience,
+            lang=lang,
+            questions=DEFAULT_QUESTIONS if questions is None else questions,
+            minutes=DEFAULT_MINUTES if minutes is None else minutes,
+            pass_mark=pass_mark / 100,
+            seed=seed,
+            library_version=library.version,
+            params=dict(params or {}),
+        ),
+        library,
+    )
+    responses = ResponseStore(store)
+    responses.counts()  # created now, or refused now if it is not a store
+    if not responses.roster(session):
+        raise ResponseError(
+            f"session '{session}' has no roster in {store}: a test is sat only from candidates' own links; load one "
+            f"first (lianzheng roster load --store {store} --session {session} FILE --base-url URL --links LINKS.html)"
+        )
+    folder = (folder or store.parent / session).resolve()
+    target = folder / "test.ipynb"
+    with staged(target) as temp:
+        papermill.execute_notebook(
+            str(notebooks_dir() / "test.ipynb"),
+            str(temp),
+            parameters={"store": str(store), "session": session, "library": str(library.root.resolve())},
+            prepare_only=True,
+            progress_bar=False,
+        )
+        nb = nbformat.read(temp, as_version=4)
+        nb.cells = [cell for cell in nb.cells if cell.cell_type != "markdown"]
+        page_metadata(nb, lang, catalog(lang)("test.title"))
+        nbformat.write(nb, temp)
+    set_pretest(responses, settings)
+    command = (
+        sys.executable,
+        "-m",
+        "voila",
+        str(target),
+        "--no-browser",
+        f"--port={port}",
+        f"--Voila.ip={ip}",
+        "--show_tracebacks=False",
+        f"--template={TEMPLATE}",
+    )
+    jupyter_path = os.pathsep.join(p for p in (str(template_root()), os.environ.get("JUPYTER_PATH", "")) if p)
+    return Served((target,), folder, command, (f"http://{ip}:{port}/",), (("JUPYTER_PATH", jupyter_path),))
+
+
+# -- end of the pre-appointment test ------------------------------------------------------------------------------

@@ -1,5 +1,11 @@
 """``lianzheng responses export``: every answer in the store as one row of a CSV or Excel file.
 
+Attempts at a pre-appointment test (``lianzheng serve test``) are there too: each attempt's answers under
+the sheet ``test:<attempt>``, after a row with item ``paper`` and type ``attempt`` whose value is the
+paper's question ids in order (its ``saved_at`` is when the paper was first opened), all with the
+attempt's score; the ``.xlsx`` file also has a sheet ``attempts``, one row per attempt (see
+:data:`ATTEMPT_COLUMNS`).
+
 Columns: session, sheet, learner, item, type, value, saved_at, then the learner's submission of the
 sheet (score, max_score, passed, submitted_at; blank before submitting). The file is written to a
 temporary name and renamed, so an export that fails leaves any earlier file as it was. The store is
@@ -68,6 +74,8 @@ def export_answers(store: Path, out: Path) -> int:
     reader = ResponseStore.open_readonly(store)
     try:
         rows = reader.export_rows()
+        attempts = attempt_rows(reader)  # the pre-appointment test
+        rows += attempt_answer_rows(reader, attempts)
     except sqlite3.Error as exc:
         raise StoreError(f"{store}: cannot read the response store ({exc})") from None
     finally:
@@ -76,8 +84,88 @@ def export_answers(store: Path, out: Path) -> int:
         if suffix == ".csv":
             write_csv(rows, temp)
         else:
-            write_xlsx(rows, temp)
+            write_xlsx(rows, temp, attempts)
     return len(rows)
+
+
+# -- the pre-appointment test's attempts ---------------------------------------------------------------------
+
+# The XLSX file's second sheet, ``attempts``: one row per attempt at a session's test.
+ATTEMPT_COLUMNS = (
+    "session",
+    "learner",
+    "attempt",
+    "started_at",
+    "deadline_at",
+    "submitted_at",
+    "score",
+    "max_score",
+    "passed",
+    "pass_mark",
+    "questions",
+)
+
+
+def attempt_rows(reader: ResponseStore) -> list[dict[str, Any]]:
+    """One row per attempt (the ``attempts`` sheet): who, when, which paper (question ids in order), score."""
+    from toolkit.responses.pretest import all_attempts
+
+    return [
+        {
+            "session": a.session,
+            "learner": a.learner,
+            "attempt": a.attempt,
+            "started_at": a.started_at,
+            "deadline_at": a.deadline_at,
+            "submitted_at": a.submitted_at,
+            "score": a.score,
+            "max_score": a.max_score,
+            "passed": a.passed,
+            "pass_mark": a.pass_mark,
+            "questions": " ".join(a.questions),
+            "_answers": dict(reader.answers(a.session, a.sheet, a.learner)),
+            "_types": {item["id"]: item["type"] for item in a.items},
+            "_sheet": a.sheet,
+        }
+        for a in all_attempts(reader)
+    ]
+
+
+def attempt_answer_rows(reader: ResponseStore, attempts: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The rows of the answers table for the attempts: one per answer, under the sheet ``test:<attempt>``,
+    with the attempt's score, as a served sheet's answers are (a row ``paper`` first: its question ids)."""
+    from toolkit.responses.store import _cell
+
+    rows = []
+    for a in attempts:
+        common = {
+            "session": a["session"],
+            "sheet": a["_sheet"],
+            "learner": a["learner"],
+            "score": a["score"],
+            "max_score": a["max_score"],
+            "passed": a["passed"],
+            "submitted_at": a["submitted_at"],
+        }
+        rows.append(
+            {**common, "item": "paper", "type": "attempt", "value": a["questions"], "saved_at": a["started_at"]}
+        )
+        saved = {
+            item: row[0]
+            for item, *row in reader.conn.execute(
+                "SELECT item, saved_at FROM answers WHERE session = ? AND sheet = ? AND learner = ? ORDER BY save_id",
+                (a["session"], a["_sheet"], a["learner"]),
+            )
+        }
+        for item, when in saved.items():
+            value = a["_answers"].get(item)
+            rows.append(
+                {**common, "item": item, "type": a["_types"].get(item, ""), "value": _cell(value), "saved_at": when}
+            )
+    return rows
+
+
+# -- end of the pre-appointment test -------------------------------------------------------------------------
 
 
 def csv_text(value: Any) -> Any:
@@ -119,7 +207,7 @@ def xlsx_cell(sheet: WriteOnlyWorksheet, value: Any) -> Cell | None:
     return cell
 
 
-def write_xlsx(rows: Sequence[Mapping[str, Any]], path: Path) -> None:
+def write_xlsx(rows: Sequence[Mapping[str, Any]], path: Path, attempts: Sequence[Mapping[str, Any]] = ()) -> None:
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
@@ -127,4 +215,9 @@ def write_xlsx(rows: Sequence[Mapping[str, Any]], path: Path) -> None:
     sheet.append(list(COLUMNS))
     for row in rows:
         sheet.append([xlsx_cell(sheet, row[column]) for column in COLUMNS])
+    if attempts:  # the pre-appointment test: one row per attempt
+        tried = book.create_sheet("attempts")
+        tried.append(list(ATTEMPT_COLUMNS))
+        for row in attempts:
+            tried.append([xlsx_cell(tried, row[column]) for column in ATTEMPT_COLUMNS])
     book.save(path)

@@ -43,6 +43,19 @@ Tables (all text columns UTF-8; times are ISO 8601 in UTC with microseconds, ``2
     trainer releases them), ``shuffle`` (0/1: question and option order per learner), ``set_at``.
 ``releases`` (version 2)
     One row per sheet whose key the trainer released: ``session``, ``sheet`` (key), ``released_at``.
+``tests`` (version 3)
+    The pre-appointment test a session sits (``lianzheng serve test``): ``session`` (key), ``audience``,
+    ``lang``, ``questions`` (per paper), ``minutes`` (the time limit), ``pass_mark`` (fraction),
+    ``attempts`` (allowed: the first sitting and one re-sit), ``seed``, ``library_version``, ``params``
+    (JSON: title, unit, date), ``set_at``.
+``attempts`` (version 3)
+    One row per candidate's attempt at a session's test: ``session``, ``learner``, ``attempt`` (1, 2;
+    key), ``questions`` (JSON list of the paper's question ids in order), ``items`` (JSON: the paper's
+    items as a sheet registers them, options in this paper's order), ``started_at`` (when the paper was
+    first opened), ``deadline_at`` (start plus the time limit, by the server's clock), ``submitted_at``,
+    ``score``, ``max_score``, ``passed`` (0/1; the last four empty until submitted), ``pass_mark``.
+    Its answers are in ``saves`` and ``answers`` and its graded questions in ``results`` under the sheet
+    ``test:<attempt>`` (a name no served sheet can have), which no ``sheets`` row lists.
 
 The knowledge contest (version 3; written by ``lianzheng contest``, :mod:`toolkit.contest`):
 
@@ -98,6 +111,39 @@ SHEETS = """(
     PRIMARY KEY (session, sheet)
 )"""
 
+# -- version 3: the pre-appointment test (one block, so that other version 3 tables merge beside it) --------
+TESTS = """
+CREATE TABLE IF NOT EXISTS tests (
+    session         TEXT PRIMARY KEY,
+    audience        TEXT NOT NULL,
+    lang            TEXT NOT NULL,
+    questions       INTEGER NOT NULL CHECK (questions >= 1),
+    minutes         INTEGER NOT NULL CHECK (minutes >= 1),
+    pass_mark       REAL NOT NULL CHECK (pass_mark BETWEEN 0 AND 1),
+    attempts        INTEGER NOT NULL CHECK (attempts >= 1),
+    seed            INTEGER NOT NULL,
+    library_version TEXT NOT NULL,
+    params          TEXT NOT NULL,
+    set_at          TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS attempts (
+    session      TEXT NOT NULL,
+    learner      TEXT NOT NULL,
+    attempt      INTEGER NOT NULL CHECK (attempt >= 1),
+    questions    TEXT NOT NULL,
+    items        TEXT NOT NULL,
+    started_at   TEXT NOT NULL,
+    deadline_at  TEXT NOT NULL,
+    submitted_at TEXT,
+    score        REAL,
+    max_score    REAL,
+    passed       INTEGER CHECK (passed IN (0, 1)),
+    pass_mark    REAL NOT NULL,
+    PRIMARY KEY (session, learner, attempt)
+);
+"""
+# -- end of version 3 -------------------------------------------------------------------------------------
+
 # --- knowledge contest (version 3) -------------------------------------------------------------------
 # Version 2 -> 3 adds these tables only (CREATE TABLE IF NOT EXISTS), so migrating needs no step of its own.
 CONTEST_DDL = """
@@ -151,8 +197,7 @@ CREATE TABLE IF NOT EXISTS contest_answers (
 """
 # --- end of the knowledge contest ---------------------------------------------------------------------
 
-DDL = (
-    f"""
+DDL = f"""
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -236,9 +281,8 @@ CREATE TABLE IF NOT EXISTS releases (
     released_at TEXT NOT NULL,
     PRIMARY KEY (session, sheet)
 );
-"""
-    + CONTEST_DDL
-)
+{TESTS}
+{CONTEST_DDL}"""
 
 # Version 1 -> 2: ``sheets`` loses its CHECK on ``kind`` (a registered kind must be storable), which SQLite
 # can only do by rebuilding the table; the new tables come from DDL's CREATE TABLE IF NOT EXISTS.
@@ -255,7 +299,9 @@ def migrate(conn: sqlite3.Connection) -> int:
     """Bring the store to :data:`SCHEMA_VERSION` inside the caller's open transaction; the version found.
 
     A new file gets the whole schema; a version 1 store has ``sheets`` rebuilt without the CHECK on ``kind``
-    and the version 2 tables added. Either every step is committed with the caller's transaction or none.
+    and the version 2 tables added; a version 2 store gets the version 3 tables (``tests``, ``attempts`` and
+    the five ``contest*`` tables of the knowledge contest).
+    Either every step is committed with the caller's transaction or none.
     """
     has_meta = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
     row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() if has_meta else None

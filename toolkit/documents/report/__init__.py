@@ -110,6 +110,10 @@ class TrainerReport:
     contest_scores: tuple[Row, ...] = ()
     contest_missed: tuple[Row, ...] = ()
     uses: frozenset[str] = frozenset()  # no library entry: the report shows the store
+    # The pre-appointment test: one row per attempt (named edition) or per session and attempt (aggregate).
+    attempts_line: str = ""
+    attempts_head: tuple[str, ...] = ()
+    attempts: tuple[Row, ...] = ()
 
     @property
     def named(self) -> bool:
@@ -205,6 +209,49 @@ def _item_rows(items: pd.DataFrame, t: Catalog, params: Mapping[str, Any]) -> tu
         flags = t("punct.list").join(flag_text(flag, t, params) for flag in r["flags"])
         rows.append(Row((str(n), r["item"], r["text"], str(r["n"]), *figures, flags), flagged=bool(r["flags"])))
     return tuple(rows)
+
+
+# -- the pre-appointment test's attempts ---------------------------------------------------------------------
+
+
+def _when(stamp: Any) -> str:
+    return str(stamp)[:16].replace("T", " ") if isinstance(stamp, str) and stamp else "–"
+
+
+def _attempt_rows(frame: pd.DataFrame, named: bool, t: Catalog) -> tuple[str, tuple[str, ...], tuple[Row, ...]]:
+    """The attempts section: its summary line, the table's head and rows; no candidate named unless ``named``.
+    A store without attempts has no such section (all three empty)."""
+    if not len(frame):
+        return "", (), ()
+    yes, no = t("report.yes"), t("report.no_answer")
+    passes = int(sum(1 for value in frame["passed"] if value is True))
+    line = t("report.attempts.counted", count=len(frame), candidates=frame["learner"].nunique(), passed=passes)
+    rows: list[Row] = []
+    head: tuple[str, ...]
+    if named:
+        head = (t("report.candidate"), t("report.name"), t("report.session"), t("report.attempt"))
+        head += (t("report.started"), t("report.submitted_at"), t("report.score"), t("report.passed"))
+        for r in _rows(frame):
+            done = r["passed"] is not None
+            score = f"{r['score']:g} / {r['max_score']:g}" if done else "–"
+            verdict = (yes if r["passed"] else no) if done else "–"
+            cells = (str(r["learner"]), str(r["name"]), str(r["session"]), str(r["attempt"]))
+            rows.append(
+                Row((*cells, _when(r["started_at"]), _when(r["submitted_at"]), score, verdict), r["passed"] is False)
+            )
+        return line, head, tuple(rows)
+    head = (t("report.session"), t("report.attempt"), t("report.learners"), t("report.submitted"), t("report.passed"))
+    head += (t("report.mean"),)
+    for (session, number), group in frame.groupby(["session", "attempt"], sort=True):
+        graded = group[group["passed"].map(lambda v: v is not None)]
+        share = (graded["score"] / graded["max_score"]).mean() if len(graded) else float("nan")
+        count = int(sum(1 for v in graded["passed"] if v is True))
+        counted = (str(session), str(number), str(group["learner"].nunique()), str(len(graded)), str(count))
+        rows.append(Row((*counted, _percent(share))))
+    return line, head, tuple(rows)
+
+
+# -- end of the pre-appointment test -------------------------------------------------------------------------
 
 
 def _contest_parts(params: Mapping[str, Any], t: Catalog) -> dict[str, Any]:
@@ -338,5 +385,14 @@ def assemble_report(library: Library, params: Mapping[str, Any]) -> TrainerRepor
         records=records,
         low_discrimination=params["low_discrimination"],
         counts=counts,
+        **_attempts_section(params, named, t),
         **_contest_parts(params, t),
     )
+
+
+def _attempts_section(params: Mapping[str, Any], named: bool, t: Catalog) -> dict[str, Any]:
+    from toolkit.documents.report import analysis
+
+    frame = analysis.pretest_attempts(params["store"], params["session"], params["audience"], params["sheet"])
+    line, head, rows = _attempt_rows(frame, named, t)
+    return {"attempts_line": line, "attempts_head": head, "attempts": rows}

@@ -120,21 +120,29 @@ def read_store(
         # One read transaction: every table as of the same moment, while learners go on saving.
         conn.execute("BEGIN")
         sheets = pd.read_sql_query("SELECT * FROM sheets ORDER BY session, sheet", conn)
+        tested = _tested(conn)  # sessions and audiences of a pre-appointment test's attempts
         has_contests = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'contests'").fetchone()
-        if sheets.empty and not (has_contests and conn.execute("SELECT 1 FROM contests LIMIT 1").fetchone()):
+        held = bool(has_contests and conn.execute("SELECT 1 FROM contests LIMIT 1").fetchone())  # a contest
+        if sheets.empty and not tested and not held:
             raise StoreError(
                 f"{path}: the store is empty (no worksheet or quiz has been opened yet, and no contest held)"
             )
         wanted = {"session": _choices(session), "audience": _choices(audience), "sheet": _choices(sheet)}
         every = sheets
         for column, values in wanted.items():
-            known = sorted(every[column].unique())
+            known = sorted(set(every[column].unique()) | set(tested.get(column, ())))
             unknown = [value for value in values if value not in known]
             if unknown:
                 raise StoreError(f"{path}: no {column} '{unknown[0]}' in the store; valid: {', '.join(known)}")
             if values:
                 sheets = sheets[sheets[column].isin(values)]
-        if sheets.empty and not every.empty:
+        # Test attempts alone are reported too (the sheet ``test`` stands for them in a filter), and so are
+        # contests alone (a store with no sheet at all).
+        if (
+            sheets.empty
+            and not (tested and (not wanted["sheet"] or "test" in wanted["sheet"]))
+            and not (every.empty and held)
+        ):
             chosen = "; ".join(f"{column} {', '.join(values)}" for column, values in wanted.items() if values)
             raise StoreError(f"{path}: no sheet in the store matches {chosen}")
         where, args = _in("session", sorted(sheets["session"].unique()))
@@ -373,6 +381,64 @@ def training_records(responses: Responses, show_names: bool = False) -> pd.DataF
         mean_percent=("percent", "mean"),
     )
     return table.reset_index()
+
+
+# -- the pre-appointment test's attempts (store schema version 3) ---------------------------------------------
+
+
+def _tested(conn: sqlite3.Connection) -> dict[str, list[str]]:
+    """The sessions and audiences with an attempt at a pre-appointment test (none before version 3)."""
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not {"attempts", "tests"} <= tables:
+        return {}
+    rows = conn.execute(
+        "SELECT DISTINCT t.session, t.audience FROM attempts a JOIN tests t ON t.session = a.session"
+    ).fetchall()
+    if not rows:
+        return {}
+    return {"session": [row[0] for row in rows], "audience": [row[1] for row in rows], "sheet": ["test"]}
+
+
+ATTEMPT_COLUMNS = ("session", "learner", "name", "attempt", "started_at", "submitted_at", "score", "max_score")
+
+
+def pretest_attempts(
+    path: str | Path,
+    session: str | Sequence[str] | None = None,
+    audience: str | Sequence[str] | None = None,
+    sheet: str | Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Every attempt at a session's pre-appointment test, one row each: session, learner, name (the
+    roster's), attempt, started_at, submitted_at, score, max_score, passed (``None`` until submitted),
+    keeping the sessions and audiences asked for; none when sheets are asked for and ``test`` is not
+    among them, and none in a store older than version 3."""
+    if _choices(sheet) and "test" not in _choices(sheet):
+        return pd.DataFrame(columns=[*ATTEMPT_COLUMNS, "passed"])
+    conn = open_store(path)
+    try:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not {"attempts", "tests", "roster"} <= tables:
+            return pd.DataFrame(columns=[*ATTEMPT_COLUMNS, "passed"])
+        query = (
+            "SELECT a.session, a.learner, coalesce(r.name, l.name, '') AS name, a.attempt, a.started_at, "
+            "a.submitted_at, a.score, a.max_score, a.passed, t.audience FROM attempts a "
+            "JOIN tests t ON t.session = a.session "
+            "LEFT JOIN roster r ON r.session = a.session AND r.learner = a.learner "
+            "LEFT JOIN learners l ON l.learner = a.learner ORDER BY a.session, a.learner, a.attempt"
+        )
+        frame = pd.read_sql_query(query, conn)
+    except sqlite3.Error as exc:
+        raise StoreError(f"{path}: cannot read the response store ({exc})") from None
+    finally:
+        conn.close()
+    for column, values in (("session", _choices(session)), ("audience", _choices(audience))):
+        if values:
+            frame = frame[frame[column].isin(values)]
+    frame["passed"] = frame["passed"].map(lambda v: None if v is None or v != v else bool(v)).astype(object)
+    return frame.drop(columns="audience").reset_index(drop=True)
+
+
+# -- end of the pre-appointment test ---------------------------------------------------------------------------
 
 
 # --- the knowledge contest ------------------------------------------------------------------------------
