@@ -301,7 +301,7 @@ def test_results_in_the_store_and_the_report(bundled: Library, tmp_path: Path) -
             "lianzheng: buzzer questions: 500 is not valid; valid: a whole number from 0 to 200",
         ),
         (["--teams", "A,B", "--buzzer", "100"], "lianzheng: the library has 90 questions and the contest needs 106"),
-        (["--audience", "mayors"], "lianzheng: quiz parameters: parameter 'audience'"),
+        (["--audience", "mayors"], "lianzheng: --audience is 'mayors'; valid: incumbent-leaders,"),
         (["--stakes", "10,0"], "lianzheng contest: argument --stakes: 0 is out of range; valid: from 1 to 1000"),
     ],
 )
@@ -314,6 +314,7 @@ def test_bad_input_is_one_line(
         status = int(exit_.code or 0)
     err = capsys.readouterr().err
     assert status == 2 and len(err.strip().splitlines()) == 1 and err.startswith(message), err
+    assert not (tmp_path / "x.sqlite").exists() or "--buzzer" in args  # refused before the store is made
 
 
 def test_actions_out_of_turn_are_one_line(bundled: Library, tmp_path: Path) -> None:

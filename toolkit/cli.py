@@ -463,6 +463,7 @@ def contest_room(args: argparse.Namespace) -> ContestRoom:
     teams set up when given, otherwise the session's unfinished contest carried on (nothing listens yet)."""
     from toolkit.contest import ContestRoom, Plan, Points, Settings
     from toolkit.documents import check_parameters
+    from toolkit.errors import ParameterError
     from toolkit.library.load import load_library
     from toolkit.responses.store import check_id
 
@@ -470,7 +471,11 @@ def contest_room(args: argparse.Namespace) -> ContestRoom:
     check_id(args.session, "session")
     library = load_library(args.library or default_library())
     values = {name: getattr(args, name) for name in ("audience", "lang", "seed") if getattr(args, name) is not None}
-    checked = check_parameters("quiz", values, library)  # the quiz's own checks of audience, language and seed
+    try:  # the quiz's own checks of audience, language and seed, said of the contest
+        checked = check_parameters("quiz", values, library)
+    except ParameterError as exc:
+        said = re.sub(r"^quiz parameters: parameter '(\w+)'", r"--\1", str(exc))
+        raise ParameterError(said, exc.name) from None
     points = Points(required=args.points, buzzer=args.points, buzzer_wrong=args.points, stakes=args.stakes)
     settings = Settings(
         session=args.session,
@@ -483,6 +488,10 @@ def contest_room(args: argparse.Namespace) -> ContestRoom:
         seconds=args.seconds,
         answer_seconds=args.answer_seconds,
     )
+    if args.teams is not None:  # refused before the store is made
+        from toolkit.contest.draw import check_teams
+
+        check_teams(_csv(args.teams))
     room = ContestRoom(library, args.store.resolve(), settings)
     try:
         if args.teams is not None:
