@@ -552,3 +552,11 @@ def test_a_restarted_server_carries_on(bundled: Library, tmp_path: Path) -> None
     fresh = ContestRoom(bundled, tmp_path / "new.sqlite", room.settings)
     assert fresh.resume() is None and fresh.snapshot("projector")["phase"] == "setup"
     fresh.close()
+
+
+def test_a_team_name_reaches_the_terminal_escaped() -> None:
+    from toolkit.contest.draw import check_teams
+
+    with pytest.raises(ContestError) as refused:
+        check_teams(["\x1b[2Jred", "\x1b[2Jred"])
+    assert "\x1b" not in str(refused.value) and "given twice" in str(refused.value)

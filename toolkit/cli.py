@@ -509,6 +509,7 @@ def contest_room(args: argparse.Namespace) -> ContestRoom:
 
 def cmd_contest(args: argparse.Namespace) -> int:
     from toolkit.contest.server import serve_forever
+    from toolkit.errors import printable  # a team name is typed by anyone: no terminal escape reaches the screen
 
     room = contest_room(args)
     host = args.ip if args.ip not in ("0.0.0.0", "::") else "<this machine's LAN address>"
@@ -518,7 +519,7 @@ def cmd_contest(args: argparse.Namespace) -> int:
     print(f"screen (the projector): {base}/projector")
     if room.contest is not None:
         for number, key in enumerate(room.team_keys, start=1):
-            print(f"team {number} ({room.teams[number - 1]}): {base}/team/{number}?key={key}")
+            print(f"team {number} ({printable(room.teams[number - 1])}): {base}/team/{number}?key={key}")
     else:
         print("teams: set them up on the console, which then lists each team's link")
     # a contest carried on after a restart has new team links: the old ones are refused

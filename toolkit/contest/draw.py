@@ -12,7 +12,7 @@ from typing import Any
 
 from toolkit.contest.rounds import ROUNDS
 from toolkit.documents.quiz import quiz_items
-from toolkit.errors import ContestError
+from toolkit.errors import ContestError, printable
 from toolkit.i18n import catalog
 from toolkit.library.catalog import Library
 from toolkit.selection import select_questions, tiebreak
@@ -65,10 +65,14 @@ def check_teams(names: list[str]) -> list[str]:
         raise ContestError(f"{len(cleaned)} teams given; valid: from 2 to {MAX_TEAMS} team names")
     for name in cleaned:
         if len(name) > 40:
-            raise ContestError(f"team name '{name[:40]}…' is longer than 40 characters; valid: a shorter name")
+            raise ContestError(
+                f"team name '{printable(name[:40])}…' is longer than 40 characters; valid: a shorter name"
+            )
     repeated = sorted({name for name in cleaned if cleaned.count(name) > 1})
     if repeated:
-        raise ContestError(f"team name '{repeated[0]}' is given twice; valid: a different name for each team")
+        raise ContestError(
+            f"team name '{printable(repeated[0])}' is given twice; valid: a different name for each team"
+        )
     return cleaned
 
 
