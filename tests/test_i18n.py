@@ -95,8 +95,27 @@ def _built_keys() -> set[str]:
     return keys
 
 
+# The contest's pages take their phrases in the page (contest/pages/contest.js calls its own t("...")),
+# some built from a round's or a page's name.
+CONTEST_SCRIPT = PACKAGE / "contest" / "pages" / "contest.js"
+CONTEST_BUILT = {
+    f"contest.{prefix}.{name}"
+    for prefix, names in (
+        ("round", ("required", "buzzer", "risk")),
+        ("rule", ("required", "buzzer", "risk")),
+        ("plan", ("required", "buzzer", "risk")),
+        ("page", ("console", "projector", "team", "denied")),
+    )
+    for name in names
+}
+
+
+def _contest_keys() -> set[str]:
+    return set(LITERAL_KEY.findall(CONTEST_SCRIPT.read_text(encoding="utf-8"))) | CONTEST_BUILT
+
+
 def _used_keys() -> set[str]:
-    keys = _literal_keys() | ITEM_KEYS
+    keys = _literal_keys() | ITEM_KEYS | _contest_keys()
     for expanded in EXPANSIONS.values():
         keys |= expanded
     return keys

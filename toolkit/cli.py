@@ -25,6 +25,7 @@ from toolkit.library.stats import format_stats, library_stats
 from toolkit.paths import default_library
 
 if TYPE_CHECKING:
+    from toolkit.contest import ContestRoom
     from toolkit.library.catalog import Library
 
 
@@ -449,6 +450,91 @@ def _test_papers_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
 
 # -- end of the pre-appointment test -------------------------------------------------------------------------
 
+# --- the knowledge contest (lianzheng contest) ---------------------------------------------------------
+
+
+def _stakes(value: str) -> tuple[int, ...]:
+    """Comma-separated whole numbers, e.g. 10,20,30."""
+    return tuple(_whole(item, 1, 1000) for item in _items(value).split(","))
+
+
+def contest_room(args: argparse.Namespace) -> ContestRoom:
+    """The contest room of ``lianzheng contest``'s arguments: every value checked, the store opened, the
+    teams set up when given, otherwise the session's unfinished contest carried on (nothing listens yet)."""
+    from toolkit.contest import ContestRoom, Plan, Points, Settings
+    from toolkit.documents import check_parameters
+    from toolkit.errors import ParameterError
+    from toolkit.library.load import load_library
+    from toolkit.responses.store import check_id
+
+    _not_a_folder(args.store, "response store's file")
+    check_id(args.session, "session")
+    library = load_library(args.library or default_library())
+    values = {name: getattr(args, name) for name in ("audience", "lang", "seed") if getattr(args, name) is not None}
+    try:  # the quiz's own checks of audience, language and seed, said of the contest
+        checked = check_parameters("quiz", values, library)
+    except ParameterError as exc:
+        said = re.sub(r"^quiz parameters: parameter '(\w+)'", r"--\1", str(exc))
+        raise ParameterError(said, exc.name) from None
+    points = Points(required=args.points, buzzer=args.points, buzzer_wrong=args.points, stakes=args.stakes)
+    settings = Settings(
+        session=args.session,
+        audience=checked["audience"],
+        lang=checked["lang"],
+        seed=checked["seed"],
+        title=args.title or "",
+        plan=Plan(required=args.required, buzzer=args.buzzer, risk=args.risk),
+        points=points,
+        seconds=args.seconds,
+        answer_seconds=args.answer_seconds,
+    )
+    if args.teams is not None:  # refused before the store is made
+        from toolkit.contest.draw import check_teams
+
+        check_teams(_csv(args.teams))
+    room = ContestRoom(library, args.store.resolve(), settings)
+    try:
+        if args.teams is not None:
+            room.setup(_csv(args.teams))
+        elif room.resume() is not None:
+            assert room.current is not None
+            print(
+                f"carrying on contest {room.contest}, question {room.current.question.number} of {len(room.questions)}"
+            )
+    except BaseException:
+        room.close()
+        raise
+    return room
+
+
+def cmd_contest(args: argparse.Namespace) -> int:
+    from toolkit.contest.server import serve_forever
+    from toolkit.errors import printable  # a team name is typed by anyone: no terminal escape reaches the screen
+
+    room = contest_room(args)
+    host = args.ip if args.ip not in ("0.0.0.0", "::") else "<this machine's LAN address>"
+    base = f"http://{host}:{args.port}"
+    print(f"results go to {args.store.resolve()} (session {args.session})")
+    print(f"console (the trainer's, keep it private): {base}/console?key={room.console_key}")
+    print(f"screen (the projector): {base}/projector")
+    if room.contest is not None:
+        for number, key in enumerate(room.team_keys, start=1):
+            print(f"team {number} ({printable(room.teams[number - 1])}): {base}/team/{number}?key={key}")
+    else:
+        print("teams: set them up on the console, which then lists each team's link")
+    # a contest carried on after a restart has new team links: the old ones are refused
+    sys.stdout.flush()
+    try:
+        serve_forever(room, args.ip, args.port)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        room.close()
+    return 0
+
+
+# --- end of the knowledge contest ---------------------------------------------------------------------
+
 
 def _write_links(args: argparse.Namespace, issued: Sequence[object]) -> None:
     from toolkit.responses.roster import write_links
@@ -666,6 +752,40 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--minutes", type=_count, help="test only: the time limit, counted by the server (default: 60)")
     serve.set_defaults(run=cmd_serve)
     _test_papers_parser(commands)  # the pre-appointment test's printed papers
+
+    # --- the knowledge contest ---
+    contest = commands.add_parser(
+        "contest",
+        help="run a live knowledge contest: a console, a projector screen and team pages with buzzers",
+        description="Start one small server for a classroom knowledge contest: the trainer's console (teams, the "
+        "draw, required, buzzer and risk rounds, the countdown), the projector screen and each team's page. "
+        "Results go to the response store; 'lianzheng report' shows them.",
+    )
+    contest.add_argument("--store", type=_path, required=True, help="response store, an SQLite file (created if new)")
+    contest.add_argument("--session", type=_text, required=True, help="the training session's name, e.g. autumn-2026")
+    contest.add_argument("--audience", type=_text, help="audience id the questions suit (default: incumbent-leaders)")
+    contest.add_argument("--lang", type=_text, help="language of the pages and questions: en or zh-CN")
+    contest.add_argument("--seed", type=int, help="seed of the draw (default: 1; the console may change it)")
+    contest.add_argument("--teams", type=_items, help="comma-separated team names (or type them on the console)")
+    contest.add_argument("--required", type=int, default=2, help="required questions per team (default 2)")
+    contest.add_argument("--buzzer", type=int, default=6, help="buzzer questions (default 6)")
+    contest.add_argument("--risk", type=int, default=1, help="risk questions per team (default 1)")
+    contest.add_argument("--points", type=int, default=10, help="points of a required or buzzer question (default 10)")
+    contest.add_argument(
+        "--stakes", type=_stakes, default=(10, 20, 30), help="stakes of the risk round (default 10,20,30)"
+    )
+    contest.add_argument("--seconds", type=_count, default=30, help="seconds to answer or to press (default 30)")
+    contest.add_argument(
+        "--answer-seconds", type=_count, default=20, help="seconds for the team that pressed first (default 20)"
+    )
+    contest.add_argument("--title", type=_text, help="title on the screen (default: the integrity knowledge contest)")
+    contest.add_argument("--library", type=_path, help="library folder (default: as for 'check')")
+    contest.add_argument("--port", type=_port, default=8870, help="port (default: 8870)")
+    contest.add_argument(
+        "--ip", type=_address, default="127.0.0.1", help="address to listen on (default: 127.0.0.1; 0.0.0.0 for a LAN)"
+    )
+    contest.set_defaults(run=cmd_contest)
+    # --- end of the knowledge contest ---
 
     roster = commands.add_parser("roster", help="a session's learners and their personal links")
     roster_actions = roster.add_subparsers(dest="action", required=True, metavar="ACTION")

@@ -17,6 +17,7 @@ fits, so callers can catch either::
     │   ├── InvalidAnswer                a value an answer item's type refuses (the store names the item)
     │   └── StoreError                   a response store is missing, foreign, or has nothing to report on
     │       └── CorruptStoreError        rows of a store cannot be read; ``.problems`` has one line per row
+    ├── ContestError (ValueError)        a knowledge contest's setting or a console's or team's action is invalid
     ├── MissingDependencyError (ImportError)   an optional extra is not installed
     └── OutputError (OSError)            an output file or folder cannot be written (no folder, no right, no space)
 
@@ -173,6 +174,11 @@ class AttemptsUsedError(ResponseError):
 
 
 # -- end of the pre-appointment test -------------------------------------------------------------------------
+
+
+class ContestError(ToolkitError, ValueError):
+    """A knowledge contest's setting, or an action of its console or a team, is not valid now; the message
+    says what would be."""
 
 
 class StoreError(ResponseError):

@@ -134,7 +134,7 @@ def attempt_rows(reader: ResponseStore) -> list[dict[str, Any]]:
 def attempt_answer_rows(reader: ResponseStore, attempts: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The rows of the answers table for the attempts: one per answer, under the sheet ``test:<attempt>``,
     with the attempt's score, as a served sheet's answers are (a row ``paper`` first: its question ids)."""
-    from toolkit.responses.store import _cell
+    from toolkit.responses.store import cell_text
 
     rows = []
     for a in attempts:
@@ -160,7 +160,7 @@ def attempt_answer_rows(reader: ResponseStore, attempts: Sequence[Mapping[str, A
         for item, when in saved.items():
             value = a["_answers"].get(item)
             rows.append(
-                {**common, "item": item, "type": a["_types"].get(item, ""), "value": _cell(value), "saved_at": when}
+                {**common, "item": item, "type": a["_types"].get(item, ""), "value": cell_text(value), "saved_at": when}
             )
     return rows
 

@@ -57,6 +57,29 @@ Tables (all text columns UTF-8; times are ISO 8601 in UTC with microseconds, ``2
     Its answers are in ``saves`` and ``answers`` and its graded questions in ``results`` under the sheet
     ``test:<attempt>`` (a name no served sheet can have), which no ``sheets`` row lists.
 
+The knowledge contest (version 3; written by ``lianzheng contest``, :mod:`toolkit.contest`):
+
+``contests``
+    One row per contest: ``contest`` (key, ``<session>/<n>``), ``session``, ``title``, ``audience``,
+    ``lang``, ``library_version``, ``seed``, ``params`` (JSON: the rounds asked for, points, seconds),
+    ``started_at``, ``finished_at`` (empty until the trainer ends it).
+``contest_teams``
+    ``contest``, ``team`` (1, 2, ...; key with ``contest``), ``name`` (as the trainer typed it).
+``contest_questions``
+    The question set drawn: ``contest``, ``number`` (1, 2, ... in the order asked; key with ``contest``),
+    ``round`` (``required``, ``buzzer`` or ``risk``), ``team`` (the team that must answer a required or risk
+    question; NULL for a buzzer question), ``item`` (the library question id), ``question`` (JSON: the item
+    as the quiz registers it, with ``answer``, ``rule``, ``explanation``, ``discipline``).
+``contest_presses``
+    Every buzzer press, append-only: ``id`` (AUTOINCREMENT: the server's order of arrival), ``contest``,
+    ``number``, ``team``, ``pressed_at`` (the server's clock on arrival), ``rank`` (1 for the first press
+    on that question, 2 for the next...).
+``contest_answers``
+    One row per question answered or passed: ``contest``, ``number`` (key with ``contest``), ``team`` (NULL
+    when nobody answered), ``given`` (JSON: the option the team chose, or NULL when the console marked it),
+    ``correct`` (0/1, NULL when nobody answered), ``stake`` (the points a team staked in the risk round),
+    ``points`` (what the team gained or lost), ``answered_at``.
+
 Item ids are the library's: prompt ids for self-check items and reflection questions, question ids for quiz
 questions, ``table:<step>`` for a row of the problems / causes / measures table. The values an item's
 answer may take are its type's (``toolkit.documents.items.ITEM_TYPES``): a self-check's are ``"yes"``,
@@ -120,6 +143,59 @@ CREATE TABLE IF NOT EXISTS attempts (
 );
 """
 # -- end of version 3 -------------------------------------------------------------------------------------
+
+# --- knowledge contest (version 3) -------------------------------------------------------------------
+# Version 2 -> 3 adds these tables only (CREATE TABLE IF NOT EXISTS), so migrating needs no step of its own.
+CONTEST_DDL = """
+CREATE TABLE IF NOT EXISTS contests (
+    contest         TEXT PRIMARY KEY,
+    session         TEXT NOT NULL,
+    title           TEXT NOT NULL,
+    audience        TEXT NOT NULL,
+    lang            TEXT NOT NULL,
+    library_version TEXT NOT NULL,
+    seed            INTEGER NOT NULL,
+    params          TEXT NOT NULL,
+    started_at      TEXT NOT NULL,
+    finished_at     TEXT
+);
+CREATE TABLE IF NOT EXISTS contest_teams (
+    contest TEXT NOT NULL REFERENCES contests (contest),
+    team    INTEGER NOT NULL,
+    name    TEXT NOT NULL,
+    PRIMARY KEY (contest, team)
+);
+CREATE TABLE IF NOT EXISTS contest_questions (
+    contest  TEXT NOT NULL REFERENCES contests (contest),
+    number   INTEGER NOT NULL,
+    round    TEXT NOT NULL CHECK (round IN ('required', 'buzzer', 'risk')),
+    team     INTEGER,
+    item     TEXT NOT NULL,
+    question TEXT NOT NULL,
+    PRIMARY KEY (contest, number)
+);
+CREATE TABLE IF NOT EXISTS contest_presses (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    contest    TEXT NOT NULL,
+    number     INTEGER NOT NULL,
+    team       INTEGER NOT NULL,
+    pressed_at TEXT NOT NULL,
+    rank       INTEGER NOT NULL,
+    UNIQUE (contest, number, team)
+);
+CREATE TABLE IF NOT EXISTS contest_answers (
+    contest     TEXT NOT NULL,
+    number      INTEGER NOT NULL,
+    team        INTEGER,
+    given       TEXT,
+    correct     INTEGER CHECK (correct IN (0, 1)),
+    stake       INTEGER,
+    points      INTEGER NOT NULL,
+    answered_at TEXT NOT NULL,
+    PRIMARY KEY (contest, number)
+);
+"""
+# --- end of the knowledge contest ---------------------------------------------------------------------
 
 DDL = f"""
 CREATE TABLE IF NOT EXISTS meta (
@@ -205,7 +281,8 @@ CREATE TABLE IF NOT EXISTS releases (
     released_at TEXT NOT NULL,
     PRIMARY KEY (session, sheet)
 );
-{TESTS}"""
+{TESTS}
+{CONTEST_DDL}"""
 
 # Version 1 -> 2: ``sheets`` loses its CHECK on ``kind`` (a registered kind must be storable), which SQLite
 # can only do by rebuilding the table; the new tables come from DDL's CREATE TABLE IF NOT EXISTS.
@@ -222,7 +299,8 @@ def migrate(conn: sqlite3.Connection) -> int:
     """Bring the store to :data:`SCHEMA_VERSION` inside the caller's open transaction; the version found.
 
     A new file gets the whole schema; a version 1 store has ``sheets`` rebuilt without the CHECK on ``kind``
-    and the version 2 tables added; a version 2 store gets the version 3 tables (``tests``, ``attempts``).
+    and the version 2 tables added; a version 2 store gets the version 3 tables (``tests``, ``attempts`` and
+    the five ``contest*`` tables of the knowledge contest).
     Either every step is committed with the caller's transaction or none.
     """
     has_meta = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()

@@ -677,7 +677,7 @@ class ResponseStore:
                     "learner": learner,
                     "item": item,
                     "type": types[session, sheet].get(item, ""),
-                    "value": _cell(decoded),
+                    "value": cell_text(decoded),
                     "saved_at": saved_at,
                     "score": score,
                     "max_score": max_score,
@@ -704,7 +704,7 @@ def _answers(conn: sqlite3.Connection, session: str, sheet: str, learner: str) -
     return answers
 
 
-def _cell(value: Any) -> str:
+def cell_text(value: Any) -> str:
     """A value as one spreadsheet cell: text as it is, letters joined, true/false, blank for none."""
     if value is None:
         return ""

@@ -40,9 +40,9 @@ from toolkit.responses.pretest import (
 from toolkit.responses.store import ResponseStore
 from toolkit.widgets.worksheet import (
     Control,
-    _in_kernel,
-    _item_html,
-    _number,
+    format_number,
+    in_kernel,
+    item_html,
     make_control,
     query_parameters,
 )
@@ -63,7 +63,7 @@ class CandidatePage:
         self.store = ResponseStore(store)
         self.session = session
         self.clock = clock
-        self.tick = _in_kernel() if tick is None else tick
+        self.tick = in_kernel() if tick is None else tick
         self.test: Pretest = read_pretest(self.store, session)
         self.t = catalog(self.test.lang)
         self.learner = ""
@@ -157,7 +157,7 @@ class CandidatePage:
                 control.value = answers[item["id"]]  # restored before watching: not saved again
             control.watch(self._saver(item["id"]))
             self.controls[item["id"]] = control
-            rows.append(widgets.HTML(_item_html(item, number, t)))
+            rows.append(widgets.HTML(item_html(item, number, t)))
             rows.append(control.widget)
         self.body.children = tuple(rows)
         if attempt.submitted:
@@ -255,7 +255,7 @@ class CandidatePage:
         percent = round(100 * score / top) if top else 100
         mark = round(attempt.pass_mark * 100)
         lines = [
-            t("learner.score", score=_number(score), max_score=_number(top), percent=percent),
+            t("learner.score", score=format_number(score), max_score=format_number(top), percent=percent),
             t("learner.passed", mark=mark) if attempt.passed else t("learner.not_passed", mark=mark),
         ]
         if attempt.passed:

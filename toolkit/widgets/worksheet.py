@@ -237,7 +237,7 @@ class LearnerSheet:
         self.submission: Submission | None = None
         self.typing_pause = TYPING_PAUSE
         # Deferred only in a kernel, whose loop runs: elsewhere a running loop may be another library's.
-        self.defer_typing = _in_kernel()
+        self.defer_typing = in_kernel()
         self._pending: dict[str, Any] = {}
         self._timer: asyncio.TimerHandle | None = None
         atexit.register(_flush_at_exit, weakref.ref(self))
@@ -408,7 +408,7 @@ class LearnerSheet:
             self.controls[item["id"]] = control
             if kind.graded:
                 number += 1
-            rows.append(widgets.HTML(_item_html(item, number, t)))
+            rows.append(widgets.HTML(item_html(item, number, t)))
             rows.append(control.widget)
         hint = widgets.HTML(f"<p>{escape(t('learner.submit_hint'))}</p>")
         rows += [hint, self.submit_button, self.confirm_row, self.status]
@@ -542,8 +542,8 @@ class LearnerSheet:
         template = environment(t.lang).get_template("learner_result.html.j2")
         return template.render(
             lang=t.lang,
-            score=_number(submission.score),
-            max_score=_number(submission.max_score),
+            score=format_number(submission.score),
+            max_score=format_number(submission.max_score),
             percent=percent,
             passed=submission.passed,
             mark=round(submission.pass_mark * 100),
@@ -582,7 +582,7 @@ PROMPTS: dict[str, Callable[[dict[str, Any], int, str], str]] = {
 }
 
 
-def _item_html(item: dict[str, Any], number: int, t: Catalog) -> str:
+def item_html(item: dict[str, Any], number: int, t: Catalog) -> str:
     kind = item_type(item["type"])
     hint = f"<p class='lz-muted'>{escape(t(kind.hint))}</p>" if kind.hint else ""
     return PROMPTS[kind.prompt](item, number, hint)
@@ -598,7 +598,7 @@ def _has_roster(store: Path, session: str) -> bool:
         return True
 
 
-def _number(value: float) -> str:
+def format_number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
@@ -612,7 +612,7 @@ def _local(stamp: str) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-def _in_kernel() -> bool:
+def in_kernel() -> bool:
     """Whether this runs in a Jupyter kernel (Voilà, JupyterLab, papermill), not a script or a test."""
     try:
         from IPython import get_ipython

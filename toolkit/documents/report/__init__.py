@@ -105,6 +105,10 @@ class TrainerReport:
     records: tuple[Row, ...]
     low_discrimination: float
     counts: dict[str, int] = field(default_factory=dict)
+    # the knowledge contests of the sessions: one line each, scores by round, questions most often missed
+    contest_lines: tuple[str, ...] = ()
+    contest_scores: tuple[Row, ...] = ()
+    contest_missed: tuple[Row, ...] = ()
     uses: frozenset[str] = frozenset()  # no library entry: the report shows the store
     # The pre-appointment test: one row per attempt (named edition) or per session and attempt (aggregate).
     attempts_line: str = ""
@@ -250,6 +254,50 @@ def _attempt_rows(frame: pd.DataFrame, named: bool, t: Catalog) -> tuple[str, tu
 # -- end of the pre-appointment test -------------------------------------------------------------------------
 
 
+def _contest_parts(params: Mapping[str, Any], t: Catalog) -> dict[str, Any]:
+    """The contest part of the report: a line per contest, scores by round, the most missed questions."""
+    from toolkit.documents.report import analysis
+
+    sessions = [name.strip() for name in str(params["session"]).split(",") if name.strip()]
+    found = analysis.contest_results(params["store"], sessions)
+    if found.contests.empty:
+        return {}
+    lines = tuple(
+        t(
+            "report.contest.line",
+            contest=r["contest"],
+            teams=r["teams"],
+            questions=r["asked"],
+            date=t.date(str(r["started_at"])[:10]),
+        )
+        for r in _rows(found.contests)
+    )
+    table: dict[tuple[str, int], dict[str, Any]] = {}
+    for r in _rows(found.scores):
+        line = table.setdefault(
+            (r["contest"], int(r["team"])), {"name": r["name"], **dict.fromkeys(analysis.ROUND_ORDER, 0)}
+        )
+        if r["round"] in analysis.ROUND_ORDER:
+            line[r["round"]] += int(r["points"])
+    scores = tuple(
+        Row(
+            (
+                contest,
+                line["name"],
+                *(str(line[name]) for name in analysis.ROUND_ORDER),
+                str(sum(line[n] for n in analysis.ROUND_ORDER)),
+            )
+        )
+        for (contest, _), line in table.items()
+    )
+    missed = tuple(
+        Row((str(n), r["item"], r["text"] or "", str(r["asked"]), str(r["missed"])), flagged=True)
+        for n, r in enumerate((r for r in _rows(found.missed) if r["missed"]), start=1)
+        if n <= (params["top_checks"] or len(found.missed))
+    )
+    return {"contest_lines": lines, "contest_scores": scores, "contest_missed": missed}
+
+
 def store_counts(params: Mapping[str, Any]) -> dict[str, int]:
     """What the store holds for the report's filters (``params`` already checked): sessions, sheets,
     learners, answers, submissions and saves. A missing, foreign or empty store is a one-line error."""
@@ -338,6 +386,7 @@ def assemble_report(library: Library, params: Mapping[str, Any]) -> TrainerRepor
         low_discrimination=params["low_discrimination"],
         counts=counts,
         **_attempts_section(params, named, t),
+        **_contest_parts(params, t),
     )
 
 

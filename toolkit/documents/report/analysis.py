@@ -121,8 +121,12 @@ def read_store(
         conn.execute("BEGIN")
         sheets = pd.read_sql_query("SELECT * FROM sheets ORDER BY session, sheet", conn)
         tested = _tested(conn)  # sessions and audiences of a pre-appointment test's attempts
-        if sheets.empty and not tested:
-            raise StoreError(f"{path}: the store is empty (no worksheet or quiz has been opened yet)")
+        has_contests = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'contests'").fetchone()
+        held = bool(has_contests and conn.execute("SELECT 1 FROM contests LIMIT 1").fetchone())  # a contest
+        if sheets.empty and not tested and not held:
+            raise StoreError(
+                f"{path}: the store is empty (no worksheet or quiz has been opened yet, and no contest held)"
+            )
         wanted = {"session": _choices(session), "audience": _choices(audience), "sheet": _choices(sheet)}
         every = sheets
         for column, values in wanted.items():
@@ -132,8 +136,13 @@ def read_store(
                 raise StoreError(f"{path}: no {column} '{unknown[0]}' in the store; valid: {', '.join(known)}")
             if values:
                 sheets = sheets[sheets[column].isin(values)]
-        # Test attempts alone are reported too (the sheet ``test`` stands for them in a filter).
-        if sheets.empty and not (tested and (not wanted["sheet"] or "test" in wanted["sheet"])):
+        # Test attempts alone are reported too (the sheet ``test`` stands for them in a filter), and so are
+        # contests alone (a store with no sheet at all).
+        if (
+            sheets.empty
+            and not (tested and (not wanted["sheet"] or "test" in wanted["sheet"]))
+            and not (every.empty and held)
+        ):
             chosen = "; ".join(f"{column} {', '.join(values)}" for column, values in wanted.items() if values)
             raise StoreError(f"{path}: no sheet in the store matches {chosen}")
         where, args = _in("session", sorted(sheets["session"].unique()))
@@ -430,3 +439,61 @@ def pretest_attempts(
 
 
 # -- end of the pre-appointment test ---------------------------------------------------------------------------
+
+
+# --- the knowledge contest ------------------------------------------------------------------------------
+
+ROUND_ORDER = ("required", "buzzer", "risk")
+
+
+@dataclass(frozen=True)
+class ContestResults:
+    """The contests of the chosen sessions: one row per contest and team with points by round and in all,
+    and the questions most often missed across them (item, stem, asked, missed)."""
+
+    contests: pd.DataFrame
+    scores: pd.DataFrame
+    missed: pd.DataFrame
+
+
+def contest_results(path: str | Path, sessions: Sequence[str] = ()) -> ContestResults:
+    """Read the contest tables (schema version 3; an older store has none, and no contest)."""
+    conn = open_store(path)
+    try:
+        conn.execute("BEGIN")
+        names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "contests" not in names:
+            empty = pd.DataFrame()
+            return ContestResults(empty, empty, empty)
+        where = f"WHERE c.session IN ({', '.join('?' * len(sessions))})" if sessions else ""
+        args = list(sessions)
+        contests = pd.read_sql_query(
+            "SELECT c.contest, c.session, c.started_at, "
+            "(SELECT count(*) FROM contest_teams t WHERE t.contest = c.contest) AS teams, "
+            f"(SELECT count(*) FROM contest_answers a WHERE a.contest = c.contest) AS asked FROM contests c "
+            f"{where} ORDER BY c.started_at, c.contest",
+            conn,
+            params=args,
+        )
+        scores = pd.read_sql_query(
+            "SELECT t.contest, t.team, t.name, q.round, coalesce(sum(a.points), 0) AS points FROM contest_teams t "
+            "JOIN contests c ON c.contest = t.contest "
+            "LEFT JOIN contest_answers a ON a.contest = t.contest AND a.team = t.team "
+            "LEFT JOIN contest_questions q ON q.contest = a.contest AND q.number = a.number "
+            f"{where} GROUP BY t.contest, t.team, q.round ORDER BY t.contest, t.team",
+            conn,
+            params=args,
+        )
+        missed = pd.read_sql_query(
+            "SELECT q.item, min(json_extract(q.question, '$.text')) AS text, count(*) AS asked, "
+            "sum(CASE WHEN a.correct = 1 THEN 0 ELSE 1 END) AS missed FROM contest_answers a "
+            "JOIN contest_questions q ON q.contest = a.contest AND q.number = a.number "
+            f"JOIN contests c ON c.contest = a.contest {where} GROUP BY q.item ORDER BY missed DESC, q.item",
+            conn,
+            params=args,
+        )
+    except sqlite3.Error as exc:
+        raise StoreError(f"{path}: cannot read the contest tables ({exc})") from None
+    finally:
+        conn.close()
+    return ContestResults(contests, scores, missed)
