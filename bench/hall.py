@@ -1,6 +1,7 @@
 """A full training room on one machine: many learners answering their quiz pages at once.
 
-Starts ``lianzheng serve quiz --open`` on 127.0.0.1 with a fresh store under bench/out/, then, as a
+Starts ``lianzheng serve quiz --open`` on 127.0.0.1 with a fresh store under bench/out/ (``--servers N``:
+N of them on N ports, all on that one store, the learners' pages shared out in turn), then, as a
 browser would, for each of ``--learners`` learners:
 
 1. loads the page (``/?learner=learner-0001``; ``--parallel`` loads in flight): Voilà starts the page's
@@ -21,7 +22,7 @@ again after submitting. Then the store is read back: every answer sent must be t
 click means, every learner submitted, and ``saves`` holds exactly one row per click (a lost answer is
 any of these missing).
 
-Usage: python bench/hall.py [--learners 100] [--questions 10] [--parallel 4] [--pause 3] [--burst]
+Usage: python bench/hall.py [--learners 100] [--questions 10] [--parallel 4] [--pause 3] [--burst] [--servers 1]
 (figures go to bench/out/hall.json too; the run stops itself after --limit seconds, 540 by default)
 """
 
@@ -91,6 +92,7 @@ class Learner:
     """One learner's page: its kernel's websocket and the widgets of its sheet."""
 
     id: str
+    base: str = ""  # the address of the server whose page this is
     kernel: str = ""
     load_s: float = 0.0
     ws: Any = None
@@ -214,9 +216,9 @@ async def answer(learner: Learner, items: list[dict[str, Any]], args: argparse.N
     learner.submit_s = await learner.click("lz-confirm")
 
 
-def memory(server: subprocess.Popen[Any]) -> dict[str, float]:
-    voila = psutil.Process(server.pid)
-    kernels = [p for p in voila.children(recursive=True) if "kernel" in " ".join(p.cmdline())]
+def memory(servers: list[subprocess.Popen[Any]]) -> dict[str, float]:
+    voilas = [psutil.Process(server.pid) for server in servers]
+    kernels = [p for voila in voilas for p in voila.children(recursive=True) if "kernel" in " ".join(p.cmdline())]
     seen = [p.memory_full_info() for p in kernels]
     return {
         "kernels": len(kernels),
@@ -224,22 +226,24 @@ def memory(server: subprocess.Popen[Any]) -> dict[str, float]:
         "uss_mb": round(statistics.median(m.uss for m in seen) / MIB, 1),
         "pss_mb": round(statistics.median(m.pss for m in seen) / MIB, 1),
         "all_kernels_pss_gb": round(sum(m.pss for m in seen) / 2**30, 2),
-        "server_rss_mb": round(voila.memory_info().rss / MIB, 1),
+        "server_rss_mb": round(max(voila.memory_info().rss for voila in voilas) / MIB, 1),  # the largest
     }
 
 
-def cpu_seconds(server: subprocess.Popen[Any]) -> tuple[float, float]:
-    """CPU time (user + system) so far of the Voilà server and of all its kernels together."""
-    voila = psutil.Process(server.pid)
-    own = voila.cpu_times()
-    kernels = 0.0
-    for process in voila.children(recursive=True):
-        try:
-            times = process.cpu_times()
-        except psutil.NoSuchProcess:
-            continue
-        kernels += times.user + times.system
-    return own.user + own.system, kernels
+def cpu_seconds(servers: list[subprocess.Popen[Any]]) -> tuple[float, float]:
+    """CPU time (user + system) so far of the Voilà servers together, and of all their kernels together."""
+    own = kernels = 0.0
+    for server in servers:
+        voila = psutil.Process(server.pid)
+        times = voila.cpu_times()
+        own += times.user + times.system
+        for process in voila.children(recursive=True):
+            try:
+                times = process.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            kernels += times.user + times.system
+    return own, kernels
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -266,13 +270,15 @@ def lost_answers(store: Path, learners: list[Learner], items: list[dict[str, Any
     return {"missing": missing, "wrong": wrong, "unsubmitted": unsubmitted, "saves": saves, "clicks": clicks}
 
 
-async def run(args: argparse.Namespace, base: str, server: subprocess.Popen[Any], store: Path) -> dict[str, Any]:
-    learners = [Learner(f"learner-{n:04d}") for n in range(1, args.learners + 1)]
+async def run(
+    args: argparse.Namespace, bases: list[str], servers: list[subprocess.Popen[Any]], store: Path
+) -> dict[str, Any]:
+    learners = [Learner(f"learner-{n:04d}", base=bases[n % len(bases)]) for n in range(1, args.learners + 1)]
     loads = asyncio.Semaphore(args.parallel)
 
     def load(learner: Learner) -> None:
         start = time.perf_counter()
-        with urllib.request.urlopen(f"{base}/?learner={learner.id}", timeout=300) as response:
+        with urllib.request.urlopen(f"{learner.base}/?learner={learner.id}", timeout=300) as response:
             page = response.read().decode("utf-8")
         learner.load_s = time.perf_counter() - start
         found = re.search(r'"kernelId": "([0-9a-f-]+)"', page)
@@ -284,7 +290,7 @@ async def run(args: argparse.Namespace, base: str, server: subprocess.Popen[Any]
         try:
             async with loads:
                 await asyncio.to_thread(load, learner)
-            await connect(learner, base)
+            await connect(learner, learner.base)
         except (OSError, RuntimeError, TimeoutError) as exc:
             learner.failed = str(exc) or type(exc).__name__
 
@@ -293,24 +299,25 @@ async def run(args: argparse.Namespace, base: str, server: subprocess.Popen[Any]
     opened_s = time.perf_counter() - started
     failed = [learner for learner in learners if learner.failed]
     learners = [learner for learner in learners if not learner.failed]
-    loaded = memory(server)
+    loaded = memory(servers)
     items = list(ResponseStore(store).sheet(SESSION, SHEET).items)
     start = asyncio.Event()
     tasks = [asyncio.create_task(answer(learner, items, args, start)) for learner in learners]
-    cpu_before = cpu_seconds(server)
+    cpu_before = cpu_seconds(servers)
     started = time.perf_counter()
     start.set()
     await asyncio.gather(*tasks)
     answered_s = time.perf_counter() - started
-    cpu_after = cpu_seconds(server)
+    cpu_after = cpu_seconds(servers)
     clicks = sum(learner.clicks for learner in learners) + 2 * len(learners)
-    submitted = memory(server)
+    submitted = memory(servers)
     for learner in learners:
         await learner.ws.close()
     latencies = [s for learner in learners for s in learner.latencies]
     submits = [learner.submit_s for learner in learners]
     return {
         "learners": args.learners,
+        "servers": len(servers),
         "clicking": f"all at once every {args.pause} s" if args.burst else f"0 to {2 * args.pause} s apart, at random",
         "questions": len(items),
         "pages_opened_in_s": round(opened_s, 1),
@@ -343,36 +350,47 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pause", type=float, default=3, help="mean seconds between a learner's clicks (default 3)")
     parser.add_argument("--burst", action="store_true", help="every learner clicks at the same moments")
     parser.add_argument("--limit", type=float, default=540, help="stop after this many seconds (default 540)")
+    parser.add_argument("--servers", type=int, default=1, help="serve processes on the one store (default 1)")
     parser.add_argument("--out", type=Path, default=OUT, help="folder of the store and the figures")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     store = args.out / "hall.sqlite"
     for suffix in ("", "-wal", "-shm", "-lock"):
         Path(f"{store}{suffix}").unlink(missing_ok=True)
-    port = free_port()
-    command = [sys.executable, "-c", "import sys; from toolkit.cli import main; sys.exit(main())", "serve", SHEET]
-    command += ["--store", str(store), "--session", SESSION, "--open", "--port", str(port), "--key", "submission"]
-    command += ["--questions", str(args.questions), "--date", "2026-12-01", "--dir", str(args.out / "hall")]
-    log = (args.out / "hall.log").open("w")
-    server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    servers: list[subprocess.Popen[Any]] = []
+    bases: list[str] = []
+    logs = []
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"serve did not start; see {args.out / 'hall.log'}") from None
-                time.sleep(0.3)
-        figures = asyncio.run(asyncio.wait_for(run(args, f"http://127.0.0.1:{port}", server, store), args.limit))
+        for number in range(args.servers):  # one after the other: the first creates the store
+            port = free_port()
+            command = [sys.executable, "-c", "import sys; from toolkit.cli import main; sys.exit(main())"]
+            command += ["serve", SHEET, "--store", str(store), "--session", SESSION, "--open", "--port", str(port)]
+            command += ["--key", "submission", "--questions", str(args.questions), "--date", "2026-12-01"]
+            command += ["--dir", str(args.out / ("hall" if number == 0 else f"hall-{number}"))]
+            log_path = args.out / ("hall.log" if number == 0 else f"hall-{number}.log")
+            logs.append(log_path.open("w"))
+            servers.append(subprocess.Popen(command, stdout=logs[-1], stderr=subprocess.STDOUT, start_new_session=True))
+            bases.append(f"http://127.0.0.1:{port}")
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    if servers[-1].poll() is not None or time.monotonic() > deadline:
+                        raise SystemExit(f"serve did not start; see {log_path}") from None
+                    time.sleep(0.3)
+        figures = asyncio.run(asyncio.wait_for(run(args, bases, servers, store), args.limit))
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(60)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-        log.close()
+        for server in servers:
+            os.killpg(server.pid, signal.SIGTERM)
+        for server in servers:
+            try:
+                server.wait(60)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+        for log in logs:
+            log.close()
     (args.out / "hall.json").write_text(json.dumps(figures, indent=2) + "\n")
     print(json.dumps(figures, indent=2))
     lost = figures["lost"]
