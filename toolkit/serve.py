@@ -294,6 +294,7 @@ def pretest_plan(
         nb = nbformat.read(temp, as_version=4)
         nb.cells = [cell for cell in nb.cells if cell.cell_type != "markdown"]
         page_metadata(nb, lang, catalog(lang)("test.title"))
+        nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3 (learner)", "language": "python"}
         nbformat.write(nb, temp)
     set_pretest(responses, settings)
     command = (
@@ -306,6 +307,7 @@ def pretest_plan(
         f"--Voila.ip={ip}",
         "--show_tracebacks=False",
         f"--template={TEMPLATE}",
+        f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT}",
     )
     jupyter_path = os.pathsep.join(p for p in (str(template_root()), os.environ.get("JUPYTER_PATH", "")) if p)
     return Served((target,), folder, command, (f"http://{ip}:{port}/",), (("JUPYTER_PATH", jupyter_path),))
