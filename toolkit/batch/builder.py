@@ -206,7 +206,11 @@ def _run(
         else:
             from concurrent.futures import ProcessPoolExecutor, as_completed
 
+            from toolkit.batch import runners
+
             method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+            if method == "fork":
+                runners.load()  # once here, shared by the forked workers rather than imported by each
             context = multiprocessing.get_context(method)
             with ProcessPoolExecutor(
                 workers, mp_context=context, initializer=init_pool_worker, initargs=(library, os.getpid())

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import atexit
 import hashlib
-import importlib
 import os
 import signal
 import time
@@ -18,9 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from toolkit.batch.formats import FORMATS, SOURCES, Made, unavailable
+from toolkit.batch.formats import FORMATS, SOURCES, Made
 from toolkit.batch.jobs import Job
-from toolkit.errors import requires_extra
 from toolkit.fileio import discard, publish, stage, target_of
 from toolkit.library.catalog import Library
 
@@ -63,11 +61,15 @@ _state = WorkerState()
 
 
 def init_worker(library: Library | None = None) -> None:
-    """Start this worker's kernel first (it boots while the exporters import), then import them.
+    """Start this worker's kernel first (it boots while the exporters import), then import them
+    (:mod:`.runners`; nothing to do in a worker forked from a builder that imported them).
 
     A format's optional dependency that cannot be imported does not stop the worker: the jobs that ask
     for that format fail with the reason, and the others are built.
     """
+    from toolkit.batch import runners
+
+    runners.defer_iri_grammar()  # before papermill imports nbformat
     from toolkit.batch import kernels
 
     kernels.register()
@@ -75,17 +77,7 @@ def init_worker(library: Library | None = None) -> None:
     atexit.register(kernels.close_pool)
     _state.library = library
     _state.unavailable.clear()
-    for row in FORMATS.values():
-        if row.module is not None:
-            try:
-                with requires_extra(row.extra or row.name):
-                    importlib.import_module(row.module)
-            except Exception as exc:
-                _state.unavailable[row.name] = unavailable(row, exc)
-
-    from toolkit.batch.export import html_exporter
-
-    html_exporter()
+    _state.unavailable.update(runners.load())
 
 
 def init_pool_worker(library: Library | None = None, builder: int | None = None) -> None:
