@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from toolkit.batch.jobs import Job, expand, job_key
+from toolkit.batch.runners import forkable
 from toolkit.batch.spec import BuildSpec
 from toolkit.batch.worker import JobResult, file_digest
 from toolkit.documents import DOCUMENTS, assemble
@@ -153,14 +154,6 @@ def _entry(result: JobResult) -> dict[str, Any]:
     return entry
 
 
-def _forkable() -> bool:
-    """Whether this process may fork a pool of workers: not once it has run Typst itself (a PDF made
-    in process, e.g. an earlier one-worker build), since a forked worker would then hang at its first
-    PDF. Such a process runs its jobs itself."""
-    pdf = sys.modules.get("toolkit.render.pdf")
-    return pdf is None or not pdf.typst_started()
-
-
 def _run(
     todo: list[tuple[Job, str]],
     library: Library,
@@ -174,8 +167,10 @@ def _run(
     Each worker is given the build's library when it starts (the pool's initializer), so that a job
     never loads it again.
     """
+    from toolkit.batch import runners
     from toolkit.batch.worker import init_pool_worker, init_worker, run_job
 
+    runners.defer_iri_grammar()  # before anything imports nbformat
     bar = None
     if progress:
         from tqdm import tqdm
@@ -190,7 +185,7 @@ def _run(
 
     results: list[JobResult] = []
     try:
-        if workers <= 1 or len(todo) == 1 or not _forkable():
+        if workers <= 1 or len(todo) == 1 or not forkable():
             from toolkit.batch import kernels
 
             init_worker(library)
@@ -206,11 +201,10 @@ def _run(
         else:
             from concurrent.futures import ProcessPoolExecutor, as_completed
 
-            from toolkit.batch import runners
-
             method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-            if method == "fork":
-                runners.load()  # once here, shared by the forked workers rather than imported by each
+            if method == "fork":  # once here, shared by the forked workers and their kernels
+                runners.load()
+                runners.load_for_kernels(library)
             context = multiprocessing.get_context(method)
             with ProcessPoolExecutor(
                 workers, mp_context=context, initializer=init_pool_worker, initargs=(library, os.getpid())

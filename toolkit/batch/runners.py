@@ -18,7 +18,10 @@ import importlib
 import importlib.util
 import sys
 import types
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from toolkit.library.catalog import Library
 
 _IRI = "rfc3987_syntax"
 
@@ -39,6 +42,14 @@ class _DeferredModule(types.ModuleType):
     def is_valid_syntax(self, term: str, value: str) -> Any:
         """``rfc3987_syntax.is_valid_syntax``, the one name jsonschema takes from it."""
         return self._real().is_valid_syntax(term, value)
+
+
+def forkable() -> bool:
+    """Whether this process may fork a build worker or a kernel: not once it has run Typst (a forked
+    process would hang at its first PDF: the compiler's threads are not copied by ``fork``, but the
+    state that waits for them is)."""
+    pdf = sys.modules.get("toolkit.render.pdf")
+    return pdf is None or not pdf.typst_started()
 
 
 def defer_iri_grammar() -> None:
@@ -73,3 +84,15 @@ def load() -> dict[str, str]:
                 missing[row.name] = unavailable(row, exc)
     html_exporter()
     return missing
+
+
+def load_for_kernels(library: Library) -> None:
+    """What a kernel forked from a pool worker needs, loaded in the builder before it forks them: the
+    kernel's own modules (ipykernel, IPython), what every notebook imports (``toolkit.handout``), and
+    the build's library in the notebooks' cache (:func:`toolkit.handout.cached_library`), so that no
+    kernel reads it again."""
+    import ipykernel.kernelapp  # noqa: F401
+
+    from toolkit import handout
+
+    handout.remember_library(library)

@@ -60,9 +60,10 @@ class WorkerState:
 _state = WorkerState()
 
 
-def init_worker(library: Library | None = None) -> None:
+def init_worker(library: Library | None = None, fork: bool = False) -> None:
     """Start this worker's kernel first (it boots while the exporters import), then import them
-    (:mod:`.runners`; nothing to do in a worker forked from a builder that imported them).
+    (:mod:`.runners`; nothing to do in a worker forked from a builder that imported them). ``fork``:
+    the kernel is a fork of this worker (see :mod:`.kernels`).
 
     A format's optional dependency that cannot be imported does not stop the worker: the jobs that ask
     for that format fail with the reason, and the others are built.
@@ -73,7 +74,7 @@ def init_worker(library: Library | None = None) -> None:
     from toolkit.batch import kernels
 
     kernels.register()
-    kernels.pool(KERNEL)
+    kernels.pool(KERNEL, fork)
     atexit.register(kernels.close_pool)
     _state.library = library
     _state.unavailable.clear()
@@ -93,7 +94,7 @@ def init_pool_worker(library: Library | None = None, builder: int | None = None)
     if builder is not None and os.getppid() != builder:  # the builder died before the request was made
         os._exit(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    init_worker(library)
+    init_worker(library, fork=True)
 
 
 def file_digest(path: Path) -> str:
