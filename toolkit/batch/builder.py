@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from toolkit.batch.jobs import Job, expand, job_key
-from toolkit.batch.runners import forkable
 from toolkit.batch.spec import BuildSpec
 from toolkit.batch.worker import JobResult, file_digest
 from toolkit.documents import DOCUMENTS, assemble
@@ -171,6 +170,8 @@ def _run(
     from toolkit.batch.worker import init_pool_worker, init_worker, run_job
 
     runners.defer_iri_grammar()  # before anything imports nbformat
+    from toolkit.batch import kernels
+
     bar = None
     if progress:
         from tqdm import tqdm
@@ -185,9 +186,7 @@ def _run(
 
     results: list[JobResult] = []
     try:
-        if workers <= 1 or len(todo) == 1 or not forkable():
-            from toolkit.batch import kernels
-
+        if workers <= 1 or len(todo) == 1 or not kernels.forkable():
             init_worker(library)
             try:
                 for job, key in todo:

@@ -44,8 +44,6 @@ from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 from papermill.utils import merge_kwargs, remove_args
 
-from toolkit.batch.runners import forkable
-
 ENGINE = "lianzheng"
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 _PR_SET_NAME = 15
@@ -113,6 +111,14 @@ def _lianzheng_reset(ip):
     ip.execution_count = 1
 _lianzheng_reset(get_ipython())  # which removes its own name too
 """
+
+
+def forkable() -> bool:
+    """Whether this process may fork a build worker or a kernel: not once it has run Typst (a forked
+    process would hang at its first PDF: the compiler's threads are not copied by ``fork``, but the
+    state that waits for them is)."""
+    pdf = sys.modules.get("toolkit.render.pdf")
+    return pdf is None or not pdf.typst_started()
 
 
 class _ForkedProcess:

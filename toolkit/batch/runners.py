@@ -44,14 +44,6 @@ class _DeferredModule(types.ModuleType):
         return self._real().is_valid_syntax(term, value)
 
 
-def forkable() -> bool:
-    """Whether this process may fork a build worker or a kernel: not once it has run Typst (a forked
-    process would hang at its first PDF: the compiler's threads are not copied by ``fork``, but the
-    state that waits for them is)."""
-    pdf = sys.modules.get("toolkit.render.pdf")
-    return pdf is None or not pdf.typst_started()
-
-
 def defer_iri_grammar() -> None:
     """Put off importing ``rfc3987_syntax`` until jsonschema checks an ``iri`` with it (see above).
     Does nothing when it is imported already or not installed."""
