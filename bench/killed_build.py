@@ -1,7 +1,8 @@
 """Kill ``lianzheng build`` with SIGKILL once its warm kernels run; count what of its process tree lives on.
 
 Each trial starts a real build (the bundled library, every audience, outline and casebook in HTML) as
-a subprocess, follows its descendants in ``/proc`` until kernels (``ipykernel_launcher``) are running,
+a subprocess, follows its descendants in ``/proc`` until kernels (``ipykernel_launcher``, or forks named
+``ipykernel``) are running,
 sends SIGKILL to the builder alone, and after 1 s counts the processes of the tree still alive (a
 zombie, dead and waiting to be reaped, does not count). Survivors are then killed by their ids.
 
@@ -58,6 +59,16 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
+def is_kernel(pid: int) -> bool:
+    """A kernel: started as ``python -m ipykernel_launcher``, or forked by a pool worker and named ``ipykernel``."""
+    if "ipykernel_launcher" in _cmdline(pid):
+        return True
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip() == "ipykernel"
+    except OSError:
+        return False
+
+
 def alive(pid: int) -> bool:
     """Whether ``pid`` is a running process (not gone, not a zombie)."""
     try:
@@ -88,13 +99,13 @@ def trial(jobs: int = 2, timeout: float = 60.0, wait_for: int | None = None) -> 
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline and builder.poll() is None:
                 tree = _descendants(builder.pid)
-                kernels = {pid for pid in tree if "ipykernel_launcher" in _cmdline(pid)}
+                kernels = {pid for pid in tree if is_kernel(pid)}
                 if len(kernels) >= wait_for:
                     time.sleep(0.3)  # the kernels are busy with jobs
                     break
                 time.sleep(0.05)
             tree = _descendants(builder.pid)
-            result.kernels = {pid for pid in tree if "ipykernel_launcher" in _cmdline(pid)}
+            result.kernels = {pid for pid in tree if is_kernel(pid)}
             result.workers = tree - result.kernels
             if builder.poll() is not None:
                 raise RuntimeError("the build ended before its kernels were seen")

@@ -105,6 +105,13 @@ def cached_library(path: str) -> Library:
     return library
 
 
+def remember_library(library: Library) -> None:
+    """Put a library already loaded in the cache, as the library at its root with its files as they
+    are now: a build's kernels, forked from its workers, use the build's own library."""
+    root = library.root.resolve()
+    _cache[root] = (_fingerprint(root), library)
+
+
 def prepare(name: str, namespace: Mapping[str, Any], library: Library | None = None) -> Handout:
     """Check the notebook's parameters, load the library, assemble and render the document."""
     from toolkit.render import render

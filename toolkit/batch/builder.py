@@ -153,14 +153,6 @@ def _entry(result: JobResult) -> dict[str, Any]:
     return entry
 
 
-def _forkable() -> bool:
-    """Whether this process may fork a pool of workers: not once it has run Typst itself (a PDF made
-    in process, e.g. an earlier one-worker build), since a forked worker would then hang at its first
-    PDF. Such a process runs its jobs itself."""
-    pdf = sys.modules.get("toolkit.render.pdf")
-    return pdf is None or not pdf.typst_started()
-
-
 def _run(
     todo: list[tuple[Job, str]],
     library: Library,
@@ -174,7 +166,11 @@ def _run(
     Each worker is given the build's library when it starts (the pool's initializer), so that a job
     never loads it again.
     """
+    from toolkit.batch import runners
     from toolkit.batch.worker import init_pool_worker, init_worker, run_job
+
+    runners.defer_iri_grammar()  # before anything imports nbformat
+    from toolkit.batch import kernels
 
     bar = None
     if progress:
@@ -190,9 +186,7 @@ def _run(
 
     results: list[JobResult] = []
     try:
-        if workers <= 1 or len(todo) == 1 or not _forkable():
-            from toolkit.batch import kernels
-
+        if workers <= 1 or len(todo) == 1 or not kernels.forkable():
             init_worker(library)
             try:
                 for job, key in todo:
@@ -207,6 +201,9 @@ def _run(
             from concurrent.futures import ProcessPoolExecutor, as_completed
 
             method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+            if method == "fork":  # once here, shared by the forked workers and their kernels
+                runners.load()
+                runners.load_for_kernels(library)
             context = multiprocessing.get_context(method)
             with ProcessPoolExecutor(
                 workers, mp_context=context, initializer=init_pool_worker, initargs=(library, os.getpid())

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import atexit
 import hashlib
-import importlib
 import os
 import signal
 import time
@@ -18,9 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from toolkit.batch.formats import FORMATS, SOURCES, Made, unavailable
+from toolkit.batch.formats import DOCUMENT, FORMATS, SOURCES, Made
 from toolkit.batch.jobs import Job
-from toolkit.errors import requires_extra
 from toolkit.fileio import discard, publish, stage, target_of
 from toolkit.library.catalog import Library
 
@@ -62,30 +60,25 @@ class WorkerState:
 _state = WorkerState()
 
 
-def init_worker(library: Library | None = None) -> None:
-    """Start this worker's kernel first (it boots while the exporters import), then import them.
+def init_worker(library: Library | None = None, fork: bool = False) -> None:
+    """Start this worker's kernel first (it boots while the exporters import), then import them
+    (:mod:`.runners`; nothing to do in a worker forked from a builder that imported them). ``fork``:
+    the kernel is a fork of this worker (see :mod:`.kernels`).
 
     A format's optional dependency that cannot be imported does not stop the worker: the jobs that ask
     for that format fail with the reason, and the others are built.
     """
+    from toolkit.batch import runners
+
+    runners.defer_iri_grammar()  # before papermill imports nbformat
     from toolkit.batch import kernels
 
     kernels.register()
-    kernels.pool(KERNEL)
+    kernels.pool(KERNEL, fork)
     atexit.register(kernels.close_pool)
     _state.library = library
     _state.unavailable.clear()
-    for row in FORMATS.values():
-        if row.module is not None:
-            try:
-                with requires_extra(row.extra or row.name):
-                    importlib.import_module(row.module)
-            except Exception as exc:
-                _state.unavailable[row.name] = unavailable(row, exc)
-
-    from toolkit.batch.export import html_exporter
-
-    html_exporter()
+    _state.unavailable.update(runners.load())
 
 
 def init_pool_worker(library: Library | None = None, builder: int | None = None) -> None:
@@ -101,7 +94,7 @@ def init_pool_worker(library: Library | None = None, builder: int | None = None)
     if builder is not None and os.getppid() != builder:  # the builder died before the request was made
         os._exit(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    init_worker(library)
+    init_worker(library, fork=True)
 
 
 def file_digest(path: Path) -> str:
@@ -173,12 +166,37 @@ def _run_job(job: Job, out: Path, key: str, started: float) -> JobResult:
         return JobResult(job, "failed", 0.0, key=key, error=missing[0])
     timings: dict[str, float] = {}
     outputs = job.outputs()
-    # Written in the order of what they are made from: the notebook, then the page, then the document.
+    # Written in the order of what they are made from: the notebook, then the page, then the document;
+    # except that the formats made from the document (the PDF) are laid out first, before the notebook
+    # runs: the job's first one then fills the time its worker's kernel takes to start answering.
     order = sorted(outputs, key=lambda fmt: SOURCES.index(FORMATS[fmt].source))
+    early = [fmt for fmt in order if FORMATS[fmt].source == DOCUMENT]
     failed_path = out / job.session / f"{job.stem}.failed.ipynb"
     executed = stage(failed_path)
     staged: list[tuple[Path, Path]] = []
+    made = Made(job, nbformat.v4.new_notebook(), _library, timings)  # the executed notebook comes later
+    hashes: dict[str, str] = {}
+
+    def write(fmt: str) -> None:
+        target = out / outputs[fmt]
+        temp = stage(target)
+        staged.append((temp, target))
+        page = timings.get("html", 0.0)  # the page, made on first use, counts as html's time
+        tick = time.perf_counter()
+        FORMATS[fmt].writer(made, temp)
+        spent = time.perf_counter() - tick - (timings.get("html", 0.0) - page)
+        timings[fmt] = timings.get(fmt, 0.0) + spent
+        hashes[fmt] = file_digest(temp)
+
     try:
+        writing: Exception | None = None  # reported after the notebook's own failure, if it has one
+        try:
+            for fmt in early:
+                write(fmt)
+        except OSError:
+            raise
+        except Exception as exc:
+            writing = exc
         try:
             tick = time.perf_counter()
             papermill.execute_notebook(
@@ -213,25 +231,20 @@ def _run_job(job: Job, out: Path, key: str, started: float) -> JobResult:
             )
         nb = nbformat.read(executed, as_version=4)
         settle(nb, outputs["ipynb"])
-        made = Made(job, nb, _library, timings)
-        hashes: dict[str, str] = {}
+        made.notebook = nb
         try:
+            if writing is not None:
+                raise writing
             for fmt in order:
-                target = out / outputs[fmt]
-                temp = stage(target)
-                staged.append((temp, target))
-                page = timings.get("html", 0.0)  # the page, made on first use, counts as html's time
-                tick = time.perf_counter()
-                FORMATS[fmt].writer(made, temp)
-                spent = time.perf_counter() - tick - (timings.get("html", 0.0) - page)
-                timings[fmt] = timings.get(fmt, 0.0) + spent
-                hashes[fmt] = file_digest(temp)
+                if fmt not in early:
+                    write(fmt)
         except OSError:
             raise
         except Exception as exc:
             return JobResult(
                 job, "failed", time.perf_counter() - started, key=key, error=f"{type(exc).__name__}: {exc}"
             )
+        hashes = {fmt: hashes[fmt] for fmt in order}  # the manifest lists them in the table's order
         publish(staged)
         staged = []
         failed_path.unlink(missing_ok=True)
