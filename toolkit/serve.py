@@ -200,7 +200,17 @@ def serve_plan(
     for name in documents:  # the sheet id is the document's name, as the learner's page registers it
         responses.set_sheet_settings(session, name, key_shown=key_shown, shuffle=shuffle)
     target = notebooks[0] if len(notebooks) == 1 else folder
-    command = (
+    base = f"http://{ip}:{port}"
+    if len(notebooks) == 1:
+        urls: tuple[str, ...] = (f"{base}/",)
+    else:
+        urls = tuple(f"{base}/voila/render/{path.name}" for path in notebooks)
+    return Served(tuple(notebooks), folder, voila_command(target, port, ip), urls, voila_environment())
+
+
+def voila_command(target: Path, port: int, ip: str) -> tuple[str, ...]:
+    """How Voilà is started on learners' pages: the ``lianzheng`` template, no tracebacks shown."""
+    return (
         sys.executable,
         "-m",
         "voila",
@@ -214,13 +224,12 @@ def serve_plan(
         # is short when a whole room opens its pages at once, and a page then came without its sheet.
         f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT}",
     )
-    base = f"http://{ip}:{port}"
-    if len(notebooks) == 1:
-        urls: tuple[str, ...] = (f"{base}/",)
-    else:
-        urls = tuple(f"{base}/voila/render/{path.name}" for path in notebooks)
+
+
+def voila_environment() -> tuple[tuple[str, str], ...]:
+    """The environment Voilà needs: ``JUPYTER_PATH`` with the folder of the template and the learner kernel."""
     jupyter_path = os.pathsep.join(p for p in (str(template_root()), os.environ.get("JUPYTER_PATH", "")) if p)
-    return Served(tuple(notebooks), folder, command, urls, (("JUPYTER_PATH", jupyter_path),))
+    return (("JUPYTER_PATH", jupyter_path),)
 
 
 # -- the pre-appointment test (lianzheng serve test) ------------------------------------------------------------
@@ -297,20 +306,7 @@ def pretest_plan(
         nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3 (learner)", "language": "python"}
         nbformat.write(nb, temp)
     set_pretest(responses, settings)
-    command = (
-        sys.executable,
-        "-m",
-        "voila",
-        str(target),
-        "--no-browser",
-        f"--port={port}",
-        f"--Voila.ip={ip}",
-        "--show_tracebacks=False",
-        f"--template={TEMPLATE}",
-        f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT}",
-    )
-    jupyter_path = os.pathsep.join(p for p in (str(template_root()), os.environ.get("JUPYTER_PATH", "")) if p)
-    return Served((target,), folder, command, (f"http://{ip}:{port}/",), (("JUPYTER_PATH", jupyter_path),))
+    return Served((target,), folder, voila_command(target, port, ip), (f"http://{ip}:{port}/",), voila_environment())
 
 
 # -- end of the pre-appointment test ------------------------------------------------------------------------------

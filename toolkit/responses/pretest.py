@@ -39,7 +39,7 @@ from toolkit.i18n import LANGUAGES, catalog
 from toolkit.library.catalog import Library
 from toolkit.library.model import Question
 from toolkit.responses.grading import check_pass_mark, grade, grading_key
-from toolkit.responses.store import ResponseStore, check_id, check_value
+from toolkit.responses.store import ResponseStore, check_id, check_value, insert_results
 from toolkit.selection import audience_of
 
 DEFAULT_QUESTIONS = 40
@@ -508,23 +508,7 @@ def submit_attempt(store: ResponseStore, attempt: Attempt, clock: Clock = system
                 attempt.attempt,
             ),
         )
-        conn.executemany(
-            "INSERT INTO results (session, sheet, learner, item, given, correct, points, max_points) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    attempt.session,
-                    attempt.sheet,
-                    attempt.learner,
-                    q.id,
-                    json.dumps(q.given, ensure_ascii=False),
-                    int(q.correct),
-                    q.points,
-                    q.max_points,
-                )
-                for q in result.questions
-            ],
-        )
+        insert_results(conn, attempt.session, attempt.sheet, attempt.learner, result)
     return _current(store, attempt.session, attempt.learner, attempt.attempt)
 
 

@@ -451,23 +451,7 @@ class ResponseStore:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (session, sheet, learner, stamp, result.score, result.max_score, int(result.passed), pass_mark),
             )
-            conn.executemany(
-                "INSERT INTO results (session, sheet, learner, item, given, correct, points, max_points) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        session,
-                        sheet,
-                        learner,
-                        q.id,
-                        json.dumps(q.given, ensure_ascii=False),
-                        int(q.correct),
-                        q.points,
-                        q.max_points,
-                    )
-                    for q in result.questions
-                ],
-            )
+            insert_results(conn, session, sheet, learner, result)
         submission = self.submission(session, sheet, learner)
         assert submission is not None
         return submission
@@ -717,3 +701,24 @@ def cell_text(value: Any) -> str:
 
 def _item_keys(items: Sequence[Mapping[str, Any]]) -> list[tuple[str, str, str]]:
     return [(i["id"], i["type"], json.dumps(i.get("answer"))) for i in items]
+
+
+def insert_results(conn: sqlite3.Connection, session: str, sheet: str, learner: str, result: Grade) -> None:
+    """One row of ``results`` per graded question of a submission (in the caller's transaction)."""
+    conn.executemany(
+        "INSERT INTO results (session, sheet, learner, item, given, correct, points, max_points) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                session,
+                sheet,
+                learner,
+                q.id,
+                json.dumps(q.given, ensure_ascii=False),
+                int(q.correct),
+                q.points,
+                q.max_points,
+            )
+            for q in result.questions
+        ],
+    )
