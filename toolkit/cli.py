@@ -27,6 +27,7 @@ from toolkit.paths import default_library
 if TYPE_CHECKING:
     from toolkit.contest import ContestRoom
     from toolkit.library.catalog import Library
+    from toolkit.serve import Served
 
 
 class _Parser(argparse.ArgumentParser):
@@ -277,7 +278,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import os
 
     if args.documents == "test":  # the pre-appointment test: a paper of its own for each candidate
         return cmd_serve_test(args)
@@ -332,8 +332,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"open: {url}   with {access}")
     key = "when the trainer releases it (lianzheng release)" if args.key == "release" else "on submitting"
     print(f"key and explanations shown {key}; papers {'shuffled per learner' if args.shuffle else 'in one order'}")
+    return _run_voila(plan, args.dry_run)
+
+
+def _run_voila(plan: Served, dry_run: bool) -> int:
+    """Print the Voilà command of a served plan, then become it (unless ``dry_run``)."""
     print("voila: " + " ".join(plan.command))
-    if args.dry_run:
+    if dry_run:
         return 0
     sys.stdout.flush()
     os.execve(plan.command[0], list(plan.command), {**os.environ, **dict(plan.env)})
@@ -390,12 +395,7 @@ def cmd_serve_test(args: argparse.Namespace) -> int:
     print(f"pass mark {args.pass_mark}%, one re-sit; attempts go to {args.store.resolve()}; prepared: {plan.root}")
     for url in plan.urls:
         print(f"open: {url}   with each candidate's own link (?pass=...)")
-    print("voila: " + " ".join(plan.command))
-    if args.dry_run:
-        return 0
-    sys.stdout.flush()
-    os.execve(plan.command[0], list(plan.command), {**os.environ, **dict(plan.env)})
-    return 0  # pragma: no cover - execv does not return
+    return _run_voila(plan, args.dry_run)
 
 
 def cmd_test_papers(args: argparse.Namespace) -> int:

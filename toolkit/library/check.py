@@ -84,7 +84,8 @@ def _article(noun: str) -> str:
     return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
 
 
-def _dotted(loc: Sequence[str | int]) -> str:
+def dotted(loc: Sequence[str | int]) -> str:
+    """A field's place as written in messages: ``legal_basis[0].article``."""
     out = ""
     for step in loc:
         out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
@@ -122,7 +123,7 @@ def validation_problems(error: ValidationError, where: Where, model: type[BaseMo
     for item in error.errors(include_url=False):
         loc = tuple(step for step in item["loc"] if not (isinstance(step, str) and step.startswith("function-")))
         kind = item["type"]
-        name = _dotted(loc)
+        name = dotted(loc)
         if kind == "missing":
             message = f"missing required field '{name}'"
         elif kind == "extra_forbidden":

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from toolkit.errors import Problem, did_you_mean
-from toolkit.library.check import Where
+from toolkit.library.check import Where, dotted
 
 # A field that is text in every language: True for a plain field, a set of sub-field names for a mapping
 # or for a list of mappings whose other sub-fields are shared facts.
@@ -154,8 +154,7 @@ def _text_in_shared(shared: Mapping[str, Any], name: str, sub: Any, where: Where
             if key in sub
         ]
     return [
-        where.at(loc, f"'{_dotted(loc)}' is text: write it in each language's block, not once for all")
-        for loc in places
+        where.at(loc, f"'{dotted(loc)}' is text: write it in each language's block, not once for all") for loc in places
     ]
 
 
@@ -220,13 +219,6 @@ def _items(count: int) -> str:
     return "1 item" if count == 1 else f"{count} items"
 
 
-def _dotted(loc: Sequence[str | int]) -> str:
-    out = ""
-    for step in loc:
-        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
-    return out
-
-
 # --- comparing languages -------------------------------------------------------------------------
 
 
@@ -273,7 +265,7 @@ def _compare_blocks(
         for loc in reference:
             parent = loc[:-1]
             if loc and loc not in shape and parent in shape and shape[parent] == reference[parent]:
-                problems.append(where.at((lang, *parent), f"'{_dotted(loc)}' is missing from the {lang} block"))
+                problems.append(where.at((lang, *parent), f"'{dotted(loc)}' is missing from the {lang} block"))
     for lang in langs:
         problems += _language_problems(data[lang], lang, (lang,), where)
     for lang in langs[1:] if messages else ():
@@ -297,7 +289,7 @@ def _names(names: set[str]) -> str:
 
 
 def _mismatch(loc: Sequence[str | int], what: str, other: str, lang: str, first: str) -> str:
-    name = _dotted(loc)
+    name = dotted(loc)
     if what.startswith("items:") and other.startswith("items:"):
         return f"'{name}' has {_items(int(what[6:]))} in {lang} and {_items(int(other[6:]))} in {first}"
     if what.startswith("keys:") and other.startswith("keys:"):
