@@ -40,11 +40,13 @@ from toolkit.responses.pretest import (
 from toolkit.responses.store import ResponseStore
 from toolkit.widgets.worksheet import (
     Control,
+    confirm_question,
     format_number,
     in_kernel,
     item_html,
     make_control,
     query_parameters,
+    submit_controls,
 )
 
 with requires_extra("serve"):
@@ -77,15 +79,9 @@ class CandidatePage:
         self.clock_line = widgets.HTML()
         self.body = widgets.VBox()
         self.status = widgets.HTML()
-        self.submit_button = widgets.Button(description=t("learner.submit"), button_style="warning")
-        self.submit_button.on_click(lambda _: self.ask_to_submit())
-        self.confirm_text = widgets.HTML()
-        self.confirm_button = widgets.Button(description=t("learner.confirm"), button_style="danger")
-        self.confirm_button.on_click(lambda _: self.submit())
-        self.cancel_button = widgets.Button(description=t("learner.cancel"))
-        self.cancel_button.on_click(lambda _: self._show_confirm(False))
-        self.confirm_row = widgets.VBox([self.confirm_text, widgets.HBox([self.confirm_button, self.cancel_button])])
-        self._show_confirm(False)
+        self.submit_button, self.confirm_text, self.confirm_button, self.cancel_button, self.confirm_row = (
+            submit_controls(t, self.ask_to_submit, self.submit)
+        )
         self.result = widgets.HTML()
         self.resit_button = widgets.Button(description=t("test.resit"), button_style="primary")
         self.resit_button.on_click(lambda _: self.resit())
@@ -215,9 +211,7 @@ class CandidatePage:
 
     def ask_to_submit(self) -> None:
         unanswered = sum(control.value in (None, "", []) for control in self.controls.values())
-        question = escape(self.t("learner.confirm_question"))
-        left = escape(self.t("learner.unanswered", count=unanswered))
-        self.confirm_text.value = f"<p><strong>{question}</strong>{escape(self.t('punct.space'))}{left}</p>"
+        self.confirm_text.value = confirm_question(self.t, unanswered)
         self._show_confirm(True)
 
     def _show_confirm(self, shown: bool) -> None:

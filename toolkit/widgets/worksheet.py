@@ -248,17 +248,8 @@ class LearnerSheet:
         self.start_button.on_click(lambda _: self.start(self.learner_id.value.strip()))
         self.message = widgets.HTML()
         self.status = widgets.HTML()
-        self.submit_button = widgets.Button(description=t("learner.submit"), button_style="warning")
-        self.submit_button.on_click(lambda _: self.ask_to_submit())
-        # Submitting cannot be undone: the first click asks, with the count of items left unanswered.
-        self.confirm_text = widgets.HTML()
-        self.confirm_button = widgets.Button(description=t("learner.confirm"), button_style="danger")
-        self.confirm_button.on_click(lambda _: self.submit())
-        self.cancel_button = widgets.Button(description=t("learner.cancel"))
-        self.cancel_button.on_click(lambda _: self._show_confirm(False))
-        self.confirm_row = widgets.VBox(
-            [self.confirm_text, widgets.HBox([self.confirm_button, self.cancel_button])],
-            layout=widgets.Layout(display="none"),
+        self.submit_button, self.confirm_text, self.confirm_button, self.cancel_button, self.confirm_row = (
+            submit_controls(t, self.ask_to_submit, self.submit)
         )
         self.result = widgets.HTML()
         for widget, name in (
@@ -476,10 +467,7 @@ class LearnerSheet:
     def ask_to_submit(self) -> None:
         """The first click on Submit: ask to confirm, saying how many items are left unanswered."""
         self.flush()
-        question = escape(self.t("learner.confirm_question"))
-        left = escape(self.t("learner.unanswered", count=len(self.unanswered())))
-        gap = escape(self.t("punct.space"))
-        self.confirm_text.value = f"<p><strong>{question}</strong>{gap}{left}</p>"
+        self.confirm_text.value = confirm_question(self.t, len(self.unanswered()))
         self._show_confirm(True)
 
     def _show_confirm(self, shown: bool) -> None:
@@ -580,6 +568,29 @@ PROMPTS: dict[str, Callable[[dict[str, Any], int, str], str]] = {
     "table_row": table_row_prompt,
     "question": question_prompt,
 }
+
+
+def submit_controls(
+    t: Catalog, ask: Callable[[], object], submit: Callable[[], object]
+) -> tuple[widgets.Button, widgets.HTML, widgets.Button, widgets.Button, widgets.VBox]:
+    """Submit, and the confirmation it asks for first, since submitting cannot be undone: the button,
+    the question (see :func:`confirm_question`), confirm, cancel, and their row (hidden until asked)."""
+    submit_button = widgets.Button(description=t("learner.submit"), button_style="warning")
+    submit_button.on_click(lambda _: ask())
+    question = widgets.HTML()
+    confirm_button = widgets.Button(description=t("learner.confirm"), button_style="danger")
+    confirm_button.on_click(lambda _: submit())
+    cancel_button = widgets.Button(description=t("learner.cancel"))
+    row = widgets.VBox([question, widgets.HBox([confirm_button, cancel_button])], layout=widgets.Layout(display="none"))
+    cancel_button.on_click(lambda _: setattr(row.layout, "display", "none"))
+    return submit_button, question, confirm_button, cancel_button, row
+
+
+def confirm_question(t: Catalog, unanswered: int) -> str:
+    """The confirmation's question, with how many items are still unanswered."""
+    question = escape(t("learner.confirm_question"))
+    left = escape(t("learner.unanswered", count=unanswered))
+    return f"<p><strong>{question}</strong>{escape(t('punct.space'))}{left}</p>"
 
 
 def item_html(item: dict[str, Any], number: int, t: Catalog) -> str:
