@@ -24,6 +24,7 @@ from typing import Any
 
 from toolkit.errors import Problem, did_you_mean
 from toolkit.library.check import Where, dotted
+from toolkit.library.parse import fenced_lines
 
 # A field that is text in every language: True for a plain field, a set of sub-field names for a mapping
 # or for a list of mappings whose other sub-fields are shared facts.
@@ -460,61 +461,55 @@ def split_body(
     """A Markdown body's part for each language in ``langs`` (those with text in the front matter).
 
     With language blocks the body is ``# en`` then its sections, ``# zh-CN`` then its sections ...;
-    in the one-language form the whole body is the language's.
+    in the one-language form the whole body is the language's. A heading in a code fence is text.
     """
+    lines = fenced_lines(body)
     found = [
-        match
-        for match in LANGUAGE_HEADING.finditer(body)
-        if match.group(1) in languages or LANGUAGE_KEY.match(match.group(1))
+        (index, match.group(1))
+        for index, (text_line, fenced) in enumerate(lines)
+        if not fenced
+        and (match := LANGUAGE_HEADING.fullmatch(text_line)) is not None
+        and (match.group(1) in languages or LANGUAGE_KEY.match(match.group(1)))
     ]
-    found = [match for match in found if _not_in_fence(body, match.start())]
     problems: list[Problem] = []
     if not blocks:
-        if found and found[0].group(1) in languages:
-            line = first_line + body.count("\n", 0, found[0].start())
-            message = f"'# {found[0].group(1)}' starts a language part, but the front matter has no language blocks"
-            problems.append(Problem(path, line, message))
+        if found and found[0][1] in languages:
+            message = f"'# {found[0][1]}' starts a language part, but the front matter has no language blocks"
+            problems.append(Problem(path, first_line + found[0][0], message))
         return {lang: BodyPart(body, first_line, None) for lang in langs}, problems
     parts: dict[str, BodyPart] = {}
-    intro = body[: found[0].start()] if found else body
-    if intro.strip():
-        offset = len(intro) - len(intro.lstrip())
-        line = first_line + body.count("\n", 0, offset)
+    intro = next(
+        (index for index, (text_line, _) in enumerate(lines[: found[0][0] if found else None]) if text_line.strip()),
+        None,
+    )
+    if intro is not None:
         first = langs[0] if langs else languages[0]
-        problems.append(Problem(path, line, f"text before the first language part: start the body with '# {first}'"))
-    for index, match in enumerate(found):
-        lang = match.group(1)
-        heading = first_line + body.count("\n", 0, match.start())
-        end = found[index + 1].start() if index + 1 < len(found) else len(body)
+        message = f"text before the first language part: start the body with '# {first}'"
+        problems.append(Problem(path, first_line + intro, message))
+    for position, (index, lang) in enumerate(found):
+        heading = first_line + index
+        end = found[position + 1][0] if position + 1 < len(found) else len(lines)
         if lang not in languages:
             hint = did_you_mean(lang, languages)
-            problems.append(
-                Problem(
-                    path,
-                    heading,
-                    f"unknown language part '# {lang}'{hint}; this library's languages are {', '.join(languages)}",
-                )
-            )
+            valid = ", ".join(languages)
+            message = f"unknown language part '# {lang}'{hint}; this library's languages are {valid}"
+            problems.append(Problem(path, heading, message))
             continue
         if lang in parts:
-            problems.append(
-                Problem(path, heading, f"a second '# {lang}' part (the first is at line {parts[lang].heading})")
-            )
+            message = f"a second '# {lang}' part (the first is at line {parts[lang].heading})"
+            problems.append(Problem(path, heading, message))
             continue
         if lang not in langs:
             problems.append(Problem(path, heading, f"'# {lang}' part, but the front matter has no '{lang}:' block"))
             continue
-        parts[lang] = BodyPart(body[match.end() + 1 : end], heading + 1, heading)
+        text = "\n".join(text_line for text_line, _ in lines[index + 1 : end])
+        parts[lang] = BodyPart(text, heading + 1, heading)
     last = first_line + body.rstrip("\n").count("\n")
     for lang in langs:
         if lang not in parts:
             parts[lang] = BodyPart("", last, None)
             problems.append(Problem(path, last, f"no '# {lang}' part in the body: add '# {lang}' and its sections"))
     return parts, problems
-
-
-def _not_in_fence(body: str, position: int) -> bool:
-    return body.count("\n```", 0, position) % 2 == 0 and not body.startswith("```")
 
 
 def body_language_problems(body: Any, lang: str, path: str) -> list[Problem]:

@@ -279,6 +279,22 @@ _ITEM = re.compile(r"^(?:[-*+]|\d+[.)])[ \t]+(.*)$")
 _FENCE = re.compile(r"^(```|~~~)")
 
 
+def fenced_lines(body: str) -> list[tuple[str, bool]]:
+    """Each line of a Markdown body, and whether it lies in a code fence (from its opening line to the
+    line before its closing one): a heading there is text, not a heading.
+
+    >>> fenced_lines("a\\n```\\n# b\\n```\\n# c")
+    [('a', False), ('```', True), ('# b', True), ('```', False), ('# c', False)]
+    """
+    lines = []
+    fenced = False
+    for text_line in body.split("\n"):
+        if _FENCE.match(text_line):
+            fenced = not fenced
+        lines.append((text_line, fenced))
+    return lines
+
+
 def parse_body(
     body: str, first_line: int, headings: Mapping[str, str], lists: Iterable[str] = ()
 ) -> tuple[Body, list[ParseError]]:
@@ -296,10 +312,7 @@ def parse_body(
         problems.append(ParseError(line, f"control character {control.group()!r} in the text; remove it"))
     chunks: list[tuple[str, int, list[str]]] = []
     intro: list[str] = []
-    fenced = False
-    for offset, text_line in enumerate(body.split("\n")):
-        if _FENCE.match(text_line):
-            fenced = not fenced
+    for offset, (text_line, fenced) in enumerate(fenced_lines(body)):
         match = None if fenced else _HEADING.match(text_line)
         if match:
             chunks.append((match.group(1).strip(), first_line + offset, []))

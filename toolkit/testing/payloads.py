@@ -29,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from toolkit.library.languages import LANGUAGE_KEY
+from toolkit.library.languages import LANGUAGE_HEADING, LANGUAGE_KEY
 
 EVIL = "https://evil.example"
 SENTINEL = "__pwned"
@@ -264,7 +264,7 @@ def _one_language(entry: dict[str, Any], lang: str) -> dict[str, Any]:
 
 def _body_part(body: str, lang: str) -> str:
     """A body's part in ``lang`` (the whole body when it has no language parts)."""
-    parts = re.split(r"^#[ \t]+([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)[ \t]*$", body, flags=re.M)
+    parts = LANGUAGE_HEADING.split(body)
     return dict(zip(parts[1::2], parts[2::2], strict=True)).get(lang, body) if len(parts) > 1 else body
 
 
