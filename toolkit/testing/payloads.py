@@ -29,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from toolkit.library.languages import LANGUAGE_HEADING, LANGUAGE_KEY
+from toolkit.library.languages import LANGUAGE_HEADING
 
 EVIL = "https://evil.example"
 SENTINEL = "__pwned"
@@ -243,23 +243,24 @@ class _Planter:
         return value
 
 
-def _one_language(entry: dict[str, Any], lang: str) -> dict[str, Any]:
-    """An entry in language blocks in one language only: ``lang``'s text laid over the facts."""
-    blocks = [key for key, value in entry.items() if isinstance(value, dict) and LANGUAGE_KEY.match(key)]
-    if not blocks:
-        return entry
-    facts = {key: value for key, value in entry.items() if key not in blocks}
-    for key, text in entry.get(lang, {}).items():
-        base = facts.get(key)
-        if isinstance(text, dict) and isinstance(base, dict):
-            facts[key] = {**base, **text}
-        elif isinstance(text, list) and isinstance(base, list) and len(text) == len(base):
-            facts[key] = [
-                {**fact, **part} if isinstance(part, dict) else part for fact, part in zip(base, text, strict=True)
-            ]
-        else:
-            facts[key] = text
-    return {**facts, "lang": lang}
+def _one_language(entry: Any, kind: str, languages: list[str]) -> Any:
+    """An entry in its first language alone, laid out as the loader lays out each language's text over
+    the facts (``split_languages``), with ``lang`` naming that language."""
+    from pydantic import BaseModel
+
+    from toolkit.library.check import Where
+    from toolkit.library.languages import split_languages
+    from toolkit.library.model import CaseMeta, Message, Prompt, Question, ThemeMeta
+
+    models: dict[str, type[BaseModel]] = {
+        "cases": CaseMeta,
+        "themes": ThemeMeta,
+        "questions": Question,
+        "prompts": Prompt,
+        "messages": Message,
+    }
+    split = split_languages(entry, kind, models[kind].model_fields, languages, Where(kind))
+    return split.data.get(languages[0], entry)
 
 
 def _body_part(body: str, lang: str) -> str:
@@ -319,7 +320,8 @@ def plant_library(source: Path, target: Path) -> Planting:
     planter = _Planter(planting)
 
     taxonomy = yaml.safe_load((target / "taxonomy.yaml").read_text(encoding="utf-8"))
-    first = taxonomy["languages"][0]
+    languages = list(taxonomy["languages"])
+    first = languages[0]
     taxonomy["languages"] = [first]
     for name, terms in taxonomy.items():
         if name == "sections" or not isinstance(terms, list | dict):
@@ -331,19 +333,21 @@ def plant_library(source: Path, target: Path) -> Planting:
         for file in _files(target, folder, ".md"):
             rel = file.relative_to(target).as_posix()
             front, body = _front_matter(file.read_text(encoding="utf-8"))
-            meta = _one_language(yaml.safe_load(front), first)
+            meta = _one_language(yaml.safe_load(front), folder, languages)
             body = _body_part(body, first)
             meta = planter.walk(meta, keys, rel)
             file.write_text(f"---\n{_dump(meta)}---\n{_plant_body(body, planter, rel)}", encoding="utf-8")
     for folder, keys in (("questions", QUESTION_TEXT), ("prompts", PROMPT_TEXT)):
         for file in _files(target, folder, ".yaml"):
             rel = file.relative_to(target).as_posix()
-            items = [_one_language(item, first) for item in yaml.safe_load(file.read_text(encoding="utf-8"))]
+            items = [
+                _one_language(item, folder, languages) for item in yaml.safe_load(file.read_text(encoding="utf-8"))
+            ]
             file.write_text(_dump(planter.walk(items, keys, rel)))
     for file in _files(target, "messages", ".yaml"):
         rel = file.relative_to(target).as_posix()
         data = yaml.safe_load(file.read_text(encoding="utf-8"))
-        data["messages"] = [_one_language(message, first) for message in data["messages"]]
+        data["messages"] = [_one_language(message, "messages", languages) for message in data["messages"]]
         for n, message in enumerate(data["messages"]):
             for key in MESSAGE_TEXT & set(message):
                 limit = SMS_LIMIT if message.get("channel") == "sms" and key == "body" else None
