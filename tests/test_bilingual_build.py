@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import MakeLibrary
-from toolkit import Library
+from toolkit import Library, bundled_library, load_library
 from toolkit.batch import build
 from toolkit.batch.spec import Overrides, default_spec, parse_spec, resolve
 from toolkit.cli import main
@@ -19,7 +19,8 @@ from toolkit.documents import DOCUMENTS, assemble, handouts
 from toolkit.render.pdf import write_pdf
 
 DATE = "2026-12-01"
-AUDIENCES = ["retired", "key-posts"]
+# Every audience of the bundled taxonomy: each is built end to end in both languages.
+AUDIENCES = [audience.id for audience in load_library(bundled_library()).taxonomy.audiences]
 # What a Chinese handout may hold in Latin letters: the toolkit's name, the library version (hex), the
 # option letters of a quiz, abbreviations in capitals (APP, KTV, PDF).
 ALLOWED = re.compile(r"Lianzheng|(?<![0-9a-f])[0-9a-f]{12}(?![0-9a-f])|(?<![A-Za-z])[A-Z]{1,6}(?![a-z])")
@@ -37,10 +38,13 @@ def both(tmp_path_factory: pytest.TempPathFactory, bundled: Library) -> tuple[Pa
 def test_each_language_is_built_into_a_folder_of_its_own(both: tuple[Path, Any]) -> None:
     out, report = both
     assert report.counts()["failed"] == 0
+    stems = ["casebook", "casebook-trainer", "outline", "worksheet", "quiz", "quiz-key"]
+    assert report.counts()["built"] == len(stems) * len(AUDIENCES) * 2
     for lang in ("zh-CN", "en"):
         for audience in AUDIENCES:
-            page = (out / lang / audience / "casebook.html").read_text(encoding="utf-8")
-            assert f'lang="{lang}"' in page
+            for stem in stems:
+                page = (out / lang / audience / f"{stem}.html").read_text(encoding="utf-8")
+                assert f'lang="{lang}"' in page, (lang, audience, stem)
     zh = (out / "zh-CN" / "key-posts" / "casebook.html").read_text(encoding="utf-8")
     en = (out / "en" / "key-posts" / "casebook.html").read_text(encoding="utf-8")
     assert "基本案情" in zh and "经查" in zh and "## " not in zh
@@ -106,7 +110,7 @@ def latin_share(text: str) -> tuple[float, list[str]]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("audience", ["retired", "families", "key-posts", "young-cadres"])
+@pytest.mark.parametrize("audience", AUDIENCES)
 def test_a_chinese_handout_is_chinese_to_the_letter(bundled: Library, tmp_path: Path, audience: str) -> None:
     """Every printable document and edition of an audience, as a PDF read back with pdftotext:
     under 1% of its words in Latin letters (abbreviations, numbers and the toolkit's name aside)."""
