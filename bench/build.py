@@ -485,10 +485,41 @@ def report(results: dict[str, Any]) -> None:
     )
 
 
+def ratio_only(count: int) -> None:
+    """The cold build (command) and the floor (one process) alternately, so that both see the same load."""
+    library = load_library(LIBRARY)
+    audiences = [audience.id for audience in library.taxonomy.audiences][:count]
+    _, jobs = plan(library, audiences)
+    cold: list[float] = []
+    low: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="lianzheng-bench-") as name:
+        tmp = Path(name)
+        for number in range(REPEAT):
+            folder = tmp / f"built-{number}"
+            cold.append(timed(partial(run, build_command(audiences, folder))))
+            expect(folder, len(jobs), "built")
+            low.append(floor(jobs, library, tmp / f"floor-{number}")["seconds"])
+            print(f"run {number + 1}: cold {cold[-1]:.2f} s, floor {low[-1]:.2f} s", flush=True)
+    cold_median, low_median = sorted(cold)[len(cold) // 2], sorted(low)[len(low) // 2]
+    load = os.getloadavg()[0]
+    print(
+        f"{len(jobs)} jobs: cold build {cold_median:.2f} s, floor {low_median:.2f} s (medians of {REPEAT}): "
+        f"{cold_median / low_median:.2f}x the one-process floor (target 1.3x); load average {load:.2f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2 audiences instead of 6, for a smoke run")
+    parser.add_argument(
+        "--ratio",
+        action="store_true",
+        help="only the cold build against the no-kernel floor, alternating, three times each",
+    )
     args = parser.parse_args()
+    if args.ratio:
+        ratio_only(2 if args.quick else 6)
+        return
     if not (BIN / "weasyprint").exists():
         raise SystemExit(NO_WEASYPRINT)
     library = load_library(LIBRARY)
